@@ -1,0 +1,1 @@
+"""Vigil: tip deconfliction and child victim identification."""

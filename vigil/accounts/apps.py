@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "vigil.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+
+        from vigil.accounts import auth
+
+        user_locked_out.connect(auth.on_axes_lockout, dispatch_uid="vigil-lockout")

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """Data roles (what a user may do with case records)."""
+
+    NONE = "none", "No data access"
+    READER = "reader", "Read-only"
+    INVESTIGATOR = "investigator", "Investigator"
+    MANAGER = "manager", "Manager"
+
+
+class VigilUserManager(UserManager):
+    def investigators(self):
+        return self.filter(is_active=True, role=Role.INVESTIGATOR)
+
+    def assignable(self):
+        """Who a case may be assigned to: active investigators and managers."""
+        return self.filter(is_active=True, role__in=[Role.INVESTIGATOR, Role.MANAGER]).order_by(
+            "username"
+        )
+
+
+class User(AbstractUser):
+    """A Vigil account.
+
+    `role` is the data role. `is_account_admin` is separate: administrators
+    manage accounts and read the audit trail, and have no data rights unless
+    they also hold a data role.
+    """
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.NONE)
+    is_account_admin = models.BooleanField(default=False)
+    agency = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    # Set when the lock-out policy locks the account; only an administrator clears it.
+    locked_at = models.DateTimeField(null=True, blank=True)
+    # Last time the user did anything (login or request); drives the 90-day rule.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    # Wellness: thumbnails are blurred and grey by default; a user may relax the blur, never the grey.
+    relax_thumbnail_blur = models.BooleanField(default=False)
+
+    objects = VigilUserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        parts = [Role(self.role).label] if self.role != Role.NONE else []
+        if self.is_account_admin:
+            parts.append("Administrator")
+        return " + ".join(parts) or "No role"

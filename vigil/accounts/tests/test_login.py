@@ -1,0 +1,58 @@
+from django.urls import reverse
+
+from vigil.audit.models import AuditEvent
+from vigil.testing.personas import PASSWORD
+
+
+def _login(client, username, password):
+    return client.post(reverse("accounts-login"), {"username": username, "password": password})
+
+
+def test_it_signs_in_and_audits(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    response = _login(client, "reader", PASSWORD)
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(
+        action="login", actor=personas.reader, outcome="success"
+    ).exists()
+
+
+def test_it_says_wrong_password_and_audits_the_failure(client, personas):
+    response = _login(client, "reader", "not the password at all")
+    assert response.status_code == 200
+    assert b"Wrong username or password" in response.content
+    assert AuditEvent.objects.filter(
+        action="login", actor_username="reader", outcome="failed"
+    ).exists()
+
+
+def test_it_locks_the_account_after_five_failures(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    for _ in range(5):
+        _login(client, "reader", "wrong wrong wrong")
+    personas.reader.refresh_from_db()
+    assert personas.reader.locked_at is not None
+    response = _login(client, "reader", PASSWORD)
+    assert response.status_code == 403
+    assert b"locked" in response.content
+    assert AuditEvent.objects.filter(
+        action="account.lockout", object_id=str(personas.reader.pk)
+    ).exists()
+
+
+def test_it_demands_mfa_enrolment_when_required(client, personas, settings):
+    settings.REQUIRE_MFA = True
+    response = _login(client, "reader", PASSWORD)
+    assert response.status_code == 302 and "/accounts/mfa/enrol/" in response["Location"]
+    assert client.get(reverse("core-dashboard")).status_code == 302
+
+
+def test_it_sends_an_idle_session_to_the_login_page(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.reader)
+    assert client.get(reverse("core-dashboard")).status_code == 200
+    session = client.session
+    session["vigil_last_activity"] -= settings.SESSION_IDLE_SECONDS + 1
+    session.save()
+    response = client.get(reverse("core-dashboard"))
+    assert response.status_code == 302 and "idle=1" in response["Location"]

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    DENIED = "denied", "Denied"
+    FAILED = "failed", "Failed"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def chain_order(self):
+        return self.order_by("id")
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained audit row.
+
+    `hash` covers every field and the previous row's hash, so altering or
+    removing any row breaks the chain at that row (`vigil verify_audit`).
+    On PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    # No FK constraint: users are disabled, never deleted, and a constraint's
+    # ON DELETE would need to UPDATE audit rows, which is forbidden.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    via = models.CharField(max_length=8, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action} {self.outcome}"
+
+    def payload(self) -> dict:
+        # The id is left out: it is assigned on insert, and rows are never
+        # updated. Order is protected by prev_hash instead.
+        return {
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_username": self.actor_username,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "outcome": self.outcome,
+            "source_ip": self.source_ip,
+            "request_id": self.request_id,
+            "via": self.via,
+            "summary": self.summary,
+            "changes": self.changes,
+        }
+
+    def compute_hash(self) -> str:
+        body = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(f"{self.prev_hash}\n{body}".encode()).hexdigest()

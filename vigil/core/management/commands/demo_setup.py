@@ -1,0 +1,74 @@
+"""Create demo accounts (one per role, passwords printed once) and demo data.
+
+Idempotent: a second run creates nothing and prints no passwords. Each app
+may contribute synthetic data through a `demo.load(actor)` function.
+"""
+
+import importlib
+import secrets
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from vigil.accounts.models import Role
+from vigil.audit.log import record
+
+DEMO_ACCOUNTS = [
+    ("investigator", Role.INVESTIGATOR, False),
+    ("investigator2", Role.INVESTIGATOR, False),
+    ("reader", Role.READER, False),
+    ("manager", Role.MANAGER, False),
+    ("admin", Role.NONE, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and load synthetic demo data (local demo only)."
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        created = []
+        with transaction.atomic():
+            for username, role, admin in DEMO_ACCOUNTS:
+                if User.objects.filter(username=username).exists():
+                    continue
+                password = "-".join(secrets.token_urlsafe(4) for _ in range(4))
+                user = User(
+                    username=username,
+                    role=role,
+                    is_account_admin=admin,
+                    email=f"{username}@demo.invalid",
+                )
+                user.set_password(password)
+                user.save()
+                record(
+                    "account.create",
+                    obj=user,
+                    summary=f"demo account ({user.role_label})",
+                    actor_username="demo_setup",
+                )
+                created.append((username, user.role_label, password))
+        if created:
+            self.stdout.write(
+                self.style.WARNING("Demo accounts (passwords are shown once, write them down):")
+            )
+            for username, label, password in created:
+                self.stdout.write(f"  {username:<14} {label:<24} {password}")
+        else:
+            self.stdout.write(
+                "Demo accounts exist already (passwords were printed when they were created)."
+            )
+        actor = User.objects.get(username="manager")
+        for config in apps.get_app_configs():
+            if not config.name.startswith("vigil."):
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError:
+                continue
+            summary = module.load(actor)
+            if summary:
+                self.stdout.write(f"  demo data: {config.label}: {summary}")
+        self.stdout.write("Open http://127.0.0.1:8000 and sign in.")

@@ -1,0 +1,333 @@
+"""The one settings file. Everything comes from the environment.
+
+Production defaults are safe: DEBUG off, secure cookies, HSTS, strict CSP,
+MFA required, secrets required. `make run` relaxes only what a local demo needs
+(VIGIL_DEBUG=1, VIGIL_REQUIRE_MFA=0) and generates secret files under var/.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off."
+    )
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+
+
+def _secret(name: str, *, required: bool, demo_file: Path | None = None) -> str:
+    """A secret from NAME, or from the file NAME_FILE points at."""
+    value = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if value and path:
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
+    if path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE={path!r} cannot be read: {exc.strerror}."
+            ) from None
+    if value:
+        return value
+    if required:
+        raise ImproperlyConfigured(
+            f"{name} (or {name}_FILE) is not set. Production mode needs it; "
+            "for a local demo set VIGIL_DEBUG=1 or use `make run`."
+        )
+    if demo_file is not None:
+        # Debug/test mode only: a per-checkout random secret, created once.
+        demo_file.parent.mkdir(parents=True, exist_ok=True)
+        if not demo_file.exists():
+            import secrets
+
+            demo_file.write_text(secrets.token_urlsafe(48))
+            demo_file.chmod(0o600)
+        return demo_file.read_text().strip()
+    return ""
+
+
+TESTING = "pytest" in sys.modules or os.environ.get("VIGIL_TESTING") == "1"
+DEBUG = _flag("VIGIL_DEBUG", False)
+RELAXED = DEBUG or TESTING
+
+DATA_DIR = Path(os.environ.get("VIGIL_DATA_DIR") or REPO_DIR / "var").resolve()
+
+SECRET_KEY = _secret("VIGIL_SECRET_KEY", required=not RELAXED, demo_file=DATA_DIR / "secret_key")
+# Field encryption (SSNs, card numbers) and media master key; see vigil/lib/crypto.py.
+FIELD_KEY = _secret("VIGIL_FIELD_KEY", required=not RELAXED, demo_file=DATA_DIR / "field_key")
+
+REQUIRE_MFA = _flag("VIGIL_REQUIRE_MFA", not RELAXED)
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("VIGIL_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
+if RELAXED:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver"]
+
+# --- database -----------------------------------------------------------------
+
+
+def _database() -> dict:
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vigil.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj_database_url raises several types for bad URLs
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is malformed ({exc}). Expected postgres://user@host:5432/name "
+            "or sqlite:////absolute/path.sqlite3."
+        ) from None
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme {url.split(':', 1)[0]!r} is not supported: use postgres:// or sqlite://."
+        )
+    if engine.endswith("sqlite3"):
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL names no SQLite file: use sqlite:////absolute/path.sqlite3."
+            )
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- applications ---------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "vigil.core",
+    "vigil.accounts",
+    "vigil.audit",
+    "vigil.messaging",
+    "vigil.tips",
+    "vigil.deconfliction",
+    "vigil.victimid",
+]
+
+MIDDLEWARE = [
+    "vigil.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "vigil.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vigil.accounts.middleware.AccountPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "vigil.urls"
+WSGI_APPLICATION = "vigil.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vigil.core.context.shell",
+                "vigil.messaging.context.inbox",
+            ],
+        },
+    }
+]
+
+# --- accounts and security ------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts-login"
+LOGIN_REDIRECT_URL = "core-dashboard"
+LOGOUT_REDIRECT_URL = "accounts-login"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+if TESTING:
+    # Argon2 at full cost makes every persona cost ~50 ms; tests use a fast hasher.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# CJIS Security Policy 5.9.x: length >= 12 (we enforce 12), screened against a
+# common/breached list, no composition rules, no periodic expiry.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lock-out: 5 failures within 15 minutes. Until an administrator unlocks, unless
+# VIGIL_LOCKOUT_AUTO_RESET=1, in which case the lock expires with the window.
+LOCKOUT_FAILURES = _int("VIGIL_LOCKOUT_FAILURES", 5)
+LOCKOUT_WINDOW_MINUTES = _int("VIGIL_LOCKOUT_WINDOW_MINUTES", 15)
+LOCKOUT_UNTIL_UNLOCK = not _flag("VIGIL_LOCKOUT_AUTO_RESET", False)
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = None if LOCKOUT_UNTIL_UNLOCK else LOCKOUT_WINDOW_MINUTES / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+SESSION_IDLE_SECONDS = _int("VIGIL_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+ACCOUNT_INACTIVE_DAYS = _int("VIGIL_ACCOUNT_INACTIVE_DAYS", 90)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not RELAXED:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _flag("VIGIL_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Strict CSP: nothing but this origin, no inline script or style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+OTP_TOTP_ISSUER = "Vigil"
+
+# --- API ------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- background tasks -----------------------------------------------------------
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "VIGIL_TASK_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+
+# --- static, media, i18n ---------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_STORE_DIR = DATA_DIR / "media"
+UPLOAD_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- domain settings --------------------------------------------------------------
+
+RETENTION_YEARS = 75
+NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9"))
+COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 50)
+PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)
+# Outbound connections: only hosts an administrator configured (vigil/lib/http.py).
+OUTBOUND_ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("VIGIL_OUTBOUND_HOSTS", "").split(",") if h.strip()
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("VIGIL_LOG_LEVEL", "WARNING")},
+}
+
+# Lock-out is per account (CJIS AC-7: consecutive invalid attempts by a user);
+# axes warns that username-only lets attackers rotate IPs, which is the point.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,0 +1,1 @@
+"""Shared test helpers: personas, the role matrix mixin, the socket guard."""

@@ -1,0 +1,204 @@
+"""The tip repository. No field here, or anywhere in Vigil, identifies a victim."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from vigil.accounts import access
+
+
+class Source(models.Model):
+    """A managed directory entry: who tips come from."""
+
+    class Kind(models.TextChoices):
+        FIELD_OFFICE = "field_office", "Field office"
+        ATTACHE = "attache", "Attaché office"
+        FOREIGN_POLICE = "foreign_police", "Foreign police"
+        INTERPOL = "interpol", "INTERPOL / EUROPOL"
+        STATE_LOCAL = "state_local", "State or local police"
+        NGO = "ngo", "NGO"
+        NCMEC = "ncmec", "NCMEC CyberTipline"
+        PUBLIC = "public", "Public tip line"
+        OTHER = "other", "Other"
+
+    class Reliability(models.TextChoices):
+        RELIABLE = "reliable", "Reliable"
+        UNRELIABLE = "unreliable", "Unreliable"
+        MALICIOUS = "malicious", "Malicious"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 code; default region for phone numbers"
+    )
+    reliability = models.CharField(
+        max_length=12, choices=Reliability.choices, default=Reliability.RELIABLE
+    )
+    reliability_note = models.TextField(blank=True)
+    contact = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.reliability != self.Reliability.RELIABLE
+
+
+class TipQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field="assigned_to")
+
+    def open(self):
+        return self.exclude(status__in=[Tip.Status.NOT_ACTIONABLE, Tip.Status.UNFOUNDED])
+
+    def queue(self):
+        """The priority queue: most dangerous first, then oldest."""
+        return self.order_by("priority", "received_at", "id")
+
+
+class Tip(models.Model):
+    class Via(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        DIGITAL_MEDIA = "digital_media", "Digital media"
+        PHONE = "phone", "Phone"
+        WEB = "web", "Web form"
+        PARTNER_FEED = "partner_feed", "Partner feed"
+        API = "api", "API"
+        BULK = "bulk", "Bulk file"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_REVIEW = "in_review", "In review"
+        ACTIONABLE = "actionable", "Actionable"
+        NOT_ACTIONABLE = "not_actionable", "Not actionable"
+        UNFOUNDED = "unfounded", "Unfounded"
+
+    class Priority(models.IntegerChoices):
+        """Severity of danger to children; lower is more urgent."""
+
+        ONGOING = 1, "Ongoing abuse or production"
+        CONTACT = 2, "Contact offence"
+        DISTRIBUTION = 3, "Distribution"
+        POSSESSION = 4, "Possession"
+        OTHER = 5, "Other"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="tips")
+    source_reference = models.CharField(
+        max_length=200, help_text="The source's own reference, unique per source"
+    )
+    received_at = models.DateTimeField(db_index=True)
+    received_via = models.CharField(max_length=16, choices=Via.choices, default=Via.WEB)
+    narrative = models.TextField(blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 code; default region for phones"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    status_reason = models.TextField(blank=True)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.OTHER, db_index=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tips",
+    )
+    # Set at intake when the source is marked unreliable or malicious.
+    source_warning = models.CharField(max_length=200, blank=True)
+    # Free attributes (unknown import columns and the like).
+    attributes = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_tips",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_reference"], name="tip_unique_source_reference"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "priority", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source.name} {self.source_reference}"
+
+
+class SelectorQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
+
+
+class Selector(models.Model):
+    """A typed data point on a tip: one row per (tip, type, normalised value).
+
+    For SSNs and card numbers `value` holds a keyed hash (HMAC) used for
+    matching, `raw` is empty and the number itself is in `encrypted`.
+    """
+
+    class Type(models.TextChoices):
+        IP = "ip", "IP address"
+        EMAIL = "email", "E-mail"
+        URL = "url", "URL"
+        DOMAIN = "domain", "Domain"
+        ONLINE_ID = "online_id", "Online ID"
+        PHONE = "phone", "Phone"
+        PERSON = "person", "Person"
+        ADDRESS = "address", "Postal address"
+        VEHICLE = "vehicle", "Vehicle"
+        SSN = "ssn", "SSN"
+        CARD = "card", "Payment card"
+        FILE_HASH = "file_hash", "File hash"
+        ATTRIBUTE = "attribute", "Attribute"
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="selectors")
+    type = models.CharField(max_length=12, choices=Type.choices)
+    value = models.CharField(max_length=512, help_text="Normalised value (keyed hash for SSN/card)")
+    raw = models.CharField(max_length=1024, blank=True)
+    encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    masked = models.CharField(
+        max_length=40, blank=True, help_text="What the screen shows for SSN/card"
+    )
+    # Extracted from free text: shown to the analyst to confirm or remove.
+    extracted = models.BooleanField(default=False)
+    confirmed = models.BooleanField(default=True)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    # Type-specific structured parts: person (name, dob, place_of_birth, gender),
+    # vehicle (make, model, plate, state), attribute (key).
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SelectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["type", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "type", "value"], name="selector_unique_per_tip")
+        ]
+        indexes = [models.Index(fields=["type", "value"], name="selector_type_value")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.display}"
+
+    @property
+    def display(self) -> str:
+        return self.masked or self.raw or self.value

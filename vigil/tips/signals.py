@@ -1,0 +1,11 @@
+"""Signals the tips app sends from its actions (inside the transaction).
+
+Other apps (deconfliction) listen; tips knows nothing of them.
+"""
+
+from django.dispatch import Signal
+
+# Sent after selectors are added to a tip: kwargs tip, selectors (list[Selector]), actor.
+selectors_added = Signal()
+# Sent after selectors are removed from a tip: kwargs tip, selectors (list of (type, value)), actor.
+selectors_removed = Signal()

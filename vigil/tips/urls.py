@@ -1,0 +1,7 @@
+from django.urls import path
+
+from vigil.tips import views
+
+urlpatterns = [
+    path("", views.queue, name="tips-queue"),
+]

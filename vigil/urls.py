@@ -1,0 +1,17 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from vigil.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.dashboard, name="core-dashboard"),
+    path("healthz", core_views.healthz, name="core-healthz"),
+    path("accounts/", include("vigil.accounts.urls")),
+    path("audit/", include("vigil.audit.urls")),
+    path("messages/", include("vigil.messaging.urls")),
+    path("tips/", include("vigil.tips.urls")),
+    path("deconfliction/", include("vigil.deconfliction.urls")),
+    path("victimid/", include("vigil.victimid.urls")),
+    path("api/", include("vigil.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]

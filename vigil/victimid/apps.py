@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VictimidConfig(AppConfig):
+    name = "vigil.victimid"
+    label = "victimid"
