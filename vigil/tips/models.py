@@ -8,6 +8,17 @@ from django.db import models
 from vigil.accounts import access
 
 
+class SourceQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        if action == access.READ:
+            return (
+                self
+                if access.can_read_data(user) or access.can_manage_reference_data(user)
+                else self.none()
+            )
+        return self if access.can_manage_reference_data(user) else self.none()
+
+
 class Source(models.Model):
     """A managed directory entry: who tips come from."""
 
@@ -39,6 +50,8 @@ class Source(models.Model):
     contact = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -202,3 +215,139 @@ class Selector(models.Model):
     @property
     def display(self) -> str:
         return self.masked or self.raw or self.value
+
+
+def _tip_owned(qs, user, action):
+    return access.filter_for_user(qs, user, action, owner_field="tip__assigned_to")
+
+
+class ResearchNoteQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return _tip_owned(self, user, action)
+
+
+class ResearchNote(models.Model):
+    """Append-only research on a tip. An attachment holds research results, never evidence."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    attachment_name = models.CharField(max_length=255, blank=True)
+    # Relative to settings.UPLOAD_DIR.
+    attachment_path = models.CharField(max_length=500, blank=True)
+    attachment_size = models.PositiveBigIntegerField(default=0)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ResearchNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} on tip {self.tip_id}"
+
+
+class EvidenceItemQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return _tip_owned(self, user, action)
+
+
+class EvidenceItem(models.Model):
+    """A chain-of-custody record for media received with a tip. The media itself is never stored."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="evidence")
+    description = models.CharField(max_length=500, help_text="What it is (e.g. 1 USB stick, 16 GB)")
+    received_from = models.CharField(max_length=200)
+    received_at = models.DateTimeField()
+    stored_at = models.CharField(max_length=300, help_text="Where it is stored now")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class EvidenceTransferQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field="item__tip__assigned_to")
+
+
+class EvidenceTransfer(models.Model):
+    item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="transfers")
+    from_party = models.CharField(max_length=200)
+    to_party = models.CharField(max_length=200)
+    transferred_at = models.DateTimeField()
+    stored_at = models.CharField(max_length=300, help_text="Where it is stored after the transfer")
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceTransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["transferred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_party} → {self.to_party}"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field="created_by")
+
+
+class ImportJob(models.Model):
+    """A bulk file uploaded through the web, imported by a background task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+    format = models.CharField(max_length=16, default="auto")
+    note = models.TextField(blank=True)
+    original_name = models.CharField(max_length=255)
+    # Relative to settings.UPLOAD_DIR; emptied when the file is deleted.
+    file_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
