@@ -125,3 +125,14 @@ def check_in_scope(obj: Model, user: Any, action: Action = WRITE) -> None:
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def account_for_admin(user: Any, pk: Any) -> Any:
+    """An account to administer: 403 unless `user` manages accounts, 404 if there is none."""
+    from django.contrib.auth import get_user_model
+
+    require(can_manage_accounts(user))
+    try:
+        return get_user_model().objects.get(pk=int(pk))
+    except (ValueError, TypeError, get_user_model().DoesNotExist):
+        raise Http404 from None

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from vigil.audit.log import record
+from vigil.audit.log import diff, record
 from vigil.audit.models import Outcome
 
 
@@ -21,16 +21,22 @@ def inactive_too_long(user) -> bool:
 
 
 def disable_inactive(user, *, actor=None) -> None:
+    """Disable an account unused for ACCOUNT_INACTIVE_DAYS (at sign-in, or by `vigil disable_inactive`)."""
+    reason = f"inactive for {settings.ACCOUNT_INACTIVE_DAYS} days"
     with transaction.atomic():
-        type(user).objects.filter(pk=user.pk).update(
-            is_active=False, disabled_reason="inactive for 90 days"
-        )
+        type(user).objects.filter(pk=user.pk).update(is_active=False, disabled_reason=reason)
         record(
             "account.disable",
             actor=actor,
             obj=user,
+            changes=diff(
+                {"is_active": True, "disabled_reason": user.disabled_reason},
+                {"is_active": False, "disabled_reason": reason},
+            ),
             summary=f"disabled after {settings.ACCOUNT_INACTIVE_DAYS} days without activity",
         )
+    user.is_active = False
+    user.disabled_reason = reason
 
 
 def lock(user) -> None:
@@ -47,6 +53,28 @@ def lock(user) -> None:
         user.locked_at = timezone.now()
 
 
+def is_locked(user) -> bool:
+    """Locked until an administrator unlocks; with VIGIL_LOCKOUT_AUTO_RESET=1 the lock
+    lapses after the lock-out window (and the lapse is audited)."""
+    if user.locked_at is None:
+        return False
+    if settings.LOCKOUT_UNTIL_UNLOCK:
+        return True
+    if user.locked_at > timezone.now() - dt.timedelta(minutes=settings.LOCKOUT_WINDOW_MINUTES):
+        return True
+    with transaction.atomic():
+        type(user).objects.filter(pk=user.pk).update(locked_at=None)
+        record(
+            "account.unlock",
+            obj=user,
+            actor_username=user.username,
+            changes=diff({"locked_at": user.locked_at}, {"locked_at": None}),
+            summary=f"lock-out lapsed after {settings.LOCKOUT_WINDOW_MINUTES} minutes",
+        )
+    user.locked_at = None
+    return False
+
+
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
     type(user).objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
@@ -56,7 +84,9 @@ def _on_login(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record("logout", actor=user, obj=user)
+        # The session policy names why it ended a session (idle time-out, disabled, locked).
+        reason = getattr(request, "vigil_logout_reason", "") if request is not None else ""
+        record("logout", actor=user, obj=user, summary=reason)
 
 
 @receiver(user_login_failed)

@@ -7,5 +7,17 @@ urlpatterns = [
     path("logout/", views.logout, name="accounts-logout"),
     path("mfa/enrol/", views.mfa_enrol, name="accounts-mfa-enrol"),
     path("mfa/verify/", views.mfa_verify, name="accounts-mfa-verify"),
+    path("password/", views.password_change, name="accounts-password"),
     path("manage/", views.account_list, name="accounts-list"),
+    path("manage/new/", views.account_create, name="accounts-create"),
+    path("manage/<int:pk>/", views.account_detail, name="accounts-detail"),
+    path("manage/<int:pk>/disable/", views.account_disable, name="accounts-disable"),
+    path("manage/<int:pk>/enable/", views.account_enable, name="accounts-enable"),
+    path("manage/<int:pk>/unlock/", views.account_unlock, name="accounts-unlock"),
+    path("manage/<int:pk>/reset-mfa/", views.account_reset_mfa, name="accounts-reset-mfa"),
+    path(
+        "manage/<int:pk>/reset-password/",
+        views.account_reset_password,
+        name="accounts-reset-password",
+    ),
 ]

@@ -5,22 +5,33 @@ import io
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.accounts import auth
-from vigil.accounts.forms import LoginForm, TotpForm
+from vigil.accounts import access, actions, auth
+from vigil.accounts.forms import (
+    AccountCreateForm,
+    AccountForm,
+    DisableForm,
+    LoginForm,
+    TotpForm,
+)
 from vigil.audit.log import record
-from vigil.audit.models import Outcome
+from vigil.audit.models import AuditEvent, Outcome
 
 
 def _next(request: HttpRequest, default: str = "core-dashboard") -> str:
@@ -38,10 +49,8 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = LoginForm(request, data=request.POST)
         username = request.POST.get("username", "")
-        from django.contrib.auth import get_user_model
-
         existing = get_user_model().objects.filter(username=username).first()
-        if existing is not None and existing.locked_at is not None:
+        if existing is not None and auth.is_locked(existing):
             record(
                 "login",
                 actor_username=username,
@@ -56,7 +65,8 @@ def login(request: HttpRequest) -> HttpResponse:
                 auth.disable_inactive(user)
                 form.add_error(
                     None,
-                    "This account was disabled after 90 days without use. Ask an administrator.",
+                    f"This account was disabled after {settings.ACCOUNT_INACTIVE_DAYS} days "
+                    "without use. Ask an administrator.",
                 )
             else:
                 auth_login(request, user)
@@ -66,7 +76,7 @@ def login(request: HttpRequest) -> HttpResponse:
                     target = (
                         "accounts-mfa-verify" if user_has_device(user) else "accounts-mfa-enrol"
                     )
-                    return redirect(reverse(target) + "?next=" + _next(request))
+                    return redirect(reverse(target) + "?" + urlencode({"next": _next(request)}))
                 return redirect(_next(request))
         elif getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked.html", status=403)
@@ -152,11 +162,165 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)})
 
 
+# --- account administration (administrators only) ------------------------------------
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import get_user_model
-
-    from vigil.accounts import access
-
     access.require(access.can_manage_accounts(request.user))
-    return render(request, "accounts/list.html", {"accounts": get_user_model().objects.all()})
+    User = get_user_model()
+    accounts = User.objects.annotate(
+        mfa_devices=Count("totpdevice", filter=Q(totpdevice__confirmed=True))
+    )
+    show = request.GET.get("show", "")
+    if show == "locked":
+        accounts = accounts.filter(locked_at__isnull=False)
+    elif show == "disabled":
+        accounts = accounts.filter(is_active=False)
+    return render(request, "accounts/list.html", {"accounts": accounts, "show": show})
+
+
+@login_required
+def account_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_manage_accounts(request.user))
+    form = AccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account, generated = actions.do_create_account(actor=request.user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            # Rendered, not redirected: the generated password is shown this once only.
+            return render(
+                request, "accounts/created.html", {"account": account, "password": generated}
+            )
+    return render(request, "accounts/create.html", {"form": form})
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = access.account_for_admin(request.user, pk)
+    initial = {name: getattr(account, name) for name in AccountForm.base_fields}
+    form = AccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_account(account, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {account.username}.")
+            return redirect("accounts-detail", pk=account.pk)
+    events = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(account.pk))[:20]
+    return render(
+        request,
+        "accounts/detail.html",
+        {
+            "account": account,
+            "form": form,
+            "disable_form": DisableForm(),
+            "mfa_devices": TOTPDevice.objects.filter(user=account, confirmed=True).count(),
+            "events": events,
+        },
+    )
+
+
+def _account_action(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
+    account = access.account_for_admin(request.user, pk)
+    try:
+        run(account)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done.format(username=account.username))
+    return redirect("accounts-detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DisableForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _account_action(
+        request,
+        pk,
+        lambda a: actions.do_disable_account(a, actor=request.user, reason=reason),
+        "{username} is disabled and signed out.",
+    )
+
+
+@login_required
+@require_POST
+def account_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request,
+        pk,
+        lambda a: actions.do_enable_account(a, actor=request.user),
+        "{username} is enabled.",
+    )
+
+
+@login_required
+@require_POST
+def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request,
+        pk,
+        lambda a: actions.do_unlock_account(a, actor=request.user),
+        "{username} is unlocked and may sign in again.",
+    )
+
+
+@login_required
+@require_POST
+def account_reset_mfa(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request,
+        pk,
+        lambda a: actions.do_reset_mfa(a, actor=request.user),
+        "{username}'s authenticator was removed; they set up a new one at the next sign-in.",
+    )
+
+
+@login_required
+@require_POST
+def account_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    account = access.account_for_admin(request.user, pk)
+    password = actions.do_reset_password(account, actor=request.user)
+    return render(
+        request, "accounts/created.html", {"account": account, "password": password, "reset": True}
+    )
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Every user changes their own password (rules from AUTH_PASSWORD_VALIDATORS)."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            actions.do_change_password(
+                request.user, actor=request.user, new_password=form.cleaned_data["new_password1"]
+            )
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Your password is changed.")
+            return redirect("core-dashboard")
+        record(
+            "password.change",
+            actor=request.user,
+            obj=request.user,
+            outcome=Outcome.FAILED,
+            summary="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())[:300],
+        )
+    return render(
+        request,
+        "accounts/password.html",
+        {"form": form, "rules": password_validators_help_texts()},
+    )

@@ -1,0 +1,273 @@
+"""Account administration: every change checks the actor, changes, and audits in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from vigil.accounts import access
+from vigil.accounts.models import Role
+from vigil.audit.log import diff, record, snapshot
+
+# What an account audit row shows before/after (never the password hash).
+ROLE_FIELDS = ["role", "is_account_admin"]
+PROFILE_FIELDS = ["first_name", "last_name", "email", "agency", "phone"]
+STATE_FIELDS = ["is_active", "locked_at", "disabled_reason", "last_seen_at"]
+
+
+def generate_password() -> str:
+    """A random initial password: 4 groups of 5 URL-safe characters (~120 bits)."""
+    return "-".join(secrets.token_urlsafe(4)[:5] for _ in range(4))
+
+
+def _other_admins(account: Any) -> bool:
+    """Is there an administrator besides `account` who can still sign in?"""
+    return (
+        get_user_model()
+        .objects.filter(is_account_admin=True, is_active=True, locked_at__isnull=True)
+        .exclude(pk=account.pk)
+        .exists()
+    )
+
+
+def _require_admin(actor: Any) -> None:
+    access.require(access.can_manage_accounts(actor))
+
+
+def do_create_account(
+    *,
+    actor: Any,
+    username: str,
+    role: str = Role.NONE,
+    is_account_admin: bool = False,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    agency: str = "",
+    phone: str = "",
+    password: str | None = None,
+) -> tuple[Any, str | None]:
+    """Create an account. Returns (user, generated password or None when `password` was given)."""
+    _require_admin(actor)
+    User = get_user_model()
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": "A username is required."})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"The username {username!r} is taken."})
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose a role from the list."})
+    user = User(
+        username=username,
+        role=role,
+        is_account_admin=is_account_admin,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip(),
+        agency=agency.strip(),
+        phone=phone.strip(),
+    )
+    generated = None
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+    else:
+        password = generated = generate_password()
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        record(
+            "account.create",
+            actor=actor,
+            obj=user,
+            changes=diff({}, snapshot(user, ["username", *ROLE_FIELDS, *PROFILE_FIELDS])),
+            summary=f"{user.username} created as {user.role_label}",
+        )
+    return user, generated
+
+
+def do_update_account(
+    account: Any,
+    *,
+    actor: Any,
+    role: str,
+    is_account_admin: bool,
+    **profile: str,
+) -> None:
+    """Change an account's role, administrator flag and profile fields.
+
+    A role change is audited as `account.role_change`; other edits as `account.update`.
+    The last administrator who can still sign in keeps the administrator flag.
+    """
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose a role from the list."})
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    with transaction.atomic():
+        account = type(account).objects.select_for_update().get(pk=account.pk)
+        if account.is_account_admin and not is_account_admin and not _other_admins(account):
+            raise ValidationError(
+                {
+                    "is_account_admin": "This is the last administrator who can sign in: "
+                    "make another account an administrator first."
+                }
+            )
+        before_role = snapshot(account, ROLE_FIELDS)
+        before_profile = snapshot(account, PROFILE_FIELDS)
+        account.role = role
+        account.is_account_admin = is_account_admin
+        for name, value in profile.items():
+            setattr(account, name, (value or "").strip())
+        account.save(update_fields=[*ROLE_FIELDS, *profile])
+        role_changes = diff(before_role, snapshot(account, ROLE_FIELDS))
+        profile_changes = diff(before_profile, snapshot(account, PROFILE_FIELDS))
+        if role_changes:
+            record(
+                "account.role_change",
+                actor=actor,
+                obj=account,
+                changes=role_changes,
+                summary=f"{account.username} is now {account.role_label}",
+            )
+        if profile_changes:
+            record("account.update", actor=actor, obj=account, changes=profile_changes)
+
+
+def _set_state(account: Any, action: str, *, actor: Any, summary: str = "", **values: Any) -> Any:
+    """Change state fields of one account under a row lock and audit before/after."""
+    with transaction.atomic():
+        account = type(account).objects.select_for_update().get(pk=account.pk)
+        before = snapshot(account, STATE_FIELDS)
+        for name, value in values.items():
+            setattr(account, name, value)
+        account.save(update_fields=list(values))
+        record(
+            action,
+            actor=actor,
+            obj=account,
+            changes=diff(before, snapshot(account, STATE_FIELDS)),
+            summary=summary,
+        )
+    return account
+
+
+def do_disable_account(account: Any, *, actor: Any, reason: str = "") -> Any:
+    _require_admin(actor)
+    reason = reason.strip()[:200] or "disabled by an administrator"
+    if account.pk == actor.pk:
+        raise ValidationError("You cannot disable your own account: ask another administrator.")
+    if not account.is_active:
+        raise ValidationError(f"{account.username} is disabled already.")
+    if account.is_account_admin and not _other_admins(account):
+        raise ValidationError("This is the last administrator who can sign in.")
+    return _set_state(
+        account,
+        "account.disable",
+        actor=actor,
+        summary=reason,
+        is_active=False,
+        disabled_reason=reason,
+    )
+
+
+def do_enable_account(account: Any, *, actor: Any) -> Any:
+    _require_admin(actor)
+    if account.is_active:
+        raise ValidationError(f"{account.username} is enabled already.")
+    # Restart the inactivity clock, or the next sign-in would disable it again.
+    return _set_state(
+        account,
+        "account.enable",
+        actor=actor,
+        is_active=True,
+        disabled_reason="",
+        last_seen_at=timezone.now(),
+    )
+
+
+def do_unlock_account(account: Any, *, actor: Any) -> Any:
+    """Clear the lock-out and the failed attempts that caused it."""
+    from axes.utils import reset
+
+    _require_admin(actor)
+    with transaction.atomic():
+        account = _set_state(account, "account.unlock", actor=actor, locked_at=None)
+        reset(username=account.username)
+    return account
+
+
+def do_reset_mfa(account: Any, *, actor: Any) -> int:
+    """Remove the account's authenticators; the user enrols again at the next sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_admin(actor)
+    with transaction.atomic():
+        count, _ = TOTPDevice.objects.filter(user=account).delete()
+        record(
+            "mfa.reset",
+            actor=actor,
+            obj=account,
+            changes={"totp_devices": {"before": count, "after": 0}},
+            summary=f"{count} authenticator(s) removed",
+        )
+    return count
+
+
+def do_reset_password(account: Any, *, actor: Any) -> str:
+    """An administrator sets a new random password for a user who lost theirs; shown once."""
+    _require_admin(actor)
+    password = generate_password()
+    with transaction.atomic():
+        account = type(account).objects.select_for_update().get(pk=account.pk)
+        account.set_password(password)
+        account.save(update_fields=["password"])
+        record(
+            "password.reset",
+            actor=actor,
+            obj=account,
+            changes=diff({"password": 1}, {"password": 2}),
+            summary=f"new password issued to {account.username}",
+        )
+    return password
+
+
+def do_change_password(user: Any, *, actor: Any, new_password: str) -> None:
+    """The user changes their own password (the form checked the old one)."""
+    access.require(actor.is_authenticated and actor.pk == user.pk)
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record(
+            "password.change",
+            actor=actor,
+            obj=user,
+            changes=diff({"password": 1}, {"password": 2}),
+        )
+
+
+def inactive_accounts():
+    """Active accounts with no activity for ACCOUNT_INACTIVE_DAYS."""
+    import datetime as dt
+
+    from django.db.models.functions import Coalesce
+
+    cutoff = timezone.now() - dt.timedelta(days=settings.ACCOUNT_INACTIVE_DAYS)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .annotate(last_activity=Coalesce("last_seen_at", "last_login", "date_joined"))
+        .filter(last_activity__lt=cutoff)
+        .order_by("username")
+    )

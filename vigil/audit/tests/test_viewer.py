@@ -1,0 +1,105 @@
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+
+from vigil.audit.log import record
+from vigil.audit.models import AuditEvent
+from vigil.testing.roles import check_roles
+
+VIEWERS = {
+    "anonymous": 302,
+    "reader": 403,
+    "other_investigator": 403,
+    "investigator": 403,
+    "manager": 200,
+    "admin": 200,
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_mfa(settings):
+    settings.REQUIRE_MFA = False
+
+
+def test_it_shows_the_trail_to_administrators_and_managers_only(client, personas):
+    check_roles(client, personas, "get", reverse("audit-list"), expect=VIEWERS)
+
+
+def test_it_exports_only_for_administrators_and_managers_and_audits_it(client, personas):
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("audit-export"),
+        expect=VIEWERS,
+        audit_action="audit.export",
+    )
+
+
+def test_it_filters_by_user_action_object_outcome_and_date(client, personas):
+    record("tip.view", actor=personas.investigator, object_type="tips.tip", object_id=7)
+    record("tip.update", actor=personas.manager, object_type="tips.tip", object_id=8)
+    record("login", actor_username="ghost", outcome="failed")
+    old = record("tip.view", actor=personas.manager, object_type="tips.tip", object_id=7)
+    AuditEvent.objects.filter(pk=old.pk).update(at=dt.datetime(2020, 5, 1, 12, tzinfo=dt.UTC))
+    client.force_login(personas.manager)
+
+    def actions(**params):
+        response = client.get(reverse("audit-list"), params)
+        assert response.status_code == 200
+        return sorted((e.action, e.actor_username) for e in response.context["page"])
+
+    assert actions(user="IVAN") == [("tip.view", "ivan")]
+    assert actions(action="tip.") == [
+        ("tip.update", "maria"),
+        ("tip.view", "ivan"),
+        ("tip.view", "maria"),
+    ]
+    assert actions(object_type="tips.tip", object_id="8") == [("tip.update", "maria")]
+    assert actions(outcome="failed") == [("login", "ghost")]
+    assert actions(action="tip.", until="2020-05-01") == [("tip.view", "maria")]
+    assert actions(action="tip.", since="2020-05-02", user="maria") == [("tip.update", "maria")]
+
+
+def test_it_says_what_is_wrong_with_a_bad_date(client, personas):
+    client.force_login(personas.admin)
+    response = client.get(reverse("audit-list"), {"since": "yesterday"})
+    assert response.status_code == 200
+    assert b"Since must be a date like" in response.content
+    response = client.get(reverse("audit-export"), {"until": "31/12/2026"})
+    assert response.status_code == 400
+    assert not AuditEvent.objects.filter(action="audit.export").exists()
+
+
+def test_it_exports_filtered_csv_with_formulas_escaped(client, personas):
+    record(
+        "note.add",
+        actor=personas.investigator,
+        summary='=HYPERLINK("http://evil.example","click")',
+    )
+    record("tip.view", actor=personas.manager)
+    client.force_login(personas.admin)
+    response = client.get(reverse("audit-export"), {"action": "note."})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["id", "at", "user", "action"]
+    assert len(rows) == 2
+    assert rows[1][3] == "note.add"
+    assert rows[1][9].startswith("'=HYPERLINK")
+    export = AuditEvent.objects.get(action="audit.export")
+    assert export.actor == personas.admin and "1 events" in export.summary
+
+
+def test_it_pages_through_many_events(client, personas):
+    for i in range(130):
+        record(f"test.{i}", actor=personas.manager)
+    client.force_login(personas.manager)
+    first = client.get(reverse("audit-list"), {"action": "test."})
+    assert len(first.context["page"]) == 100 and first.context["page"].has_next()
+    second = client.get(reverse("audit-list"), {"action": "test.", "page": 2})
+    assert len(second.context["page"]) == 30

@@ -1,0 +1,50 @@
+import pytest
+from django.urls import reverse
+
+from vigil.testing.roles import check_roles
+
+
+@pytest.fixture(autouse=True)
+def _no_mfa(settings):
+    settings.REQUIRE_MFA = False
+
+
+def test_it_shows_the_dashboard_to_every_signed_in_user(client, personas):
+    everyone = {
+        r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")
+    }
+    check_roles(
+        client, personas, "get", reverse("core-dashboard"), expect={"anonymous": 302, **everyone}
+    )
+
+
+def test_it_answers_health_checks_without_signing_in(client, db):
+    response = client.get(reverse("core-healthz"))
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_it_sends_security_headers_and_a_request_id(client, personas):
+    client.force_login(personas.reader)
+    response = client.get(reverse("core-dashboard"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe" not in csp
+    assert response["Cache-Control"] == "no-store"
+    assert len(response["X-Request-ID"]) == 36
+
+
+def test_it_keeps_a_well_formed_incoming_request_id(client, db):
+    response = client.get(reverse("core-healthz"), HTTP_X_REQUEST_ID="abcdef12-3456")
+    assert response["X-Request-ID"] == "abcdef12-3456"
+    response = client.get(reverse("core-healthz"), HTTP_X_REQUEST_ID="<script>")
+    assert response["X-Request-ID"] != "<script>"
+
+
+def test_it_shows_navigation_by_role(client, personas):
+    client.force_login(personas.reader)
+    content = client.get(reverse("core-dashboard")).content
+    assert reverse("accounts-list").encode() not in content
+    assert reverse("audit-list").encode() not in content
+    client.force_login(personas.admin)
+    content = client.get(reverse("core-dashboard")).content
+    assert reverse("accounts-list").encode() in content
+    assert reverse("audit-list").encode() in content
