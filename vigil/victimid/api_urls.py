@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from vigil.victimid import api
+
+urlpatterns = [
+    path("series/", api.series_collection, name="victimid-api-series"),
+]

@@ -1,0 +1,56 @@
+"""HTML to PDF with WeasyPrint, never reaching the network.
+
+WeasyPrint fetches every stylesheet, image and font a document names. A report
+is built from data partners sent us (file names, notes), so a crafted value
+must not make the server fetch a URL. The fetcher here answers only ``data:``
+URLs and ``file:`` URLs inside the directories the caller allows (the app's
+static files); anything else is refused and the resource is simply left out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """A URL fetcher for ``data:`` URLs and files under ``roots``; refuses the rest."""
+
+    def __init__(self, roots: Iterable[str | os.PathLike[str]] = ()) -> None:
+        super().__init__(allowed_protocols={"data", "file"})
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file" and not parts.netloc:
+            path = Path(unquote(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                return URLFetcherResponse(path.as_uri(), path.read_bytes())
+        self.refused.append(url[:200])
+        raise ValueError(f"refused to fetch {url[:200]!r}: only local resources are allowed")
+
+
+def html_to_pdf(
+    html: str, *, base_dir: str | os.PathLike[str] | None = None, roots: Iterable[str] = ()
+) -> bytes:
+    """Render ``html`` to PDF bytes. Relative URLs resolve against ``base_dir``.
+
+    ``roots`` are directories whose files may be read (stylesheets, fonts);
+    ``base_dir`` is one of them implicitly.
+    """
+    allowed = list(roots)
+    if base_dir is not None:
+        allowed.append(os.fspath(base_dir))
+    fetcher = LocalOnlyFetcher(allowed)
+    base_url = Path(base_dir).resolve().as_uri() + "/" if base_dir is not None else None
+    doc = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return doc.write_pdf()

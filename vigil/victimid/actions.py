@@ -1,0 +1,389 @@
+"""Every change to victim-identification data: permission check, change, audit row."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from vigil.accounts import access
+from vigil.audit.log import diff, record, snapshot
+from vigil.core import request_context
+from vigil.victimid import storage
+from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
+from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
+from vigil.victimid.privacy import reject_victim_names
+
+SERIES_FIELDS = [
+    "name",
+    "victim_identified",
+    "victim_age_range",
+    "relationship_to_offender",
+    "year_of_production",
+    "contact_agency",
+    "contact_investigator",
+    "contact_email",
+    "contact_phone",
+    "notes",
+]
+
+
+def _may(actor, allowed) -> bool:
+    """`actor` None is the operator at the server's shell (management commands only)."""
+    return actor is None or allowed(actor)
+
+
+def _who(actor) -> dict[str, Any]:
+    if actor is None:
+        return {"actor": None, "actor_username": f"cli:{getpass.getuser()}"}
+    return {"actor": actor}
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _clean_series(series: Series) -> None:
+    series.name = (series.name or "").strip()
+    series.full_clean()
+
+
+def do_create_series(*, actor, data: dict[str, Any]) -> Series:
+    """Create a series from validated-or-not `data` (keys in SERIES_FIELDS)."""
+    access.require(_may(actor, access.can_create))
+    reject_victim_names(data)
+    unknown = set(data) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
+    series = Series(created_by=_user(actor), **data)
+    _clean_series(series)
+    with transaction.atomic():
+        series.save()
+        record(
+            "series.create",
+            **_who(actor),
+            obj=series,
+            changes=diff({}, snapshot(series, SERIES_FIELDS)),
+            summary=series.name,
+        )
+    return series
+
+
+def do_update_series(series: Series, *, actor, data: dict[str, Any]) -> Series:
+    reject_victim_names(data)
+    unknown = set(data) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        series = Series.objects.select_for_update().get(pk=series.pk)
+        if actor is not None and not (
+            Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
+        ):
+            raise PermissionDenied
+        before = snapshot(series, SERIES_FIELDS)
+        for key, value in data.items():
+            setattr(series, key, value)
+        _clean_series(series)
+        changes = diff(before, snapshot(series, SERIES_FIELDS))
+        if changes:
+            series.save()
+            record("series.update", **_who(actor), obj=series, changes=changes, summary=series.name)
+    return series
+
+
+@dataclass
+class AddedMedia:
+    media: Media
+    created: bool
+
+
+def _frames(media: Media, hashed: Hashed) -> None:
+    MediaFrame.objects.bulk_create(
+        [
+            MediaFrame(media=media, second=f.second, pdq=f.hash_hex, quality=f.quality)
+            for f in hashed.frames
+        ]
+    )
+
+
+def do_add_media(
+    series: Series, *, actor, data: bytes, filename: str, origin: str = "upload"
+) -> AddedMedia:
+    """Hash, encrypt and add one file to a series. A file already in the series
+    (same SHA-256) is not added twice. Raises MediaError for files that cannot be hashed."""
+    if actor is not None and not (
+        Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
+    ):
+        raise PermissionDenied
+    hashed = hash_bytes_media(data, filename)
+    existing = Media.objects.filter(series=series, sha256=hashed.sha256).first()
+    if existing is not None:
+        return AddedMedia(existing, False)
+    rel, wrapped = storage.seal(data)
+    try:
+        with transaction.atomic():
+            media = Media.objects.create(
+                series=series,
+                kind=hashed.kind,
+                origin=origin[:200],
+                stored_path=rel,
+                wrapped_key=wrapped,
+                original_filename=filename[:255],
+                size=hashed.size,
+                md5=hashed.md5,
+                sha1=hashed.sha1,
+                sha256=hashed.sha256,
+                pdq=hashed.pdq,
+                pdq_quality=hashed.quality,
+                created_by=_user(actor),
+            )
+            _frames(media, hashed)
+            record(
+                "media.add",
+                **_who(actor),
+                obj=media,
+                summary=f"{filename[:120]} to series {series.name[:100]}",
+                changes={"series": {"before": None, "after": series.pk}},
+            )
+    except Exception:
+        storage.delete(rel)
+        raise
+    return AddedMedia(media, True)
+
+
+# --------------------------------------------------------------------------- match requests
+
+
+@dataclass
+class ItemSpec:
+    """One submitted item: a file's bytes, or hashes from a list."""
+
+    name: str
+    data: bytes | None = None
+    md5: str = ""
+    sha1: str = ""
+    sha256: str = ""
+    pdq: str = ""
+
+
+def do_create_match_request(
+    *,
+    actor,
+    requesting_agency: str,
+    case_number: str,
+    source: str,
+    items: list[ItemSpec],
+    threshold: int | None = None,
+    dihedral: bool = False,
+) -> MatchRequest:
+    """Record the request and its items (files sealed into the store), then queue the task."""
+    from vigil.victimid import matching, tasks
+
+    access.require(access.can_create(actor))
+    if not requesting_agency.strip() or not case_number.strip():
+        raise ValidationError("A match request needs the requesting agency and a case number.")
+    if not items:
+        raise ValidationError("The request holds no file and no hash.")
+    threshold = matching.default_threshold() if threshold is None else int(threshold)
+    if not 0 <= threshold <= matching.MAX_THRESHOLD:
+        raise ValidationError(f"The threshold must be between 0 and {matching.MAX_THRESHOLD}.")
+    sealed: list[str] = []
+    try:
+        with transaction.atomic():
+            mr = MatchRequest.objects.create(
+                requesting_agency=requesting_agency.strip()[:200],
+                case_number=case_number.strip()[:100],
+                source=source,
+                threshold=threshold,
+                dihedral=dihedral,
+                total=len(items),
+                submitted_by=actor,
+                request_id=request_context.current().request_id,
+            )
+            rows = []
+            for pos, spec in enumerate(items):
+                row = MatchItem(
+                    request=mr,
+                    position=pos,
+                    name=spec.name[:500],
+                    md5=spec.md5,
+                    sha1=spec.sha1,
+                    sha256=spec.sha256,
+                    pdq=spec.pdq,
+                )
+                if spec.data is not None:
+                    row.staged_path, row.staged_key = storage.seal(spec.data)
+                    sealed.append(row.staged_path)
+                rows.append(row)
+            MatchItem.objects.bulk_create(rows)
+            record(
+                "matchrequest.create",
+                actor=actor,
+                obj=mr,
+                summary=f"{mr.requesting_agency} case {mr.case_number}: {len(items)} item(s) ({source})",
+                changes={"threshold": {"before": None, "after": threshold}},
+            )
+            # Inside the transaction: the database task backend stores the task row
+            # with the request, so a worker never sees a task without its items.
+            tasks.process_match_request.enqueue(mr.pk, mr.request_id)
+    except Exception:
+        for rel in sealed:
+            storage.delete(rel)
+        raise
+    return mr
+
+
+def process_item(mr: MatchRequest, item: MatchItem, *, actor) -> None:
+    """Hash (if a file), store as unconfirmed media, match. Errors are kept on the item."""
+    from vigil.victimid import matching
+
+    query: matching.Query
+    if item.staged_path:
+        try:
+            data = storage.read(item.staged_path, item.staged_key)
+            hashed = hash_bytes_media(data, item.name)
+        except MediaError as exc:
+            item.error = exc.message
+            storage.delete(item.staged_path)
+            item.staged_path, item.staged_key = "", None
+            return
+        item.kind = hashed.kind
+        item.md5, item.sha1, item.sha256 = hashed.md5, hashed.sha1, hashed.sha256
+        item.pdq, item.pdq_quality = hashed.pdq, hashed.quality
+        item.frames = len(hashed.frames)
+        item.low_quality = hashed.low_quality
+        with transaction.atomic():
+            media = Media.objects.create(
+                series=None,
+                kind=hashed.kind,
+                origin=f"match request #{mr.pk} ({mr.requesting_agency[:80]}, {mr.case_number[:40]})",
+                stored_path=item.staged_path,
+                wrapped_key=item.staged_key,
+                original_filename=item.name[:255],
+                size=hashed.size,
+                md5=hashed.md5,
+                sha1=hashed.sha1,
+                sha256=hashed.sha256,
+                pdq=hashed.pdq,
+                pdq_quality=hashed.quality,
+                created_by=mr.submitted_by,
+            )
+            _frames(media, hashed)
+        item.media = media
+        item.staged_path, item.staged_key = "", None
+        dihedral_src = None
+        if mr.dihedral and hashed.kind == "image":
+            import io
+
+            dihedral_src = io.BytesIO(data)
+        query = matching.query_from_hashed(hashed, dihedral_of=dihedral_src)
+    else:
+        query = matching.Query(md5=item.md5, sha1=item.sha1, sha256=item.sha256, pdq=item.pdq)
+    item.matches = matching.match(query, threshold=mr.threshold)
+
+
+def summarise(mr: MatchRequest) -> dict[str, Any]:
+    from vigil.victimid.models import Series
+
+    items = list(mr.items.all())
+    series_ids = {m["series_id"] for it in items for m in it.matches}
+    identified = set(
+        Series.objects.filter(id__in=series_ids, victim_identified=True).values_list(
+            "id", flat=True
+        )
+    )
+    s = {
+        "items": len(items),
+        "errors": 0,
+        "low_quality": 0,
+        "matched_identified": 0,
+        "matched_unidentified_only": 0,
+        "no_match": 0,
+        "series": sorted(series_ids),
+    }
+    for it in items:
+        if it.error:
+            s["errors"] += 1
+            continue
+        if it.low_quality:
+            s["low_quality"] += 1
+        ids = {m["series_id"] for m in it.matches}
+        if ids & identified:
+            s["matched_identified"] += 1
+        elif ids:
+            s["matched_unidentified_only"] += 1
+        else:
+            s["no_match"] += 1
+    return s
+
+
+def do_finish_match_request(mr: MatchRequest, *, failed: str = "") -> None:
+    with transaction.atomic():
+        mr.summary = summarise(mr)
+        mr.status = MatchRequest.Status.FAILED if failed else MatchRequest.Status.DONE
+        mr.error = failed
+        mr.finished_at = timezone.now()
+        mr.save(update_fields=["summary", "status", "error", "finished_at"])
+        record(
+            "matchrequest.finish",
+            obj=mr,
+            actor=mr.submitted_by,
+            outcome="failure" if failed else "success",
+            summary=failed[:200]
+            or (
+                f"{mr.summary['matched_identified']} identified, "
+                f"{mr.summary['matched_unidentified_only']} unidentified, {mr.summary['no_match']} no match"
+            ),
+        )
+
+
+def do_view_report(mr: MatchRequest, *, actor, fmt: str) -> None:
+    """Reading a matching report is audited (it names series and contacts)."""
+    access.require(access.can_read_data(actor))
+    record("matchrequest.view", actor=actor, obj=mr, summary=f"report ({fmt})")
+
+
+def do_export_report(mr: MatchRequest, *, actor) -> tuple[bytes, str]:
+    """The shareable package: an AES-encrypted ZIP of report.pdf and report.json.
+
+    Returns (zip bytes, password). The password is shown once and never stored.
+    """
+    import io
+    import json
+
+    import pyzipper
+
+    from vigil.victimid import report
+
+    access.require(access.can_read_data(actor))
+    if not mr.finished:
+        raise ValidationError("The request is still being processed; export it when it is done.")
+    data = report.build(mr)
+    pdf = report.render_pdf(data)
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
+    buf = io.BytesIO()
+    with pyzipper.AESZipFile(
+        buf, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+    ) as zf:
+        zf.setpassword(password.encode())
+        zf.writestr("report.pdf", pdf)
+        zf.writestr("report.json", json.dumps(data, indent=2, default=str))
+    record(
+        "matchrequest.export",
+        actor=actor,
+        obj=mr,
+        summary=f"encrypted package for {mr.requesting_agency[:120]}",
+    )
+    return buf.getvalue(), password
+
+
+def do_reveal_media(media: Media, *, actor) -> str:
+    """Allow one unblurred view of one media; audited. Returns a one-time token."""
+    access.require(access.can_read_data(actor))
+    record("media.reveal", actor=actor, obj=media, summary=media.reference)
+    return secrets.token_urlsafe(16)

@@ -1,0 +1,78 @@
+"""REST API: series (list, create from JSON). The no-victim-name rule applies to every payload."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.accounts import access
+from vigil.victimid import actions
+from vigil.victimid.models import Series
+from vigil.victimid.privacy import VictimNameError, reject_victim_names
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    contact = serializers.SerializerMethodField()
+    media_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Series
+        fields = [
+            "id",
+            "name",
+            "victim_identified",
+            "victim_age_range",
+            "relationship_to_offender",
+            "year_of_production",
+            "contact",
+            "notes",
+            "media_count",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_contact(self, obj: Series) -> dict[str, str]:
+        return obj.contact_dict()
+
+    def get_media_count(self, obj: Series) -> int:
+        return obj.media.count()
+
+
+def _payload_to_fields(payload: dict) -> dict:
+    data = {k: payload[k] for k in actions.SERIES_FIELDS if k in payload}
+    contact = payload.get("contact") or {}
+    if not isinstance(contact, dict):
+        raise ValidationError("contact must be an object.")
+    for key in ("agency", "investigator", "email", "phone"):
+        if key in contact:
+            data[f"contact_{key}"] = contact[key] or ""
+    unknown = set(payload) - set(actions.SERIES_FIELDS) - {"contact"}
+    if unknown:
+        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    return data
+
+
+@api_view(["GET", "POST"])
+def series_collection(request: Request) -> Response:
+    if request.method == "GET":
+        access.require(access.can_read_data(request.user))
+        qs = Series.objects.for_user(request.user)
+        return Response(SeriesSerializer(qs, many=True).data)
+    access.require(access.can_create(request.user))
+    payload = request.data
+    if not isinstance(payload, dict):
+        return Response({"error": "Send one JSON object."}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        reject_victim_names(payload)
+        series = actions.do_create_series(actor=request.user, data=_payload_to_fields(payload))
+    except VictimNameError as exc:
+        return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    except ValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "message_dict") else {"error": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    except PermissionDenied:
+        raise
+    return Response(SeriesSerializer(series).data, status=status.HTTP_201_CREATED)

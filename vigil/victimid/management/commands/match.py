@@ -1,0 +1,88 @@
+"""`vigil match PATH… [--threshold N] [--dihedral] [--json]`: look files up in the series repository."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.audit.log import record
+from vigil.core import request_context
+from vigil.victimid import matching
+from vigil.victimid.hashing import MediaError, hash_path
+from vigil.victimid.management.commands._common import progress, walk
+
+
+class Command(BaseCommand):
+    help = "Match files against the media of every series (exact hashes and PDQ)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument(
+            "--threshold",
+            type=int,
+            default=None,
+            help="largest PDQ distance that matches (default: VIGIL_PDQ_THRESHOLD, 31)",
+        )
+        parser.add_argument(
+            "--dihedral", action="store_true", help="also try the 8 rotations and flips"
+        )
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args, **opts):
+        threshold = opts["threshold"]
+        if threshold is not None and not 0 <= threshold <= matching.MAX_THRESHOLD:
+            raise CommandError(f"--threshold must be between 0 and {matching.MAX_THRESHOLD}.")
+        entries = list(walk(opts["paths"]))
+        items, errors = [], 0
+        with request_context.bind(via="cli"):
+            for shown, path, error in progress(
+                entries, total=len(entries), desc="matching", enabled=True
+            ):
+                if path is not None:
+                    try:
+                        h = hash_path(path)
+                        q = matching.query_from_hashed(
+                            h, dihedral_of=path if opts["dihedral"] else None
+                        )
+                    except MediaError as exc:
+                        error = exc.message
+                if error:
+                    errors += 1
+                    self.stderr.write(f"{shown}: {error}")
+                    continue
+                found = matching.match(q, threshold=threshold)
+                items.append(
+                    {
+                        "path": shown,
+                        "md5": h.md5,
+                        "pdq": h.pdq or None,
+                        "pdq_quality": h.quality,
+                        "matches": [
+                            {
+                                "series": m["series"],
+                                "media": m["media"],
+                                "method": m["method"],
+                                "distance": m["distance"],
+                            }
+                            for m in found
+                        ],
+                    }
+                )
+                if not opts["json"]:
+                    self.stdout.write(f"{shown}: {len(found)} match(es)")
+                    if h.low_quality:
+                        self.stdout.write("  low quality: not matched perceptually")
+                    for m in found:
+                        self.stdout.write(
+                            f"  {m['method']:<6} distance {m['distance']:>3}  series {m['series']!r}  media M-{m['media']}"
+                        )
+            record(
+                "media.match_cli",
+                actor_username="cli",
+                summary=f"{len(items)} file(s) matched from the command line",
+            )
+        if opts["json"]:
+            self.stdout.write(json.dumps({"items": items}, indent=2))
+        if errors:
+            raise CommandError(f"{errors} path(s) could not be matched (see above).", returncode=1)

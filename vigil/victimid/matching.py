@@ -1,0 +1,230 @@
+"""Matching submitted media against the confirmed media of every series.
+
+- Exact: MD5, SHA-1, SHA-256 through the database indexes on Media.
+- Perceptual: PDQ Hamming distance through one process-wide in-memory
+  :class:`~vigil.lib.hamming.HammingIndex` of the confirmed media's PDQ hashes
+  (images with quality >= 50, and the quality frames of videos), built lazily from
+  the database on first use and refreshed incrementally: each query first runs one
+  cheap aggregate (count, largest id, latest update of confirmed media); when it
+  changed, only the rows added or changed since are read and added. When media
+  disappeared, the index is rebuilt.
+- A match is reported once per stored media, by its strongest method
+  (sha256 > sha1 > md5 > pdq) and, for pdq, at its smallest distance.
+- Low-quality queries (PDQ quality < 50) are never matched perceptually.
+- Video rule: a video matches a stored media when at least
+  ``max(VIDEO_MIN_FRAMES, ceil(VIDEO_MIN_FRACTION x n))`` of its ``n`` quality
+  frames (quality >= 50) are each within the threshold of some frame (or the image
+  hash) of that media; with a single quality frame, that one frame must match.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+
+from vigil.lib import pdq as pdqlib
+from vigil.lib.hamming import HammingIndex
+
+VIDEO_MIN_FRACTION = 0.20
+VIDEO_MIN_FRAMES = 2
+MAX_THRESHOLD = 128
+EXACT_METHODS = ("sha256", "sha1", "md5")
+_RANK = {"sha256": 0, "sha1": 1, "md5": 2, "pdq": 3}
+
+
+@dataclass
+class Query:
+    """What we know of one submitted item. Empty strings for unknown hashes."""
+
+    md5: str = ""
+    sha1: str = ""
+    sha256: str = ""
+    pdq: str = ""
+    quality: int | None = None  # None: a hash from a list, quality unknown (trusted)
+    frames: list[tuple[str, int]] = field(default_factory=list)  # video: (hash, quality)
+    dihedral: list[str] = field(default_factory=list)  # 8 hashes, original first
+
+    @property
+    def low_quality(self) -> bool:
+        if self.frames:
+            return not any(pdqlib.is_matchable(q) for _h, q in self.frames)
+        return bool(self.pdq) and self.quality is not None and not pdqlib.is_matchable(self.quality)
+
+
+class _Index:
+    """The process-wide perceptual index over confirmed media."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.index: HammingIndex | None = None
+        self.signature: tuple[int, int, Any] | None = None
+
+    def _signature(self) -> tuple[int, int, Any]:
+        from vigil.victimid.models import Media
+
+        agg = Media.objects.confirmed().aggregate(
+            n=Count("id"), max_id=Max("id"), last=Max("updated_at")
+        )
+        return (agg["n"] or 0, agg["max_id"] or 0, agg["last"])
+
+    def _rows(self, since: Q | None) -> tuple[list[int], list[str]]:
+        from vigil.victimid.models import Media, MediaFrame
+
+        images = (
+            Media.objects.confirmed().filter(pdq_quality__gte=pdqlib.LOW_QUALITY).exclude(pdq="")
+        )
+        frames = MediaFrame.objects.filter(
+            media__series__isnull=False, quality__gte=pdqlib.LOW_QUALITY
+        )
+        if since is not None:
+            images = images.filter(since)
+            frames = frames.filter(media__in=Media.objects.confirmed().filter(since).values("id"))
+        ids: list[int] = []
+        hashes: list[str] = []
+        for mid, h in images.values_list("id", "pdq").iterator(chunk_size=20000):
+            ids.append(mid)
+            hashes.append(h)
+        for mid, h in frames.values_list("media_id", "pdq").iterator(chunk_size=20000):
+            ids.append(mid)
+            hashes.append(h)
+        return ids, hashes
+
+    def get(self) -> HammingIndex:
+        with self.lock:
+            sig = self._signature()
+            if self.index is not None and sig == self.signature:
+                return self.index
+            old = self.signature
+            if self.index is None or old is None or sig[0] < old[0] or sig[1] < old[1]:
+                index = HammingIndex(max_radius=31)
+                ids, hashes = self._rows(None)
+                index.add(ids, hashes)
+                self.index = index
+            else:
+                since = Q(id__gt=old[1])
+                if old[2] is not None:
+                    since |= Q(updated_at__gt=old[2])
+                ids, hashes = self._rows(since)
+                # Re-adding an id already present is harmless: a search reports each id
+                # once, at its smallest distance.
+                self.index.add(ids, hashes)
+            self.signature = sig
+            return self.index
+
+
+_INDEX = _Index()
+
+
+def reset_index() -> None:
+    """Forget the in-memory index (tests; after bulk deletes)."""
+    with _INDEX.lock:
+        _INDEX.reset()
+
+
+def index_size() -> int:
+    return len(_INDEX.get())
+
+
+def default_threshold() -> int:
+    return int(getattr(settings, "PDQ_THRESHOLD", 31))
+
+
+def _add(found: dict[int, dict], media_id: int, method: str, distance: int, **extra: Any) -> None:
+    cur = found.get(media_id)
+    if cur is None or (_RANK[method], distance) < (_RANK[cur["method"]], cur["distance"]):
+        found[media_id] = {"media": media_id, "method": method, "distance": distance, **extra}
+
+
+def match(query: Query, *, threshold: int | None = None) -> list[dict[str, Any]]:
+    """Matches of one query: [{"series_id", "series", "media", "method", "distance", ...}].
+
+    Sorted by method strength, then distance, then media id.
+    """
+    from vigil.victimid.models import Media
+
+    threshold = default_threshold() if threshold is None else int(threshold)
+    if not 0 <= threshold <= MAX_THRESHOLD:
+        raise ValueError(f"threshold must be between 0 and {MAX_THRESHOLD}")
+    found: dict[int, dict] = {}
+
+    for method in EXACT_METHODS:
+        value = getattr(query, method).strip().lower()
+        if value:
+            for mid in (
+                Media.objects.confirmed().filter(**{method: value}).values_list("id", flat=True)
+            ):
+                _add(found, mid, method, 0)
+
+    if query.frames:
+        _match_video(query, threshold, found)
+    elif query.pdq and not query.low_quality:
+        index = _INDEX.get()
+        hashes = query.dihedral or [query.pdq]
+        names = pdqlib.DIHEDRAL_NAMES if query.dihedral else ("original",)
+        for name, hits in zip(names, index.search_many(hashes, threshold), strict=True):
+            for mid, dist in hits:
+                extra = {"transform": name} if name != "original" else {}
+                _add(found, int(mid), "pdq", int(dist), **extra)
+
+    if not found:
+        return []
+    rows = {
+        m.id: m
+        for m in Media.objects.confirmed().filter(id__in=list(found)).select_related("series")
+    }
+    out = []
+    for mid, hit in found.items():
+        media = rows.get(mid)
+        if media is None:
+            continue  # left its series or was deleted since the index was built
+        out.append({"series_id": media.series_id, "series": media.series.name, **hit})
+    out.sort(key=lambda h: (_RANK[h["method"]], h["distance"], h["media"]))
+    return out
+
+
+def _match_video(query: Query, threshold: int, found: dict[int, dict]) -> None:
+    good = [h for h, q in query.frames if pdqlib.is_matchable(q)]
+    if not good:
+        return
+    needed = required_frames(len(good))
+    index = _INDEX.get()
+    hits_per_media: dict[int, int] = defaultdict(int)
+    best: dict[int, int] = {}
+    for hits in index.search_many(good, threshold):
+        for mid, dist in hits:
+            hits_per_media[int(mid)] += 1
+            best[int(mid)] = min(best.get(int(mid), 999), int(dist))
+    for mid, count in hits_per_media.items():
+        if count >= needed:
+            _add(found, mid, "pdq", best[mid], frames=f"{count}/{len(good)}")
+
+
+def required_frames(n_quality_frames: int) -> int:
+    """How many quality frames of a query video must match (see the module docstring)."""
+    if n_quality_frames <= 1:
+        return n_quality_frames
+    return max(VIDEO_MIN_FRAMES, math.ceil(VIDEO_MIN_FRACTION * n_quality_frames))
+
+
+def query_from_hashed(hashed: Any, *, dihedral_of: Any = None) -> Query:
+    """A Query from vigil.victimid.hashing.Hashed (and optionally the image to rotate)."""
+    q = Query(
+        md5=hashed.md5,
+        sha1=hashed.sha1,
+        sha256=hashed.sha256,
+        pdq=hashed.pdq,
+        quality=hashed.quality,
+        frames=[(f.hash_hex, f.quality) for f in hashed.frames],
+    )
+    if dihedral_of is not None and hashed.kind == "image" and not q.low_quality:
+        q.dihedral = pdqlib.dihedral(dihedral_of)
+    return q

@@ -1,0 +1,285 @@
+"""Victim identification: series of known media, submitted media, match requests.
+
+There is no victim-name field here, nor anywhere in Vigil. A series carries only
+general information about an identified victim (age range, relationship to the
+offender, year of production) and the investigator to contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from vigil.accounts import access
+
+PDQ_HEX_LEN = 64
+
+
+def validate_year(value: int) -> None:
+    this_year = dt.date.today().year
+    if value is not None and not (1950 <= value <= this_year):
+        raise ValidationError(f"Year of production must be between 1950 and {this_year}.")
+
+
+class AgeRange(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    A0_2 = "0-2", "0–2"
+    A3_5 = "3-5", "3–5"
+    A6_8 = "6-8", "6–8"
+    A9_12 = "9-12", "9–12"
+    A13_15 = "13-15", "13–15"
+    A16_17 = "16-17", "16–17"
+
+
+class Relationship(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    PARENT = "parent", "Parent"
+    RELATIVE = "relative", "Relative"
+    FAMILY_FRIEND = "family_friend", "Family friend"
+    TEACHER_COACH = "teacher_coach", "Teacher / coach"
+    ONLINE_CONTACT = "online_contact", "Online contact"
+    STRANGER = "stranger", "Stranger"
+    OTHER = "other", "Other"
+
+
+class SeriesQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        # Series belong to no case: investigators and managers write, managers delete.
+        return access.filter_for_user(self, user, action, owner_field=None)
+
+
+class Series(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    victim_identified = models.BooleanField(default=False)
+    victim_age_range = models.CharField(
+        max_length=8, choices=AgeRange.choices, default=AgeRange.UNKNOWN
+    )
+    relationship_to_offender = models.CharField(
+        max_length=16, choices=Relationship.choices, default=Relationship.UNKNOWN
+    )
+    year_of_production = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[validate_year]
+    )
+    # The investigator to contact about this series: never the victim.
+    contact_agency = models.CharField(max_length=200, blank=True)
+    contact_investigator = models.CharField(
+        max_length=200, blank=True, help_text="The investigator to contact (never the victim)."
+    )
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SeriesQuerySet.as_manager()
+
+    AUDIT_FIELDS = [
+        "name",
+        "victim_identified",
+        "victim_age_range",
+        "relationship_to_offender",
+        "year_of_production",
+        "contact_agency",
+        "contact_investigator",
+        "contact_email",
+        "contact_phone",
+        "notes",
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return "Victim identified" if self.victim_identified else "Victim not identified"
+
+    def contact_dict(self) -> dict[str, str]:
+        return {
+            "agency": self.contact_agency,
+            "investigator": self.contact_investigator,
+            "email": self.contact_email,
+            "phone": self.contact_phone,
+        }
+
+
+class MediaQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field=None)
+
+    def confirmed(self):
+        return self.filter(series__isnull=False)
+
+
+class Media(models.Model):
+    """One file: confirmed when it belongs to a series, unconfirmed when submitted.
+
+    The file itself is stored encrypted under settings.MEDIA_STORE_DIR
+    (`stored_path` relative to it, the per-file key wrapped on the row), or not
+    at all for a hash-only record (from a partner or a hash list).
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        UNKNOWN = "unknown", "Unknown (hashes only)"
+
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.PROTECT, related_name="media"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.IMAGE)
+    origin = models.CharField(
+        max_length=200, blank=True, help_text="Where it came from: upload, import, a partner…"
+    )
+    stored_path = models.CharField(max_length=200, blank=True)
+    wrapped_key = models.BinaryField(null=True, blank=True, editable=False)
+    original_filename = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    sha1 = models.CharField(max_length=40, blank=True, db_index=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    pdq = models.CharField(max_length=PDQ_HEX_LEN, blank=True, db_index=True)
+    pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = MediaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "media"
+
+    def __str__(self) -> str:
+        return f"media #{self.pk} ({self.original_filename or self.md5 or self.pdq[:12]})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.series_id is not None
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.stored_path and self.wrapped_key)
+
+    @property
+    def low_quality(self) -> bool:
+        return self.pdq_quality is not None and self.pdq_quality < 50
+
+    @property
+    def reference(self) -> str:
+        return f"M-{self.pk}"
+
+
+class MediaFrame(models.Model):
+    """One vPDQ frame hash of a video (one per second)."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="frames")
+    second = models.FloatField()
+    pdq = models.CharField(max_length=PDQ_HEX_LEN)
+    quality = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["media", "second"]
+
+    def __str__(self) -> str:
+        return f"{self.media_id}@{self.second:.0f}s"
+
+
+class MatchRequestQuerySet(models.QuerySet):
+    def for_user(self, user, action: access.Action = access.READ):
+        return access.filter_for_user(self, user, action, owner_field=None)
+
+
+class MatchRequest(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        FILES = "files", "Uploaded files"
+        ZIP = "zip", "ZIP archive"
+        HASHES = "hashes", "Hash list"
+
+    requesting_agency = models.CharField(max_length=200)
+    case_number = models.CharField(max_length=100)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.FILES)
+    threshold = models.PositiveSmallIntegerField(default=31)
+    dihedral = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MatchRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"match request #{self.pk} ({self.requesting_agency}, {self.case_number})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.finished else 0)
+
+
+class MatchItem(models.Model):
+    """One submitted item (a file or a hash-list row) and what it matched.
+
+    `matches` is a list of {"series_id", "series", "media", "method", "distance"}
+    (plus "frames" for videos and "transform" for dihedral hits).
+    """
+
+    request = models.ForeignKey(MatchRequest, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=500)
+    kind = models.CharField(max_length=8, choices=Media.Kind.choices, default=Media.Kind.UNKNOWN)
+    # A submitted file waits here, sealed, until the task hashes it.
+    staged_path = models.CharField(max_length=200, blank=True)
+    staged_key = models.BinaryField(null=True, blank=True, editable=False)
+    media = models.ForeignKey(
+        Media, null=True, blank=True, on_delete=models.SET_NULL, related_name="match_items"
+    )
+    md5 = models.CharField(max_length=32, blank=True)
+    sha1 = models.CharField(max_length=40, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pdq = models.CharField(max_length=PDQ_HEX_LEN, blank=True)
+    pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    low_quality = models.BooleanField(default=False)
+    frames = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    matches = models.JSONField(default=list, blank=True)
+    processed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="matchitem_unique_pos")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
