@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class DeconflictionConfig(AppConfig):
     name = "vigil.deconfliction"
     label = "deconfliction"
+    verbose_name = "Deconfliction"
+
+    def ready(self) -> None:
+        from vigil.core import dashboard
+        from vigil.deconfliction import actions, views
+        from vigil.tips import signals
+
+        # Strong references: the receivers are module functions, but say so explicitly.
+        signals.selectors_added.connect(
+            actions.on_selectors_added, dispatch_uid="deconfliction.selectors_added", weak=False
+        )
+        signals.selectors_removed.connect(
+            actions.on_selectors_removed,
+            dispatch_uid="deconfliction.selectors_removed",
+            weak=False,
+        )
+        dashboard.register(views.dashboard_panel)

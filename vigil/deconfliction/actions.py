@@ -1,0 +1,708 @@
+"""Deconfliction actions: raise flags, link, dismiss, unlink, manage the warning list.
+
+Raising flags is a follow-up of adding selectors (the tips actions send
+`selectors_added` inside their transaction); deciding a flag is always a
+person's action. Nothing here links tips automatically.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from vigil.accounts import access
+from vigil.audit.log import record
+from vigil.core import request_context
+from vigil.deconfliction import hooks
+from vigil.deconfliction.models import (
+    FLAGGING_TYPES,
+    HASHED_TYPES,
+    NAME,
+    CommonValue,
+    Flag,
+    Link,
+    PersonKey,
+    TipNotice,
+    WarningListEntry,
+)
+from vigil.lib import names
+from vigil.messaging.actions import do_notify
+from vigil.tips.models import Selector, Tip
+
+PERSON = Selector.Type.PERSON
+# A very common blocking key (say "smith, j…") must not turn one name into a scan.
+MAX_NAME_CANDIDATES = 5000
+_CHUNK = 500
+
+
+# --- the warning list, cached per process and revalidated by one tiny query ----------
+
+
+@dataclass
+class _WarningList:
+    signature: tuple = ()
+    exact: dict[tuple[str, str], str] = field(default_factory=dict)
+    networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(
+        default_factory=list
+    )
+
+    def match(self, type_: str, value: str) -> str | None:
+        """The note of the entry `value` falls under, or None."""
+        note = self.exact.get((type_, value))
+        if note is not None:
+            return note
+        if type_ == Selector.Type.IP and self.networks:
+            try:
+                addr = ipaddress.ip_address(value)
+            except ValueError:
+                return None
+            for net, net_note in self.networks:
+                if addr.version == net.version and addr in net:
+                    return net_note
+        return None
+
+
+_warning_cache = _WarningList()
+
+
+def warning_list() -> _WarningList:
+    global _warning_cache
+    # Count, newest id and newest time: any add or (soft) removal changes one of them,
+    # even when a rolled-back transaction let an id be reused.
+    agg = WarningListEntry.objects.active().aggregate(
+        n=Count("id"), m=Max("id"), t=Max("created_at")
+    )
+    signature = (agg["n"], agg["m"], agg["t"])
+    if signature != _warning_cache.signature:
+        fresh = _WarningList(signature=signature)
+        for entry in WarningListEntry.objects.active():
+            note = entry.note or "on the warning list"
+            net = entry.network() if entry.is_range else None
+            if net is not None:
+                fresh.networks.append((net, f"{entry.value}: {note}"))
+            else:
+                fresh.exact[(entry.type, entry.value)] = note
+        _warning_cache = fresh
+    return _warning_cache
+
+
+# --- raising flags ----------------------------------------------------------------
+
+
+def _pair(t1: int, t2: int) -> tuple[int, int]:
+    return (t1, t2) if t1 < t2 else (t2, t1)
+
+
+def _label(selector: Selector) -> str:
+    if selector.type in HASHED_TYPES:
+        return selector.masked or "(masked)"
+    return ""
+
+
+def _dob(details: dict | None) -> date | None:
+    raw = (details or {}).get("dob")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return None
+
+
+@dataclass
+class FlagOutcome:
+    flags: list[Flag] = field(default_factory=list)
+    notices: list[TipNotice] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.flags)
+
+
+def do_flag_selectors(tip: Tip, selectors: Sequence[Selector], *, actor) -> int:
+    """Look `tip`'s new selectors up in every other tip's selectors and raise flags.
+
+    Returns the number of new flags. Common values (over the threshold or on
+    the warning list) give one notice for the tip instead.
+    """
+    return do_flag_tips([(tip, list(selectors))], actor=actor).count
+
+
+def do_flag_tips(items: Sequence[tuple[Tip, Sequence[Selector]]], *, actor) -> FlagOutcome:
+    """Batch form of do_flag_selectors for bulk callers: one probe per type per chunk of values.
+
+    The selectors must already be saved. No permission check: this is the
+    follow-up of an action that checked (adding selectors to a tip).
+    """
+    items = [(tip, [s for s in sels]) for tip, sels in items if sels]
+    if not items:
+        return FlagOutcome()
+    with transaction.atomic():
+        outcome = _raise(items)
+        _record_and_notify(items, outcome, actor=actor)
+    return outcome
+
+
+def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
+    threshold = settings.COMMON_VALUE_THRESHOLD
+    warn = warning_list()
+    batch_tips = {tip.pk: tip for tip, _ in items}
+    notices: dict[tuple[int, str, str], TipNotice] = {}
+    wanted: dict[tuple[str, str], list[tuple[Tip, Selector]]] = defaultdict(list)
+    people: list[tuple[Tip, Selector]] = []
+
+    def notice(tip_id: int, s_type: str, value: str, label: str, reason: str, detail: str):
+        notices.setdefault(
+            (tip_id, s_type, value),
+            TipNotice(
+                tip_id=tip_id,
+                type=s_type,
+                value=value,
+                label=label[:300],
+                reason=reason,
+                detail=detail[:300],
+            ),
+        )
+
+    for tip, sels in items:
+        for s in sels:
+            if s.type != PERSON and s.type not in FLAGGING_TYPES:
+                continue
+            listed = warn.match(s.type, s.value)
+            if listed is not None:
+                label = _label(s) or s.value
+                notice(tip.pk, s.type, s.value, label, TipNotice.Reason.WARNING_LIST, listed)
+                continue
+            if s.type == PERSON:
+                people.append((tip, s))
+            wanted[(s.type, s.value)].append((tip, s))
+
+    # Values already known to be common need no probe at all.
+    known_common: set[tuple[str, str]] = set()
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for s_type, value in wanted:
+        by_type[s_type].append(value)
+    for s_type, values in by_type.items():
+        for i in range(0, len(values), _CHUNK):
+            chunk = values[i : i + _CHUNK]
+            known_common.update(
+                CommonValue.objects.filter(type=s_type, value__in=chunk).values_list(
+                    "type", "value"
+                )
+            )
+
+    # The probe: who else holds each value (the (type, value) index).
+    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for s_type, values in by_type.items():
+        values = [v for v in values if (s_type, v) not in known_common]
+        for i in range(0, len(values), _CHUNK):
+            chunk = values[i : i + _CHUNK]
+            rows = Selector.objects.filter(type=s_type, value__in=chunk).values_list(
+                "value", "tip_id"
+            )
+            for value, tip_id in rows.iterator(chunk_size=2000):
+                bucket = holders[(s_type, value)]
+                if len(bucket) <= threshold + len(batch_tips):
+                    bucket.add(tip_id)
+
+    candidates: dict[tuple[int, int, str, str, str], Flag] = {}
+    now_common: list[tuple[str, str, set[int], str]] = []
+    for key, entries in wanted.items():
+        s_type, value = key
+        label = _label(entries[0][1]) or value
+        if key in known_common:
+            for tip, _ in entries:
+                notice(tip.pk, s_type, value, label, TipNotice.Reason.COMMON, "seen on many tips")
+            continue
+        tips_with = holders.get(key, set()) | {tip.pk for tip, _ in entries}
+        if len(tips_with) > threshold:
+            now_common.append((s_type, value, tips_with, label))
+            continue
+        if s_type == PERSON:
+            continue  # exact names are found (and scored) through the name index below
+        for tip, s in entries:
+            for other in tips_with:
+                if other == tip.pk:
+                    continue
+                a, b = _pair(tip.pk, other)
+                candidates.setdefault(
+                    (a, b, s_type, value, ""),
+                    Flag(tip_a_id=a, tip_b_id=b, type=s_type, value=value, label=_label(s)),
+                )
+
+    for s_type, value, tips_with, label in now_common:
+        CommonValue.objects.update_or_create(
+            type=s_type, value=value, defaults={"tip_count": len(tips_with)}
+        )
+        # The value just crossed the threshold: every holder gets the notice once.
+        for tip_id in tips_with:
+            notice(
+                tip_id,
+                s_type,
+                value,
+                label,
+                TipNotice.Reason.COMMON,
+                f"on more than {threshold} tips",
+            )
+    common_people = {(t, v) for t, v, _, _ in now_common if t == PERSON} | {
+        k for k in known_common if k[0] == PERSON
+    }
+
+    _match_names(people, common_people, candidates)
+
+    outcome = FlagOutcome()
+    if candidates:
+        tip_ids = list(batch_tips)
+        existing: set[tuple] = set()
+        for i in range(0, len(tip_ids), _CHUNK):
+            chunk = tip_ids[i : i + _CHUNK]
+            existing.update(
+                Flag.objects.filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk)).values_list(
+                    "tip_a_id", "tip_b_id", "type", "value", "value_b"
+                )
+            )
+        new = [f for k, f in candidates.items() if k not in existing]
+        Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        outcome.flags = new
+    if notices:
+        outcome.notices = list(notices.values())
+        TipNotice.objects.bulk_create(outcome.notices, ignore_conflicts=True, batch_size=1000)
+    return outcome
+
+
+def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
+    keys_by_selector: dict[int, set[str]] = {}
+    rows = []
+    for _, s in people:
+        keys = {k[:80] for k in names.name_keys(s.value)}
+        keys_by_selector[s.pk] = keys
+        rows.extend(PersonKey(selector_id=s.pk, key=k) for k in keys)
+    PersonKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return keys_by_selector
+
+
+def _match_names(
+    people: list[tuple[Tip, Selector]],
+    common_people: set[tuple[str, str]],
+    candidates: dict[tuple[int, int, str, str, str], Flag],
+) -> None:
+    if not people:
+        return
+    keys_by_selector = _index_names(people)
+    threshold = settings.NAME_MATCH_THRESHOLD
+    for tip, s in people:
+        if (PERSON, s.value) in common_people:
+            continue
+        keys = keys_by_selector[s.pk]
+        if not keys:
+            continue
+        rows = (
+            PersonKey.objects.filter(key__in=keys)
+            .exclude(selector__tip_id=tip.pk)
+            .values_list(
+                "selector__tip_id", "selector__value", "selector__raw", "selector__details"
+            )
+            .distinct()[:MAX_NAME_CANDIDATES]
+        )
+        mine_dob = _dob(s.details)
+        mine_raw = (s.details or {}).get("name") or s.raw or s.value
+        seen: set[tuple[int, str]] = set()
+        for other_tip, other_value, other_raw, other_details in rows:
+            if (other_tip, other_value) in seen:
+                continue
+            seen.add((other_tip, other_value))
+            match = names.compare(
+                s.value,
+                other_value,
+                dob_a=mine_dob,
+                dob_b=_dob(other_details),
+                threshold=threshold,
+            )
+            if match is None:
+                continue
+            other_name = (other_details or {}).get("name") or other_raw or other_value
+            if tip.pk < other_tip:
+                a, b, va, vb, la, lb = tip.pk, other_tip, s.value, other_value, mine_raw, other_name
+            else:
+                a, b, va, vb, la, lb = other_tip, tip.pk, other_value, s.value, other_name, mine_raw
+            vb = "" if vb == va else vb
+            candidates.setdefault(
+                (a, b, NAME, va, vb),
+                Flag(
+                    tip_a_id=a,
+                    tip_b_id=b,
+                    type=NAME,
+                    value=va,
+                    value_b=vb,
+                    label=(la if la == lb else f"{la} ~ {lb}")[:300],
+                    score=match.score,
+                    match_reason=match.reason[:200],
+                ),
+            )
+
+
+def _batch_id() -> str:
+    return request_context.current().request_id
+
+
+def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
+    if not outcome.flags and not outcome.notices:
+        return
+    flags_by_tip: dict[int, list[Flag]] = defaultdict(list)
+    for f in outcome.flags:
+        flags_by_tip[f.tip_a_id].append(f)
+        flags_by_tip[f.tip_b_id].append(f)
+    notices_by_tip: dict[int, int] = defaultdict(int)
+    for n in outcome.notices:
+        notices_by_tip[n.tip_id] += 1
+    for tip, _ in items:
+        mine = flags_by_tip.get(tip.pk, [])
+        n_notices = notices_by_tip.get(tip.pk, 0)
+        if not mine and not n_notices:
+            continue
+        record(
+            "deconfliction.flags_raised",
+            actor=actor,
+            obj=tip,
+            summary=f"{len(mine)} new flag(s), {n_notices} common-value notice(s)",
+            changes={
+                "flags": [
+                    [f.tip_b_id if f.tip_a_id == tip.pk else f.tip_a_id, f.type, f.display]
+                    for f in mine[:50]
+                ]
+            },
+        )
+    if not flags_by_tip:
+        return
+    batch = _batch_id()
+    tips = Tip.objects.filter(pk__in=list(flags_by_tip), assigned_to__isnull=False).select_related(
+        "assigned_to", "source"
+    )
+    for tip in tips:
+        mine = flags_by_tip[tip.pk]
+        shared = ", ".join(sorted({f"{f.type_label} {f.display}" for f in mine})[:5])
+        do_notify(
+            tip.assigned_to,
+            subject=f"New flag(s) on tip {tip.source_reference}",
+            body=(
+                f"Tip {tip} shares data with {len(mine)} other tip(s) "
+                f"({shared}). Open the tip's flags to link or dismiss."
+            ),
+            link=reverse("deconfliction-tip", args=[tip.pk]),
+            dedupe_key=f"deconfliction.flags:{tip.pk}:{batch}"[:200],
+        )
+
+
+def do_withdraw_selectors(tip: Tip, removed: Iterable[tuple[str, str]], *, actor) -> int:
+    """Selectors left a tip: its undecided flags on those values go; decided ones stay."""
+    removed = list(removed)
+    if not removed:
+        return 0
+    cond = Q()
+    for s_type, value in removed:
+        if s_type == PERSON:
+            cond |= Q(type=NAME, tip_a=tip, value=value)
+            cond |= Q(type=NAME, tip_b=tip, value_b=value)
+            cond |= Q(type=NAME, tip_b=tip, value_b="", value=value)
+        else:
+            cond |= Q(type=s_type, value=value)
+    with transaction.atomic():
+        gone, _ = Flag.objects.open().involving(tip.pk).filter(cond).delete()
+        notice_cond = Q()
+        for s_type, value in removed:
+            notice_cond |= Q(type=s_type, value=value)
+        TipNotice.objects.filter(tip=tip).filter(notice_cond).delete()
+        if gone:
+            record(
+                "deconfliction.flags_withdrawn",
+                actor=actor,
+                obj=tip,
+                summary=f"{gone} open flag(s) withdrawn: their selectors were removed",
+            )
+    return gone
+
+
+# --- deciding flags ----------------------------------------------------------------------
+
+
+def _require_pair_write(actor, tip_ids: Iterable[int]) -> None:
+    if not access.can_create(actor):
+        raise PermissionDenied("Only investigators and managers decide flags.")
+    if not Tip.objects.for_user(actor, access.WRITE).filter(pk__in=list(tip_ids)).exists():
+        raise PermissionDenied("You can decide a flag only on a tip assigned to you.")
+
+
+def cluster_tip_ids(tip_id: int) -> set[int]:
+    """The connected component of active links holding `tip_id` (breadth-first over links)."""
+    seen = {tip_id}
+    frontier = [tip_id]
+    while frontier:
+        nxt: list[int] = []
+        for i in range(0, len(frontier), _CHUNK):
+            chunk = frontier[i : i + _CHUNK]
+            rows = (
+                Link.objects.active()
+                .filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
+                .values_list("tip_a_id", "tip_b_id")
+            )
+            for a, b in rows:
+                for t in (a, b):
+                    if t not in seen:
+                        seen.add(t)
+                        nxt.append(t)
+        frontier = nxt
+    return seen
+
+
+@dataclass
+class LinkOutcome:
+    link: Link
+    created: bool
+    # (newly joined tip, office name, referred tip) for each referral suggestion
+    suggestions: list[tuple[Tip, str, Tip]] = field(default_factory=list)
+
+
+def do_link_tips(
+    flag: Flag | None = None,
+    *,
+    note: str,
+    actor,
+    tip_a: Tip | None = None,
+    tip_b: Tip | None = None,
+) -> LinkOutcome:
+    """Link two tips (from a flag, or a pair): the analyst's decision that they belong together.
+
+    Allowed to a manager, or an investigator who can write at least one of the two tips.
+    Every open flag between the same two tips is marked linked with it.
+    """
+    note = (note or "").strip()
+    if flag is not None:
+        a_id, b_id = flag.tip_a_id, flag.tip_b_id
+    else:
+        if tip_a is None or tip_b is None:
+            raise ValidationError("Choose the two tips to link.")
+        if tip_a.pk == tip_b.pk:
+            raise ValidationError("A tip cannot be linked to itself.")
+        a_id, b_id = _pair(tip_a.pk, tip_b.pk)
+    _require_pair_write(actor, (a_id, b_id))
+    if not note:
+        raise ValidationError("Say why these tips belong together (a note is required).")
+    with transaction.atomic():
+        if flag is not None:
+            flag = Flag.objects.select_for_update().get(pk=flag.pk)
+            if flag.status == Flag.Status.LINKED:
+                raise ValidationError("This flag is already linked.")
+        before_a = cluster_tip_ids(a_id)
+        joined = b_id not in before_a
+        before_b = cluster_tip_ids(b_id) if joined else before_a
+        link = Link.objects.active().filter(tip_a_id=a_id, tip_b_id=b_id).first()
+        created = link is None
+        if created:
+            link = Link.objects.create(
+                tip_a_id=a_id, tip_b_id=b_id, flag=flag, note=note, created_by=actor
+            )
+        now = timezone.now()
+        decide = Q(status=Flag.Status.OPEN)
+        if flag is not None:
+            decide |= Q(pk=flag.pk)
+        pair_flags = Flag.objects.filter(tip_a_id=a_id, tip_b_id=b_id).filter(decide)
+        decided = list(pair_flags.values_list("pk", flat=True))
+        pair_flags.update(
+            status=Flag.Status.LINKED, decided_by=actor, decided_at=now, decision_note=note
+        )
+        record(
+            "deconfliction.link",
+            actor=actor,
+            obj=link,
+            summary=f"linked tips {a_id} and {b_id}"
+            + ("" if created else " (already linked; flags marked)"),
+            changes={"flags": decided, "note": note, "cluster_size": len(before_a | before_b)},
+        )
+        outcome = LinkOutcome(link=link, created=created)
+        if joined:
+            outcome.suggestions = _notify_referred(before_a, before_b, link, actor=actor)
+    return outcome
+
+
+def _notify_referred(side_a: set[int], side_b: set[int], link: Link, *, actor):
+    """A link merged two clusters: tell the investigators of referred tips on either side."""
+    if not hooks.referred_tip_finders:
+        return []
+    suggestions = []
+    for referred_side, new_side in ((side_a, side_b), (side_b, side_a)):
+        referred = hooks.find_referred(referred_side)
+        if not referred:
+            continue
+        new_tips = list(Tip.objects.filter(pk__in=new_side).select_related("source"))
+        refs = ", ".join(str(t) for t in new_tips[:20])
+        for ref_tip, assignee, office in referred:
+            for t in new_tips:
+                suggestions.append((t, office, ref_tip))
+            if assignee is None:
+                continue
+            do_notify(
+                assignee,
+                subject=f"New tip(s) linked to referred tip {ref_tip.source_reference}",
+                body=(
+                    f"{actor} linked {refs} into the cluster of tip {ref_tip}, which was "
+                    f"referred to {office}. Link note: {link.note}\n"
+                    f"Suggestion: refer the new tip(s) to {office} as well."
+                ),
+                link=reverse("deconfliction-cluster", args=[ref_tip.pk]),
+                dedupe_key=f"deconfliction.referred:{ref_tip.pk}:{link.pk}",
+            )
+        record(
+            "deconfliction.referral_suggested",
+            actor=actor,
+            obj=link,
+            summary=f"{len(new_tips)} tip(s) suggested for "
+            + ", ".join(sorted({o for _, _, o in referred})),
+        )
+    return suggestions
+
+
+def do_dismiss_flag(flag: Flag, *, reason: str, actor) -> Flag:
+    """Dismiss a flag (with a reason). It never comes back for the same value."""
+    reason = (reason or "").strip()
+    _require_pair_write(actor, (flag.tip_a_id, flag.tip_b_id))
+    if not reason:
+        raise ValidationError("Give a reason for dismissing the flag.")
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status != Flag.Status.OPEN:
+            raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
+        flag.status = Flag.Status.DISMISSED
+        flag.decided_by = actor
+        flag.decided_at = timezone.now()
+        flag.decision_note = reason
+        flag.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record(
+            "deconfliction.dismiss",
+            actor=actor,
+            obj=flag,
+            summary=f"dismissed flag between tips {flag.tip_a_id} and {flag.tip_b_id}",
+            changes={"reason": reason, "type": flag.type, "value": flag.display},
+        )
+    return flag
+
+
+def do_remove_link(link: Link, *, reason: str, actor) -> Link:
+    """Remove a link (managers and administrators only, with a reason); history stays."""
+    access.require(access.can_remove_link(actor))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for removing the link.")
+    with transaction.atomic():
+        link = Link.objects.select_for_update().get(pk=link.pk)
+        if link.removed_at is not None:
+            raise ValidationError("This link was already removed.")
+        before = len(cluster_tip_ids(link.tip_a_id))
+        link.removed_at = timezone.now()
+        link.removed_by = actor
+        link.removed_reason = reason
+        link.save(update_fields=["removed_at", "removed_by", "removed_reason"])
+        reopened = Flag.objects.filter(
+            tip_a_id=link.tip_a_id, tip_b_id=link.tip_b_id, status=Flag.Status.LINKED
+        ).update(status=Flag.Status.OPEN, decided_by=None, decided_at=None, decision_note="")
+        after_a = cluster_tip_ids(link.tip_a_id)
+        after_b = after_a if link.tip_b_id in after_a else cluster_tip_ids(link.tip_b_id)
+        record(
+            "deconfliction.unlink",
+            actor=actor,
+            obj=link,
+            summary=f"removed link between tips {link.tip_a_id} and {link.tip_b_id}",
+            changes={
+                "reason": reason,
+                "flags_reopened": reopened,
+                "cluster_size_before": before,
+                "cluster_sizes_after": sorted({len(after_a), len(after_b)}),
+            },
+        )
+    return link
+
+
+# --- the warning list ----------------------------------------------------------------------
+
+
+def normalise_warning_value(type_: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("Enter a value.")
+    if type_ not in Selector.Type.values:
+        raise ValidationError(f"Unknown type {type_!r}.")
+    if type_ == Selector.Type.IP:
+        try:
+            if "/" in value:
+                return str(ipaddress.ip_network(value, strict=False))
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValidationError(
+                f"{value!r} is not an IP address or CIDR range (e.g. 10.0.0.0/8)."
+            ) from None
+    if type_ in HASHED_TYPES:
+        raise ValidationError("SSNs and card numbers cannot go on the warning list.")
+    if type_ in (Selector.Type.DOMAIN, Selector.Type.EMAIL):
+        value = value.lower().rstrip(".")
+    if type_ == PERSON:
+        value = names.normalise_name(value)
+    return value[:512]
+
+
+def do_add_warning_entry(*, type: str, value: str, note: str = "", actor) -> WarningListEntry:
+    access.require(access.can_manage_reference_data(actor))
+    value = normalise_warning_value(type, value)
+    with transaction.atomic():
+        if WarningListEntry.objects.active().filter(type=type, value=value).exists():
+            raise ValidationError(f"{type} {value} is already on the warning list.")
+        entry = WarningListEntry.objects.create(
+            type=type, value=value, note=(note or "").strip()[:300], added_by=actor
+        )
+        record(
+            "deconfliction.warning_add",
+            actor=actor,
+            obj=entry,
+            summary=f"warning list: added {type} {value}",
+            changes={"type": type, "value": value, "note": entry.note},
+        )
+    return entry
+
+
+def do_remove_warning_entry(entry: WarningListEntry, *, actor) -> WarningListEntry:
+    access.require(access.can_manage_reference_data(actor))
+    with transaction.atomic():
+        entry = WarningListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.removed_at is not None:
+            raise ValidationError("That entry was already removed.")
+        entry.removed_at = timezone.now()
+        entry.removed_by = actor
+        entry.save(update_fields=["removed_at", "removed_by"])
+        record(
+            "deconfliction.warning_remove",
+            actor=actor,
+            obj=entry,
+            summary=f"warning list: removed {entry.type} {entry.value}",
+            changes={"type": entry.type, "value": entry.value},
+        )
+    return entry
+
+
+# --- signal receivers (connected in DeconflictionConfig.ready) --------------------------------
+
+
+def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
+    return do_flag_selectors(tip, selectors, actor=actor)
+
+
+def on_selectors_removed(sender, *, tip, selectors, actor=None, **kwargs) -> int:
+    pairs = [(s.type, s.value) if hasattr(s, "type") else tuple(s) for s in selectors]
+    return do_withdraw_selectors(tip, pairs, actor=actor)

@@ -1,0 +1,115 @@
+"""`vigil export_flags --json`: every open flag, grouped per tip pair, and the common values.
+
+Output (a JSON list, streamed so a large store does not build it in memory):
+  {"tips": ["<source reference>", "<source reference>"],
+   "reasons": [{"type": "email", "value": "<normalised value>"},
+               {"type": "name", "value": "<name> ~ <name>", "score": 0.95}]}
+  {"hub": true, "type": "ip", "value": "<value>", "tips": ["<reference>", ...]}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.audit.log import record
+from vigil.core import request_context
+from vigil.deconfliction.models import NAME, Flag, TipNotice
+
+
+class Command(BaseCommand):
+    help = "Print every open flag (grouped per tip pair) and every common value as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="JSON output (the only format)")
+        parser.add_argument("--output", "-o", help="write to this file instead of stdout")
+
+    def handle(self, *args, **options):
+        if not options["json"]:
+            raise CommandError("Say --json: JSON is the only output format.")
+        out = sys.stdout
+        if options.get("output"):
+            try:
+                out = open(options["output"], "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                raise CommandError(f"Cannot write {options['output']}: {exc.strerror}") from None
+        with request_context.bind(request_id=str(uuid.uuid4()), via="cli"):
+            try:
+                pairs, hubs = self._write(out)
+            finally:
+                if out is not sys.stdout:
+                    out.close()
+            record(
+                "deconfliction.export_flags",
+                summary=f"exported {pairs} flagged tip pair(s) and {hubs} common value(s)",
+            )
+
+    def _write(self, out) -> tuple[int, int]:
+        out.write("[")
+        first = True
+
+        def emit(obj) -> None:
+            nonlocal first
+            out.write("\n  " if first else ",\n  ")
+            out.write(json.dumps(obj, ensure_ascii=False))
+            first = False
+
+        flags = (
+            Flag.objects.open()
+            .order_by("tip_a_id", "tip_b_id", "type", "value", "value_b")
+            .values_list(
+                "tip_a_id",
+                "tip_b_id",
+                "tip_a__source_reference",
+                "tip_b__source_reference",
+                "type",
+                "value",
+                "value_b",
+                "score",
+            )
+        )
+        pairs = 0
+        current = None
+        item: dict = {}
+        for a, b, ref_a, ref_b, type_, value, value_b, score in flags.iterator(chunk_size=5000):
+            if (a, b) != current:
+                if current is not None:
+                    emit(item)
+                    pairs += 1
+                current = (a, b)
+                item = {"tips": [ref_a, ref_b], "reasons": []}
+            reason: dict = {"type": type_, "value": f"{value} ~ {value_b}" if value_b else value}
+            if type_ == NAME and score is not None:
+                reason["score"] = score
+            item["reasons"].append(reason)
+        if current is not None:
+            emit(item)
+            pairs += 1
+
+        hubs = 0
+        notices = TipNotice.objects.order_by("type", "value", "tip_id").values_list(
+            "type", "value", "tip__source_reference"
+        )
+        current = None
+        hub: dict = {}
+        for type_, value, ref in notices.iterator(chunk_size=5000):
+            if (type_, value) != current:
+                if current is not None:
+                    emit(hub)
+                    hubs += 1
+                current = (type_, value)
+                hub = {
+                    "hub": True,
+                    "type": NAME if type_ == "person" else type_,
+                    "value": value,
+                    "tips": [],
+                }
+            hub["tips"].append(ref)
+        if current is not None:
+            emit(hub)
+            hubs += 1
+        out.write("\n]\n" if not first else "]\n")
+        return pairs, hubs

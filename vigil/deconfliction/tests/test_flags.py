@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import pytest
+
+from vigil.audit.models import AuditEvent
+from vigil.deconfliction import actions
+from vigil.deconfliction.models import CommonValue, Flag, TipNotice
+from vigil.deconfliction.tests import factories as f
+from vigil.tips import signals
+from vigil.tips.models import Tip
+
+pytestmark = pytest.mark.django_db
+
+# Two spellings of one data point per flagging type: each pair must normalise
+# to the same value and raise exactly one flag.
+SPELLINGS = [
+    ("ip", "81.2.69.160", "81.2.69.160:8080"),
+    ("ip", "2a00:1450:4001:82a::200e", "[2A00:1450:4001:082A:0:0:0:200E]:443"),
+    ("email", "John.Doe@Example.org", "mailto:john.doe@example.org"),
+    ("email", "j.o.h.n+vigil@googlemail.com", "john@gmail.com"),
+    ("email", "john.doe[at]example[.]org", "JOHN.DOE@EXAMPLE.ORG"),
+    ("url", "hxxps://Example.org/path", "https://example.org/path"),
+    ("online_id", "https://www.instagram.com/Some.User/", "instagram:some.user"),
+    ("phone", "(202) 555-0143", "+1 202 555 0143"),
+    ("ssn", "123-45-6789", "123 45 6789"),
+    ("card", "4111 1111 1111 1111", "4111-1111-1111-1111"),
+    ("address", "12  Main Street, Springfield", "12 main street, springfield"),
+    ("vehicle", "ABC-123", "abc 123"),
+    ("domain", "Example-Shop.org", "example-shop.org."),
+]
+
+
+@pytest.mark.parametrize(("type_", "first", "second"), SPELLINGS)
+def test_it_flags_each_type_across_spellings(type_, first, second):
+    a, b = f.tip(), f.tip()
+    assert f.add(a, type_, first) == 0
+    assert f.add(b, type_, second) == 1
+    flag = Flag.objects.get()
+    assert (flag.tip_a_id, flag.tip_b_id) == (a.pk, b.pk)
+    assert flag.type == type_
+    assert flag.status == Flag.Status.OPEN
+    if type_ in ("ssn", "card"):
+        # Matched by keyed hash; only the masked form is ever shown or exported.
+        assert first[-4:].replace(" ", "") in flag.display
+        assert "****" in flag.display or "***-" in flag.display
+        assert flag.value != first
+
+
+def test_it_does_not_flag_attributes_or_file_hashes():
+    a, b = f.tip(), f.tip()
+    for t in (a, b):
+        s = f.Selector.objects.create(tip=t, type="attribute", value="colour blue", raw="x")
+        actions.do_flag_selectors(t, [s], actor=None)
+    assert not Flag.objects.exists()
+
+
+def test_it_does_not_flag_free_mail_domains_but_flags_their_addresses():
+    a, b = f.tip(), f.tip()
+    f.add(a, "domain", "gmail.com")
+    assert f.add(b, "domain", "GMAIL.com") == 0
+    assert TipNotice.objects.filter(tip=b, type="domain", value="gmail.com").exists()
+    f.add(a, "email", "someone.else@gmail.com")
+    assert f.add(b, "email", "someoneelse@gmail.com") == 1
+
+
+def test_it_flags_only_once_per_pair_and_value():
+    a, b = f.tip(), f.tip()
+    s_a = f.selector(a, "email", "x@example.org")
+    s_b = f.selector(b, "email", "x@example.org")
+    assert actions.do_flag_selectors(b, [s_b], actor=None) == 1
+    assert actions.do_flag_selectors(a, [s_a], actor=None) == 0
+    assert Flag.objects.count() == 1
+
+
+def test_it_never_brings_back_a_dismissed_flag(personas):
+    a, b = f.tip(assigned=personas.investigator), f.tip()
+    f.add(a, "email", "x@example.org")
+    f.add(b, "email", "x@example.org")
+    flag = Flag.objects.get()
+    actions.do_dismiss_flag(flag, reason="shared office mailbox", actor=personas.investigator)
+    s_b = f.Selector.objects.get(tip=b)
+    assert actions.do_flag_selectors(b, [s_b], actor=None) == 0
+    assert Flag.objects.get().status == Flag.Status.DISMISSED
+
+
+def test_it_flags_within_one_batch():
+    a, b, c = f.tip(), f.tip(), f.tip()
+    items = [(t, [f.selector(t, "phone", "+1 202 555 0143")]) for t in (a, b, c)]
+    outcome = actions.do_flag_tips(items, actor=None)
+    assert outcome.count == 3
+    assert Flag.objects.count() == 3
+
+
+def test_it_turns_a_value_over_the_threshold_into_one_notice(settings):
+    settings.COMMON_VALUE_THRESHOLD = 3
+    tips = [f.tip() for _ in range(3)]
+    for t in tips:
+        f.add(t, "ip", "81.2.69.160")
+    assert Flag.objects.count() == 3  # 3 tips: pairwise flags still
+    fourth = f.tip()
+    assert f.add(fourth, "ip", "81.2.69.160") == 0
+    assert Flag.objects.count() == 3
+    cv = CommonValue.objects.get(type="ip", value="81.2.69.160")
+    assert cv.tip_count == 4
+    # Every holder is told once, and later tips only get the notice.
+    assert TipNotice.objects.filter(value="81.2.69.160").count() == 4
+    fifth = f.tip()
+    assert f.add(fifth, "ip", "81.2.69.160") == 0
+    assert TipNotice.objects.filter(tip=fifth, reason=TipNotice.Reason.COMMON).exists()
+    assert Flag.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "10.1.2.3",
+        "192.168.0.10",
+        "172.20.1.1",
+        "100.64.3.3",
+        "127.0.0.1",
+        "8.8.8.8",
+        "1.1.1.1",
+        "fe80::1",
+        "fd12:3456::1",
+        "203.0.113.7",
+    ],
+)
+def test_it_puts_reserved_ranges_and_resolvers_on_the_warning_list(ip):
+    a, b = f.tip(), f.tip()
+    f.add(a, "ip", ip)
+    assert f.add(b, "ip", ip) == 0
+    notice = TipNotice.objects.get(tip=b)
+    assert notice.reason == TipNotice.Reason.WARNING_LIST
+
+
+def test_it_matches_admin_added_ranges_by_cidr_containment(personas):
+    actions.do_add_warning_entry(
+        type="ip", value="81.2.69.0/24", note="VPN exit range", actor=personas.admin
+    )
+    a, b = f.tip(), f.tip()
+    f.add(a, "ip", "81.2.69.160")
+    assert f.add(b, "ip", "81.2.69.160") == 0
+    assert "VPN exit range" in TipNotice.objects.get(tip=b).detail
+    # Outside the range: flagged as usual.
+    f.add(a, "ip", "81.2.70.1")
+    assert f.add(b, "ip", "81.2.70.1") == 1
+
+
+def test_it_flags_again_once_a_warning_entry_is_removed(personas):
+    entry = actions.do_add_warning_entry(
+        type="email", value="Info@Example.org", actor=personas.manager
+    )
+    assert entry.value == "info@example.org"
+    a, b, c = f.tip(), f.tip(), f.tip()
+    f.add(a, "email", "info@example.org")
+    assert f.add(b, "email", "info@example.org") == 0
+    actions.do_remove_warning_entry(entry, actor=personas.manager)
+    assert f.add(c, "email", "info@example.org") == 2
+    assert AuditEvent.objects.filter(action="deconfliction.warning_remove").exists()
+
+
+def test_it_answers_the_tips_signal_with_the_number_of_flags():
+    a, b = f.tip(), f.tip()
+    s_a = f.selector(a, "email", "x@example.org")
+    signals.selectors_added.send(sender=Tip, tip=a, selectors=[s_a], actor=None)
+    s_b1 = f.selector(b, "email", "x@example.org")
+    s_b2 = f.selector(b, "vehicle", "zz 999")
+    results = signals.selectors_added.send(sender=Tip, tip=b, selectors=[s_b1, s_b2], actor=None)
+    assert sum(r for _, r in results) == 1
+
+
+def test_it_withdraws_open_flags_when_selectors_are_removed(personas):
+    a, b, c = f.tip(), f.tip(assigned=personas.investigator), f.tip()
+    f.add(a, "email", "x@example.org")
+    f.add(b, "email", "x@example.org")
+    f.add(c, "email", "x@example.org")
+    dismissed = Flag.objects.get(tip_a=a, tip_b=c)
+    actions.do_dismiss_flag(dismissed, reason="no", actor=personas.manager)
+    f.Selector.objects.filter(tip=a).delete()
+    results = signals.selectors_removed.send(
+        sender=Tip, tip=a, selectors=[("email", "x@example.org")], actor=None
+    )
+    assert sum(r for _, r in results) == 1
+    assert set(Flag.objects.values_list("tip_a_id", "tip_b_id", "status")) == {
+        (a.pk, c.pk, "dismissed"),
+        (b.pk, c.pk, "open"),
+    }
+
+
+def test_it_audits_raised_flags():
+    a, b = f.tip(), f.tip()
+    f.add(a, "email", "x@example.org")
+    f.add(b, "email", "x@example.org")
+    event = AuditEvent.objects.get(action="deconfliction.flags_raised")
+    assert event.object_id == str(b.pk)
+
+
+def test_it_never_links_automatically():
+    a, b = f.tip(), f.tip()
+    f.add(a, "email", "x@example.org")
+    f.add(b, "email", "x@example.org")
+    from vigil.deconfliction.models import Link
+
+    assert not Link.objects.exists()

@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from vigil.accounts import access
+from vigil.core.dashboard import Panel
+from vigil.deconfliction import actions, queries
+from vigil.deconfliction.models import NAME, Flag, Link, WarningListEntry
+from vigil.tips.models import Selector, Tip
+
+
+def tip_url(tip_id: int) -> str:
+    """The tip's own page when the tips app has one, else its deconfliction page."""
+    try:
+        return reverse("tips-detail", args=[tip_id])
+    except NoReverseMatch:
+        return reverse("deconfliction-tip", args=[tip_id])
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _panel_context(request: HttpRequest, tip: Tip) -> dict:
+    user = request.user
+    flags = queries.flags_for_tip(tip.pk)
+    writable = queries.writable_tip_ids(
+        user, {f.tip_a_id for f in flags} | {f.tip_b_id for f in flags} | {tip.pk}
+    )
+    rows = []
+    for f in flags:
+        other = f.other_tip(tip.pk)
+        rows.append(
+            {
+                "flag": f,
+                "other": other,
+                "other_url": tip_url(other.pk),
+                "can_decide": bool(writable & {f.tip_a_id, f.tip_b_id}),
+            }
+        )
+    cluster = actions.cluster_tip_ids(tip.pk)
+    return {
+        "tip": tip,
+        "rows": rows,
+        "open_count": sum(1 for f in flags if f.status == Flag.Status.OPEN),
+        "notices": queries.notices_for_tip(tip.pk),
+        "links": queries.links_for_tip(tip.pk),
+        "cluster_size": len(cluster),
+        "can_write_tip": tip.pk in writable,
+        "can_remove_link": access.can_remove_link(user),
+    }
+
+
+@login_required
+@require_GET
+def tip_page(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = access.get_for_user(
+        Tip.objects.select_related("source", "assigned_to"), request.user, tip_id
+    )
+    return render(request, "deconfliction/tip.html", _panel_context(request, tip))
+
+
+@login_required
+@require_GET
+def tip_panel(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = access.get_for_user(
+        Tip.objects.select_related("source", "assigned_to"), request.user, tip_id
+    )
+    return render(request, "deconfliction/_panel.html", _panel_context(request, tip))
+
+
+def _after_decision(request: HttpRequest, fallback_tip_id: int) -> HttpResponse:
+    """htmx: the refreshed panel of the tip the analyst was on; otherwise back to that tip."""
+    try:
+        panel_tip = int(request.POST.get("panel_tip") or fallback_tip_id)
+    except ValueError:
+        panel_tip = fallback_tip_id
+    if request.htmx:
+        tip = access.get_for_user(
+            Tip.objects.select_related("source", "assigned_to"), request.user, panel_tip
+        )
+        return render(request, "deconfliction/_panel.html", _panel_context(request, tip))
+    return redirect("deconfliction-tip", panel_tip)
+
+
+@login_required
+@require_POST
+def flag_link(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = access.get_for_user(Flag, request.user, pk)
+    try:
+        outcome = actions.do_link_tips(flag, note=request.POST.get("note", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, f"Linked tips {flag.tip_a} and {flag.tip_b}.")
+        for new_tip, office, referred in outcome.suggestions:
+            messages.info(
+                request,
+                f"Tip {new_tip} joined the cluster of {referred}, referred to {office}: "
+                f"consider referring it to {office} too.",
+            )
+    return _after_decision(request, flag.tip_a_id)
+
+
+@login_required
+@require_POST
+def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = access.get_for_user(Flag, request.user, pk)
+    try:
+        actions.do_dismiss_flag(flag, reason=request.POST.get("reason", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Flag dismissed. It will not come back for this value.")
+    return _after_decision(request, flag.tip_a_id)
+
+
+def _link_for_removal(user, pk: int) -> Link:
+    if not (access.can_read_data(user) or access.can_remove_link(user)):
+        raise Http404
+    link = Link.objects.filter(pk=pk).first()
+    if link is None:
+        raise Http404
+    if not access.can_remove_link(user):
+        raise PermissionDenied
+    return link
+
+
+@login_required
+@require_POST
+def link_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    link = _link_for_removal(request.user, pk)
+    try:
+        actions.do_remove_link(link, reason=request.POST.get("reason", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Link removed; the cluster was recomputed.")
+    back = request.POST.get("panel_tip") or link.tip_a_id
+    if access.can_read_data(request.user):
+        return redirect("deconfliction-cluster", back)
+    return redirect("deconfliction-flags")
+
+
+@login_required
+@require_GET
+def cluster(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = access.get_for_user(
+        Tip.objects.select_related("source", "assigned_to"), request.user, tip_id
+    )
+    data = queries.cluster_data(tip.pk)
+    for row in data.tips:
+        row["url"] = tip_url(row["tip"].pk)
+    return render(
+        request,
+        "deconfliction/cluster.html",
+        {
+            "tip": tip,
+            "cluster": data,
+            "can_remove_link": access.can_remove_link(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def cluster_json(request: HttpRequest, tip_id: int) -> JsonResponse:
+    tip = access.get_for_user(Tip, request.user, tip_id)
+    data = queries.cluster_data(tip.pk)
+    return JsonResponse(queries.cluster_graph(data, focus=tip.pk, url=tip_url))
+
+
+@login_required
+@require_GET
+def flag_list(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_read_data(request.user))
+    qs = Flag.objects.for_user(request.user).select_related(
+        "tip_a__source", "tip_b__source", "tip_a__assigned_to", "tip_b__assigned_to", "decided_by"
+    )
+    status = request.GET.get("status", "open")
+    if status in Flag.Status.values:
+        qs = qs.filter(status=status)
+    type_ = request.GET.get("type", "")
+    if type_:
+        qs = qs.filter(type=type_)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        qs = qs.filter(Q(tip_a__assigned_to=request.user) | Q(tip_b__assigned_to=request.user))
+    ref = request.GET.get("ref", "").strip()
+    if ref:
+        qs = qs.filter(
+            Q(tip_a__source_reference__icontains=ref) | Q(tip_b__source_reference__icontains=ref)
+        )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    types = [(NAME, "Name")] + [
+        (t.value, t.label) for t in Selector.Type if t.value != Selector.Type.PERSON
+    ]
+    return render(
+        request,
+        "deconfliction/flags.html",
+        {
+            "page": page,
+            "status": status,
+            "type": type_,
+            "mine": mine,
+            "ref": ref,
+            "statuses": Flag.Status.choices,
+            "types": types,
+        },
+    )
+
+
+@login_required
+@require_GET
+def warning_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(access.can_read_data(user) or access.can_manage_reference_data(user))
+    entries = WarningListEntry.objects.active().select_related("added_by")
+    type_ = request.GET.get("type", "")
+    if type_:
+        entries = entries.filter(type=type_)
+    return render(
+        request,
+        "deconfliction/warning_list.html",
+        {
+            "entries": entries,
+            "type": type_,
+            "types": Selector.Type.choices,
+            "can_manage": access.can_manage_reference_data(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def warning_add(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_manage_reference_data(request.user))
+    try:
+        entry = actions.do_add_warning_entry(
+            type=request.POST.get("type", ""),
+            value=request.POST.get("value", ""),
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, f"Added {entry.type} {entry.value} to the warning list.")
+    return redirect("deconfliction-warning-list")
+
+
+@login_required
+@require_POST
+def warning_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(access.can_manage_reference_data(request.user))
+    entry = WarningListEntry.objects.active().filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    try:
+        actions.do_remove_warning_entry(entry, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, f"Removed {entry.type} {entry.value} from the warning list.")
+    return redirect("deconfliction-warning-list")
+
+
+def dashboard_panel(request: HttpRequest) -> Panel | None:
+    user = request.user
+    if not access.can_read_data(user):
+        return None
+    mine = Flag.objects.open().filter(Q(tip_a__assigned_to=user) | Q(tip_b__assigned_to=user))
+    items = list(mine.select_related("tip_a__source", "tip_b__source")[:10])
+    return Panel(
+        title="Open flags on my tips",
+        template="deconfliction/_dashboard.html",
+        context={
+            "count": mine.count(),
+            "items": [
+                {
+                    "flag": f,
+                    "mine": f.tip_a if f.tip_a.assigned_to_id == user.pk else f.tip_b,
+                    "other": f.tip_b if f.tip_a.assigned_to_id == user.pk else f.tip_a,
+                }
+                for f in items
+            ],
+            "all_open": Flag.objects.open().count() if access.is_manager(user) else None,
+        },
+        order=20,
+    )
