@@ -82,7 +82,15 @@ def login(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/locked.html", status=403)
     else:
         form = LoginForm(request)
-    return render(request, "accounts/login.html", {"form": form, "idle": request.GET.get("idle")})
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "idle": request.GET.get("idle"),
+            "idle_minutes": max(1, settings.SESSION_IDLE_SECONDS // 60),
+        },
+    )
 
 
 @require_POST

@@ -56,3 +56,45 @@ def test_it_sends_an_idle_session_to_the_login_page(client, personas, settings):
     session.save()
     response = client.get(reverse("core-dashboard"))
     assert response.status_code == 302 and "idle=1" in response["Location"]
+
+
+def test_it_lets_a_lock_lapse_when_auto_reset_is_on(client, personas, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.REQUIRE_MFA = False
+    settings.LOCKOUT_UNTIL_UNLOCK = False
+    personas.reader.locked_at = timezone.now() - dt.timedelta(minutes=5)
+    personas.reader.save()
+    assert _login(client, "reader", PASSWORD).status_code == 403
+    personas.reader.locked_at = timezone.now() - dt.timedelta(
+        minutes=settings.LOCKOUT_WINDOW_MINUTES + 1
+    )
+    personas.reader.save()
+    assert _login(client, "reader", PASSWORD).status_code == 302
+    personas.reader.refresh_from_db()
+    assert personas.reader.locked_at is None
+    assert AuditEvent.objects.filter(action="account.unlock", actor=None).exists()
+
+
+def test_it_keeps_a_lock_until_an_administrator_unlocks(client, personas, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.REQUIRE_MFA = False
+    personas.reader.locked_at = timezone.now() - dt.timedelta(days=3)
+    personas.reader.save()
+    response = _login(client, "reader", PASSWORD)
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="login", outcome="denied").exists()
+
+
+def test_it_ignores_an_outside_next_url(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    response = client.post(
+        reverse("accounts-login") + "?next=https://evil.example/",
+        {"username": "reader", "password": PASSWORD},
+    )
+    assert response["Location"] == reverse("core-dashboard")
