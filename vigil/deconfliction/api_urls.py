@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from vigil.deconfliction import api
+
+urlpatterns = [
+    path("flags/", api.FlagList.as_view(), name="api-deconfliction-flags"),
+    path("flags/<int:pk>/", api.FlagDetail.as_view(), name="api-deconfliction-flag"),
+    path("flags/<int:pk>/link/", api.FlagLink.as_view(), name="api-deconfliction-flag-link"),
+    path(
+        "flags/<int:pk>/dismiss/", api.FlagDismiss.as_view(), name="api-deconfliction-flag-dismiss"
+    ),
+    path("links/", api.LinkList.as_view(), name="api-deconfliction-links"),
+    path("links/<int:pk>/remove/", api.LinkRemove.as_view(), name="api-deconfliction-link-remove"),
+    path("clusters/<int:tip_id>/", api.Cluster.as_view(), name="api-deconfliction-cluster"),
+]

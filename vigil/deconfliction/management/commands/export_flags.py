@@ -10,7 +10,6 @@ Output (a JSON list, streamed so a large store does not build it in memory):
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,31 +29,38 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not options["json"]:
             raise CommandError("Say --json: JSON is the only output format.")
-        out = sys.stdout
+        out = None
         if options.get("output"):
             try:
                 out = open(options["output"], "w", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 raise CommandError(f"Cannot write {options['output']}: {exc.strerror}") from None
+
+        def write(text: str) -> None:
+            if out is not None:
+                out.write(text)
+            else:
+                self.stdout.write(text, ending="")
+
         with request_context.bind(request_id=str(uuid.uuid4()), via="cli"):
             try:
-                pairs, hubs = self._write(out)
+                pairs, hubs = self._write(write)
             finally:
-                if out is not sys.stdout:
+                if out is not None:
                     out.close()
             record(
                 "deconfliction.export_flags",
                 summary=f"exported {pairs} flagged tip pair(s) and {hubs} common value(s)",
             )
 
-    def _write(self, out) -> tuple[int, int]:
-        out.write("[")
+    def _write(self, write) -> tuple[int, int]:
+        write("[")
         first = True
 
         def emit(obj) -> None:
             nonlocal first
-            out.write("\n  " if first else ",\n  ")
-            out.write(json.dumps(obj, ensure_ascii=False))
+            write("\n  " if first else ",\n  ")
+            write(json.dumps(obj, ensure_ascii=False))
             first = False
 
         flags = (
@@ -111,5 +117,5 @@ class Command(BaseCommand):
         if current is not None:
             emit(hub)
             hubs += 1
-        out.write("\n]\n" if not first else "]\n")
+        write("\n]\n" if not first else "]\n")
         return pairs, hubs

@@ -1,0 +1,272 @@
+"""REST API: flags (list, detail, link, dismiss), links (list, create, remove), clusters.
+
+Same actions and access rules as the pages: reads need a data role; deciding a
+flag needs write access to one of its two tips; removing a link needs a manager
+or an administrator.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vigil.accounts import access
+from vigil.deconfliction import actions, queries
+from vigil.deconfliction.models import Flag, Link
+from vigil.tips.models import Tip
+
+
+class TipRefSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name")
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+
+    class Meta:
+        model = Tip
+        fields = ["id", "source", "source_reference", "status", "priority", "assigned_to"]
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    tip_a = TipRefSerializer()
+    tip_b = TipRefSerializer()
+    value = serializers.SerializerMethodField()
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "tip_a",
+            "tip_b",
+            "type",
+            "value",
+            "score",
+            "match_reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "created_at",
+        ]
+
+    def get_value(self, obj: Flag) -> str:
+        # SSN/card: the masked form, never the keyed hash.
+        return obj.display
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    removed_by = serializers.CharField(source="removed_by.username", default=None)
+
+    class Meta:
+        model = Link
+        fields = [
+            "id",
+            "tip_a",
+            "tip_b",
+            "flag",
+            "note",
+            "created_by",
+            "created_at",
+            "removed_at",
+            "removed_by",
+            "removed_reason",
+        ]
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class LinkCreateSerializer(serializers.Serializer):
+    tip_a = serializers.IntegerField()
+    tip_b = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError({"detail": exc.messages})
+
+
+def _flags(user):
+    return Flag.objects.for_user(user).select_related(
+        "tip_a__source", "tip_a__assigned_to", "tip_b__source", "tip_b__assigned_to", "decided_by"
+    )
+
+
+def _flag(request: Request, pk: int) -> Flag:
+    access.require(access.can_read_data(request.user))
+    return access.get_for_user(_flags(request.user), request.user, pk)
+
+
+class FlagList(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("tip", int, description="flags involving this tip"),
+            OpenApiParameter("status", str, enum=Flag.Status.values),
+            OpenApiParameter("type", str),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=FlagSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        access.require(access.can_read_data(request.user))
+        qs = _flags(request.user).order_by("-created_at", "-id")
+        p = request.query_params
+        if p.get("tip"):
+            try:
+                qs = qs.involving(int(p["tip"]))
+            except ValueError:
+                raise ValidationError({"tip": ["A tip id is a number."]}) from None
+        if p.get("status"):
+            if p["status"] not in Flag.Status.values:
+                raise ValidationError({"status": [f"One of {', '.join(Flag.Status.values)}."]})
+            qs = qs.filter(status=p["status"])
+        if p.get("type"):
+            qs = qs.filter(type=p["type"])
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(FlagSerializer(page, many=True).data)
+
+
+class FlagDetail(APIView):
+    @extend_schema(responses=FlagSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(FlagSerializer(_flag(request, pk)).data)
+
+
+class FlagLink(APIView):
+    @extend_schema(request=NoteSerializer, responses={200: LinkSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        flag = _flag(request, pk)
+        ser = NoteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            outcome = actions.do_link_tips(
+                flag, note=ser.validated_data["note"], actor=request.user
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        data = LinkSerializer(outcome.link).data
+        data["suggestions"] = [
+            {"tip": t.pk, "office": office, "referred_tip": ref.pk}
+            for t, office, ref in outcome.suggestions
+        ]
+        return Response(data)
+
+
+class FlagDismiss(APIView):
+    @extend_schema(request=ReasonSerializer, responses=FlagSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        flag = _flag(request, pk)
+        ser = ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            flag = actions.do_dismiss_flag(
+                flag, reason=ser.validated_data["reason"], actor=request.user
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(FlagSerializer(_flags(request.user).get(pk=flag.pk)).data)
+
+
+class LinkList(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("tip", int),
+            OpenApiParameter("active", bool, description="only links not removed (default true)"),
+        ],
+        responses=LinkSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        access.require(access.can_read_data(request.user))
+        qs = Link.objects.for_user(request.user).select_related("created_by", "removed_by")
+        p = request.query_params
+        if p.get("active", "true").lower() not in {"0", "false", "no"}:
+            qs = qs.active()
+        if p.get("tip"):
+            try:
+                tip_id = int(p["tip"])
+            except ValueError:
+                raise ValidationError({"tip": ["A tip id is a number."]}) from None
+            qs = qs.filter(Q(tip_a_id=tip_id) | Q(tip_b_id=tip_id))
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(LinkSerializer(page, many=True).data)
+
+    @extend_schema(request=LinkCreateSerializer, responses={201: LinkSerializer})
+    def post(self, request: Request) -> Response:
+        """Link two tips directly (without a flag)."""
+        access.require(access.can_read_data(request.user))
+        ser = LinkCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        tip_a = access.get_for_user(Tip, request.user, d["tip_a"])
+        tip_b = access.get_for_user(Tip, request.user, d["tip_b"])
+        try:
+            outcome = actions.do_link_tips(
+                note=d["note"], actor=request.user, tip_a=tip_a, tip_b=tip_b
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(
+            LinkSerializer(outcome.link).data,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )
+
+
+class LinkRemove(APIView):
+    @extend_schema(request=ReasonSerializer, responses=LinkSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        user = request.user
+        if not (access.can_read_data(user) or access.can_remove_link(user)):
+            raise Http404
+        link = Link.objects.filter(pk=pk).first()
+        if link is None:
+            raise Http404
+        ser = ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            link = actions.do_remove_link(link, reason=ser.validated_data["reason"], actor=user)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(LinkSerializer(link).data)
+
+
+class Cluster(APIView):
+    @extend_schema(responses=dict)
+    def get(self, request: Request, tip_id: int) -> Response:
+        access.require(access.can_read_data(request.user))
+        tip = access.get_for_user(Tip, request.user, tip_id)
+        data = queries.cluster_data(tip.pk)
+        return Response(
+            {
+                "tip": tip.pk,
+                "size": len(data.tip_ids),
+                "truncated": data.truncated,
+                "tips": TipRefSerializer([row["tip"] for row in data.tips], many=True).data,
+                "links": LinkSerializer(data.links, many=True).data,
+                "shared": [
+                    {
+                        "type": f.type,
+                        "value": f.display,
+                        "tips": [f.tip_a_id, f.tip_b_id],
+                        "score": f.score,
+                        "status": f.status,
+                    }
+                    for f in data.flags
+                ],
+            }
+        )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from vigil.audit.models import AuditEvent
+from vigil.deconfliction import actions
+from vigil.deconfliction.models import Flag, Link
+from vigil.deconfliction.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flagged(personas):
+    a = f.tip("A-1", assigned=personas.investigator)
+    b = f.tip("B-1")
+    f.add(a, "ssn", "123-45-6789")
+    f.add(b, "ssn", "123 45 6789")
+    return Flag.objects.get()
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_it_lists_flags_by_tip_and_status_with_masked_values(personas, flagged):
+    other = f.tip()
+    f.add(other, "email", "x@example.org")
+    f.add(f.tip(), "email", "x@example.org")
+    response = _client(personas.reader).get(
+        reverse("api-deconfliction-flags"), {"tip": flagged.tip_a_id, "status": "open"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1
+    row = body["results"][0]
+    assert row["type"] == "ssn" and row["value"] == "***-**-6789"
+    assert row["tip_a"]["source_reference"] == "A-1"
+    assert flagged.value not in response.content.decode()  # the keyed hash stays inside
+
+
+def test_it_refuses_unknown_filters_clearly(personas, flagged):
+    response = _client(personas.reader).get(reverse("api-deconfliction-flags"), {"status": "x"})
+    assert response.status_code == 400 and "status" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (None, 401),
+        ("reader", 403),
+        ("other_investigator", 403),
+        ("investigator", 200),
+        ("manager", 200),
+        ("admin", 403),
+    ],
+)
+def test_it_links_through_the_api_by_role(personas, flagged, role, expected):
+    user = getattr(personas, role) if role else None
+    response = _client(user).post(
+        reverse("api-deconfliction-flag-link", args=[flagged.pk]), {"note": "same person"}
+    )
+    assert response.status_code == expected, response.content
+    assert Link.objects.exists() == (expected == 200)
+    if expected == 200:
+        assert AuditEvent.objects.filter(action="deconfliction.link", actor=user).exists()
+
+
+def test_it_dismisses_and_refuses_without_a_reason(personas, flagged):
+    client = _client(personas.investigator)
+    url = reverse("api-deconfliction-flag-dismiss", args=[flagged.pk])
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400 and "reason" in str(response.json())
+    response = client.post(url, {"reason": "two different people"})
+    assert response.status_code == 200 and response.json()["status"] == "dismissed"
+
+
+def test_it_removes_links_for_managers_and_administrators_only(personas, flagged):
+    link = actions.do_link_tips(flagged, note="same", actor=personas.investigator).link
+    url = reverse("api-deconfliction-link-remove", args=[link.pk])
+    assert _client(personas.investigator).post(url, {"reason": "x"}).status_code == 403
+    assert _client(personas.reader).post(url, {"reason": "x"}).status_code == 403
+    assert _client(personas.admin).post(url, {"reason": ""}).status_code == 400
+    response = _client(personas.admin).post(url, {"reason": "different people"})
+    assert response.status_code == 200 and response.json()["removed_by"] == "adam"
+    links = _client(personas.reader).get(reverse("api-deconfliction-links"), {"active": "false"})
+    assert links.json()["count"] == 1
+
+
+def test_it_links_a_pair_directly_and_shows_the_cluster(personas):
+    a = f.tip("A-1", assigned=personas.investigator)
+    b, c = f.tip("B-1"), f.tip("C-1")
+    client = _client(personas.investigator)
+    response = client.post(
+        reverse("api-deconfliction-links"), {"tip_a": a.pk, "tip_b": b.pk, "note": "phone call"}
+    )
+    assert response.status_code == 201
+    assert (
+        client.post(
+            reverse("api-deconfliction-links"), {"tip_a": b.pk, "tip_b": c.pk, "note": "x"}
+        ).status_code
+        == 403
+    )
+    cluster = _client(personas.reader).get(reverse("api-deconfliction-cluster", args=[b.pk]))
+    assert cluster.status_code == 200
+    assert {t["source_reference"] for t in cluster.json()["tips"]} == {"A-1", "B-1"}
+    assert _client(personas.admin).get(
+        reverse("api-deconfliction-cluster", args=[b.pk])
+    ).status_code in (403, 404)
