@@ -225,7 +225,9 @@ LOCKOUT_FAILURES = _int("VIGIL_LOCKOUT_FAILURES", 5)
 LOCKOUT_WINDOW_MINUTES = _int("VIGIL_LOCKOUT_WINDOW_MINUTES", 15)
 LOCKOUT_UNTIL_UNLOCK = not _flag("VIGIL_LOCKOUT_AUTO_RESET", False)
 AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
-AXES_COOLOFF_TIME = None if LOCKOUT_UNTIL_UNLOCK else LOCKOUT_WINDOW_MINUTES / 60
+# axes counts failures within the window only; the lock itself is `User.locked_at`,
+# which stays until an administrator unlocks (or lapses, with auto-reset).
+AXES_COOLOFF_TIME = LOCKOUT_WINDOW_MINUTES / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
@@ -240,6 +242,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 ACCOUNT_INACTIVE_DAYS = _int("VIGIL_ACCOUNT_INACTIVE_DAYS", 90)
+# Behind a reverse proxy that sets X-Forwarded-For, audit rows record the client's address.
+TRUST_X_FORWARDED_FOR = _flag("VIGIL_TRUST_X_FORWARDED_FOR", False)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

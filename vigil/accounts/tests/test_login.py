@@ -98,3 +98,21 @@ def test_it_ignores_an_outside_next_url(client, personas, settings):
         {"username": "reader", "password": PASSWORD},
     )
     assert response["Location"] == reverse("core-dashboard")
+
+
+def test_it_counts_only_failures_within_the_window(client, personas, settings):
+    import datetime as dt
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.REQUIRE_MFA = False
+    for _ in range(4):
+        _login(client, "reader", "wrong wrong wrong")
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - dt.timedelta(minutes=settings.LOCKOUT_WINDOW_MINUTES + 1)
+    )
+    _login(client, "reader", "wrong wrong wrong")
+    personas.reader.refresh_from_db()
+    assert personas.reader.locked_at is None
+    assert _login(client, "reader", PASSWORD).status_code == 302

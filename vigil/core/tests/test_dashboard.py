@@ -48,3 +48,15 @@ def test_it_shows_navigation_by_role(client, personas):
     content = client.get(reverse("core-dashboard")).content
     assert reverse("accounts-list").encode() in content
     assert reverse("audit-list").encode() in content
+
+
+def test_it_records_the_forwarded_client_address_only_when_trusted(client, personas, settings):
+    from vigil.audit.models import AuditEvent
+
+    settings.REQUIRE_MFA = False
+    payload = {"username": "reader", "password": "wrong password here"}
+    client.post(reverse("accounts-login"), payload, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert AuditEvent.objects.latest("id").source_ip == "127.0.0.1"
+    settings.TRUST_X_FORWARDED_FOR = True
+    client.post(reverse("accounts-login"), payload, HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    assert AuditEvent.objects.latest("id").source_ip == "203.0.113.9"
