@@ -1,0 +1,418 @@
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import Workbook
+
+from vigil.audit.models import AuditEvent
+from vigil.tips import actions
+from vigil.tips.importers import ImportFileError, import_file
+from vigil.tips.models import Selector, Source, Tip
+
+EXAMPLE_XML = "/work/shared/conformance/cybertipline/cybertipline_report_example_doc6.1.xml"
+HEADER = "reference,received_at,source,narrative,ip_address,email,online_id,url,phone,suspect_name,suspect_dob,country,case_colour\n"
+GOOD = (
+    HEADER
+    + 'A-1,2024-03-01T10:22:00Z,,"Talked to kid_bob, see hxxp://evil[.]test/x",203.0.113.5|2024-03-01T10:22:00Z;198.51.100.7,'
+    "John.Doe@GMAIL.com,twitter:@Bob,,+1 202 555 0143,Doe John,1980-01-02,US,red\n"
+    "A-2,2024-03-02,,plain,203.0.113.6,,,http://www.Example.com:80/a/#frag,,,,,\n"
+)
+
+
+def _write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return p
+
+
+def test_it_imports_the_documented_csv_format(personas, source, tmp_path):
+    s = import_file(_write(tmp_path, "t.csv", GOOD), actor=personas.manager, source=source)
+    assert (s.rows_read, s.tips_created, s.rejected_count) == (2, 2, 0)
+    t = Tip.objects.get(source_reference="A-1")
+    got = set(t.selectors.values_list("type", "value"))
+    assert {
+        ("ip", "203.0.113.5"),
+        ("ip", "198.51.100.7"),
+        ("email", "johndoe@gmail.com"),
+        ("online_id", "x:bob"),
+        ("phone", "+12025550143"),
+        ("person", "doe john"),
+        ("url", "http://evil.test/x"),
+        ("attribute", "case_colour: red"),
+    } <= got
+    ip = t.selectors.get(value="203.0.113.5")
+    assert ip.observed_at.isoformat() == "2024-03-01T10:22:00+00:00"
+    assert t.selectors.get(type="person").details == {"dob": "1980-01-02"}
+    assert t.selectors.get(type="url").extracted
+    assert t.attributes == {"case_colour": "red"} and t.received_via == "bulk"
+    assert (
+        Tip.objects.get(source_reference="A-2")
+        .selectors.filter(value="http://example.com/a")
+        .exists()
+    )
+    assert AuditEvent.objects.filter(action="tip.create").count() == 2
+    assert AuditEvent.objects.filter(action="tip.import").count() == 1
+
+
+def test_it_reimports_without_duplicates_and_updates_changed_rows(personas, source, tmp_path):
+    p = _write(tmp_path, "t.csv", GOOD)
+    import_file(p, actor=personas.manager, source=source)
+    n_sel = Selector.objects.count()
+    s = import_file(p, actor=personas.manager, source=source)
+    assert (s.tips_created, s.tips_updated, s.tips_unchanged) == (0, 0, 2)
+    assert Tip.objects.count() == 2 and Selector.objects.count() == n_sel
+    changed = GOOD.replace("plain,203.0.113.6", "plain and more,203.0.113.6;203.0.113.77")
+    s = import_file(_write(tmp_path, "t2.csv", changed), actor=personas.manager, source=source)
+    assert (s.tips_created, s.tips_updated, s.tips_unchanged) == (0, 1, 1)
+    t = Tip.objects.get(source_reference="A-2")
+    assert t.narrative == "plain and more" and t.selectors.filter(value="203.0.113.77").exists()
+    ev = AuditEvent.objects.filter(action="tip.update", object_id=str(t.pk)).get()
+    assert ev.changes["narrative"]["after"] == "plain and more"
+
+
+@pytest.mark.parametrize(
+    "row,reason",
+    [
+        ("B-1,not a date,,x,,,,,,,,,", "received_at"),
+        ("B-1,2024-02-30,,x,,,,,,,,,", "received_at"),
+        ("B-1,,,x,999.1.2.3,,,,,,,,", "not a valid IP"),
+        ("B-1,,,x,203.0.113.5|yesterday,,,,,,,,", "ip_address time"),
+        (",,,no reference,,,,,,,,,", "reference: required"),
+        ("B-1,,,x,,not-an-email,,,,,,,", "email"),
+        ("B-1,,,x,,,,,,Doe,31/12/1980,,", "suspect_dob"),
+        ("B-1,,,x,,,,,,,,USA,", "country"),
+        ("B-1,,Nowhere Office,x,,,,,,,,,", "unknown source"),
+        ("B-1,,,x,,,,,,,,,,extra,cells", "cells but the header"),
+        ("B-1,,,x" + "y" * 100_001 + ",,,,,,,,,", "narrative"),
+        ("B-1,,,x,,,,,,,,," + "z" * 10_001, "case_colour"),
+    ],
+)
+def test_it_rejects_a_bad_row_with_its_line_and_keeps_the_others(
+    personas, source, tmp_path, row, reason
+):
+    text = (
+        HEADER + "OK-1,,,fine,203.0.113.1,,,,,,,,\n" + row + "\nOK-2,,,fine,203.0.113.2,,,,,,,,\n"
+    )
+    s = import_file(_write(tmp_path, "t.csv", text), actor=personas.manager, source=source)
+    assert s.tips_created == 2, s.rejected
+    assert s.rejected_count == 1
+    assert s.rejected[0]["line"] == 3
+    assert reason in s.rejected[0]["reason"]
+    assert not Tip.objects.filter(source_reference="B-1").exists()
+    assert set(Tip.objects.values_list("source_reference", flat=True)) == {"OK-1", "OK-2"}
+
+
+def test_it_refuses_a_file_that_is_not_utf8(personas, source, tmp_path):
+    p = _write(tmp_path, "t.csv", HEADER + "C-1,,,café crème,,,,,,,,,\n", encoding="cp1252")
+    s = import_file(p, actor=personas.manager, source=source)
+    assert "not UTF-8" in s.error and "line 2" in s.error
+    assert not Tip.objects.exists()
+
+
+def test_it_rejects_only_the_row_with_a_bad_byte_late_in_the_file(
+    personas, source, tmp_path, monkeypatch
+):
+    from vigil.tips import importers
+
+    monkeypatch.setattr(importers, "SNIFF_BYTES", 500)  # the encoding check reads this much
+    filler = "".join(
+        f"F-{i},,,{'x' * 50},,,,,,,,,\n" for i in range(20)
+    )  # > 500 bytes of good rows
+    data = (HEADER + filler).encode() + b"BAD-1,,,caf\xe9,,,,,,,,,\nLAST,,,ok,,,,,,,,,\n"
+    s = import_file(_write(tmp_path, "t.csv", data), actor=personas.manager, source=source)
+    assert s.tips_created == 21
+    assert s.rejected == [{"line": 22, "reason": "not valid UTF-8 text; save the file as UTF-8"}]
+
+
+def test_it_accepts_a_bom_and_case_insensitive_headers(personas, source, tmp_path):
+    text = "\ufeffReference,Narrative,EMAIL\nD-1,hello,a@example.com\n"
+    s = import_file(_write(tmp_path, "t.csv", text), actor=personas.manager, source=source)
+    assert s.tips_created == 1
+
+
+def test_it_reports_a_missing_header(personas, source, tmp_path):
+    s = import_file(
+        _write(tmp_path, "t.csv", "E-1,2024-01-01,x\n"),
+        actor=personas.manager,
+        source=source,
+        fmt="csv",
+    )
+    assert s.error.startswith("Missing header")
+    s = import_file(
+        _write(tmp_path, "t.csv", "narrative,email\nx,a@example.com\n"),
+        actor=personas.manager,
+        source=source,
+    )
+    assert "no 'reference' column" in s.error
+    assert not Tip.objects.exists()
+
+
+def test_it_drops_victim_columns(personas, source, tmp_path):
+    text = "reference,narrative,victim_name\nV-1,hello,Jane\n"
+    s = import_file(_write(tmp_path, "t.csv", text), actor=personas.manager, source=source)
+    assert s.victim_sections_dropped == 1 and s.tips_created == 1
+    t = Tip.objects.get()
+    assert (
+        "Jane" not in json.dumps(t.attributes)
+        and not t.selectors.filter(raw__icontains="jane").exists()
+    )
+
+
+def test_it_never_leaves_half_a_tip_when_the_database_refuses_a_row(
+    personas, source, tmp_path, monkeypatch
+):
+    from vigil.tips import importers
+
+    real = importers.Importer._commit
+
+    def flaky(self, batch):
+        for p in batch:
+            if p.row.reference == "H-2":
+                Tip.objects.bulk_create([p.tip])  # half-written, then boom
+                raise RuntimeError("disk full")
+        return real(self, batch)
+
+    monkeypatch.setattr(importers.Importer, "_commit", flaky)
+    text = (
+        HEADER
+        + "H-1,,,a,203.0.113.1,,,,,,,,\nH-2,,,b,203.0.113.2,,,,,,,,\nH-3,,,c,203.0.113.3,,,,,,,,\n"
+    )
+    s = import_file(
+        _write(tmp_path, "t.csv", text), actor=personas.manager, source=source, batch_size=2
+    )
+    assert s.tips_created == 2 and s.rejected_count == 1
+    assert "disk full" in s.rejected[0]["reason"] and s.rejected[0]["line"] == 3
+    assert set(Tip.objects.values_list("source_reference", flat=True)) == {"H-1", "H-3"}
+
+
+def test_it_refuses_updating_someone_elses_tip_from_an_investigators_import(
+    personas, source, tmp_path
+):
+    t = actions.do_create_tip(
+        actor=personas.manager, source=source, source_reference="I-1", narrative="old"
+    )
+    actions.do_assign_tip(t, personas.other_investigator, actor=personas.manager)
+    text = HEADER + "I-1,,,new text,,,,,,,,,\nI-2,,,fresh,,,,,,,,,\n"
+    s = import_file(_write(tmp_path, "t.csv", text), actor=personas.investigator, source=source)
+    assert s.tips_created == 1 and s.rejected_count == 1
+    assert "assigned to someone else" in s.rejected[0]["reason"]
+    assert Tip.objects.get(pk=t.pk).narrative == "old"
+
+
+def test_it_imports_json(personas, source, tmp_path):
+    data = [
+        {
+            "reference": "J-1",
+            "narrative": "x",
+            "email": ["a@example.com", "b@example.com"],
+            "phone": None,
+        },
+        "not an object",
+        {"reference": "J-2", "ip_address": "203.0.113.8", "victim_age": 12},
+        {"reference": "J-3", "email": {"nested": 1}},
+    ]
+    p = _write(tmp_path, "t.json", json.dumps(data, indent=2))
+    s = import_file(p, actor=personas.manager, source=source)
+    assert s.tips_created == 2 and s.rejected_count == 2
+    assert [r["line"] for r in s.rejected] == [11, 17]
+    assert s.victim_sections_dropped == 1
+    assert Tip.objects.get(source_reference="J-1").selectors.count() == 2
+    s = import_file(
+        _write(tmp_path, "bad.json", '[{"reference": "J-9",'), actor=personas.manager, source=source
+    )
+    assert "JSON syntax error" in s.error or "not closed" in s.error
+    s = import_file(
+        _write(tmp_path, "obj.json", '{"reference": "x"}'),
+        actor=personas.manager,
+        source=source,
+        fmt="json",
+    )
+    assert "list of objects" in s.error
+
+
+def test_it_imports_an_ip_list_with_a_shared_note(personas, source, tmp_path):
+    text = "# list\n203.0.113.5\n203.0.113.6,2024-03-01T10:22:00Z\nnot-an-ip\n\n203.0.113.7,bad time\n[2001:db8::1]:443\n"
+    p = _write(tmp_path, "ips.txt", text)
+    s = import_file(p, actor=personas.manager, source=source, note="Seen on the forum")
+    assert s.tips_created == 3 and s.rejected_count == 2
+    assert [r["line"] for r in s.rejected] == [4, 6]
+    assert set(Tip.objects.values_list("narrative", flat=True)) == {"Seen on the forum"}
+    assert Tip.objects.filter(source_reference="203.0.113.6|2024-03-01T10:22:00+00:00").exists()
+    six = Selector.objects.get(value="2001:db8::1")
+    assert six.port == 443
+    s = import_file(p, actor=personas.manager, source=source, note="Seen on the forum")
+    assert s.tips_created == 0 and s.tips_unchanged == 3
+
+
+def _xlsx(tmp_path, rows):
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    p = tmp_path / "t.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_it_imports_xlsx_and_rejects_formula_rows(personas, source, tmp_path):
+    import datetime as dt
+
+    p = _xlsx(
+        tmp_path,
+        [
+            ["Reference", "received_at", "narrative", "phone", "email"],
+            ["X-1", dt.datetime(2024, 3, 1, 10, 0), "typed", 12025550143, "a@example.com"],
+            ["X-2", None, '=HYPERLINK("http://evil.test")', None, None],
+            [None, None, None, None, None],
+            ["X-3", "2024-03-02", "fine", "+1 202 555 0143", None],
+        ],
+    )
+    s = import_file(p, actor=personas.manager, source=source)
+    assert s.tips_created == 2 and s.rejected_count == 1
+    assert (
+        s.rejected[0]["line"] == 3
+        and "formula" in s.rejected[0]["reason"]
+        and "C3" in s.rejected[0]["reason"]
+    )
+    t = Tip.objects.get(source_reference="X-1")
+    assert t.received_at.isoformat() == "2024-03-01T10:00:00+00:00"
+    assert t.selectors.filter(type="phone", value="+12025550143").exists()
+    s = import_file(
+        _write(tmp_path, "bad.xlsx", b"PK\x03\x04garbage"), actor=personas.manager, source=source
+    )
+    assert "Not an XLSX" in s.error
+
+
+def test_it_imports_the_documented_cybertipline_example(personas, tmp_path):
+    ncmec = Source.objects.create(name="NCMEC", kind="ncmec")
+    s = import_file(EXAMPLE_XML, actor=personas.manager, source=ncmec)
+    assert s.tips_created == 1 and s.rejected_count == 0 and not s.error
+    t = Tip.objects.get()
+    assert t.received_via == "partner_feed"
+    assert t.selectors.filter(type="url", value="http://badsite.com/baduri.html").exists()
+    # the reporter is the provider's contact, not a suspect
+    assert not t.selectors.filter(type="email").exists()
+    assert (
+        "Child Pornography" in t.narrative
+        and t.received_at.isoformat() == "2012-10-15T15:00:00+00:00"
+    )
+    s = import_file(EXAMPLE_XML, actor=personas.manager, source=ncmec)
+    assert s.tips_unchanged == 1 and Tip.objects.count() == 1
+
+
+CT_FULL = """<?xml version="1.0" encoding="UTF-8"?>
+<reports>
+<report>
+  <reportId>9001</reportId>
+  <incidentSummary><incidentType>Online Enticement of Children for Sexual Acts</incidentType>
+    <incidentDateTime>2024-05-01T12:00:00Z</incidentDateTime></incidentSummary>
+  <internetDetails><webPageIncident><url>http://forum.example.test/t/1</url></webPageIncident></internetDetails>
+  <reporter><reportingPerson><email>trust@esp.example</email></reportingPerson></reporter>
+  <personOrUserReported>
+    <personOrUserReportedPerson><firstName>Sam</firstName><lastName>Suspect</lastName>
+      <phone countryCallingCode="1">2025550143</phone><email>sam.suspect@example.com</email>
+      <dateOfBirth>1985-06-07</dateOfBirth></personOrUserReportedPerson>
+    <espService>Instagram</espService>
+    <screenName>Sam_S</screenName>
+    <ipCaptureEvent><ipAddress>198.51.100.23</ipAddress><eventName>Login</eventName>
+      <dateTime>2024-04-30T08:00:00Z</dateTime><port>5555</port></ipCaptureEvent>
+  </personOrUserReported>
+  <victim><victimPerson><firstName>Child</firstName><email>child@example.com</email></victimPerson></victim>
+  <fileDetails><originalFileHash hashType="MD5">d41d8cd98f00b204e9800998ecf8427e</originalFileHash></fileDetails>
+</report>
+<report><reportId>9002</reportId><personOrUserReported><screenName>other</screenName></personOrUserReported>
+  <intendedRecipient><email>kid@example.com</email></intendedRecipient></report>
+</reports>
+"""
+
+
+def test_it_maps_a_full_cybertipline_report_and_drops_the_victim(personas, tmp_path):
+    ncmec = Source.objects.create(name="NCMEC", kind="ncmec")
+    s = import_file(_write(tmp_path, "r.xml", CT_FULL), actor=personas.manager, source=ncmec)
+    assert s.tips_created == 2 and s.victim_sections_dropped == 2
+    assert any("victim" in w for w in s.warnings)
+    t = Tip.objects.get(source_reference="9001")
+    got = set(t.selectors.values_list("type", "value"))
+    assert {
+        ("url", "http://forum.example.test/t/1"),
+        ("person", "sam suspect"),
+        ("phone", "+12025550143"),
+        ("email", "sam.suspect@example.com"),
+        ("online_id", "instagram:sam_s"),
+        ("ip", "198.51.100.23"),
+        ("file_hash", "d41d8cd98f00b204e9800998ecf8427e"),
+    } <= got
+    ip = t.selectors.get(type="ip")
+    assert ip.port == 5555 and ip.observed_at.isoformat() == "2024-04-30T08:00:00+00:00"
+    everything = json.dumps(list(Selector.objects.values_list("raw", "value"))) + json.dumps(
+        list(Tip.objects.values_list("narrative", "attributes"))
+    )
+    assert "child@example.com" not in everything and "kid@example.com" not in everything
+    assert "trust@esp.example" not in everything
+
+
+def test_it_refuses_a_billion_laughs_xml(personas, tmp_path):
+    ncmec = Source.objects.create(name="NCMEC", kind="ncmec")
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        "<report><reportId>&lol3;</reportId></report>"
+    )
+    s = import_file(_write(tmp_path, "bomb.xml", bomb), actor=personas.manager, source=ncmec)
+    assert "billion laughs" in s.error and not Tip.objects.exists()
+    s = import_file(
+        _write(tmp_path, "broken.xml", "<report><reportId>1</report>"),
+        actor=personas.manager,
+        source=ncmec,
+    )
+    assert "not well-formed" in s.error
+
+
+def test_the_cli_prints_a_json_summary(personas, source, tmp_path):
+    p = _write(tmp_path, "t.csv", GOOD + "BAD,,,x,300.1.1.1,,,,,,,,\n")
+    out = io.StringIO()
+    call_command(
+        "import_tips",
+        str(p),
+        "--source",
+        source.name,
+        "--user",
+        personas.manager.username,
+        "--json",
+        stdout=out,
+    )
+    summary = json.loads(out.getvalue())
+    assert summary["tips_created"] == 2 and summary["rows_read"] == 3
+    assert summary["rejected"] == [
+        {"line": 4, "reason": "ip_address: '300.1.1.1' is not a valid IP address"}
+    ]
+    with pytest.raises(CommandError, match="unknown source"):
+        call_command("import_tips", str(p), "--source", "Nope", "--user", personas.manager.username)
+    with pytest.raises(CommandError, match="may not import"):
+        call_command(
+            "import_tips", str(p), "--source", source.name, "--user", personas.reader.username
+        )
+
+
+def test_it_sums_flags_reported_by_listeners(personas, source, tmp_path):
+    from vigil.tips.signals import selectors_added
+
+    def count(sender, *, tip, selectors, actor, **kw):
+        return 1
+
+    selectors_added.connect(count, dispatch_uid="test-count")
+    try:
+        s = import_file(_write(tmp_path, "t.csv", GOOD), actor=personas.manager, source=source)
+    finally:
+        selectors_added.disconnect(dispatch_uid="test-count")
+    assert s.flags >= 2
+
+
+def test_it_raises_for_an_unknown_format(personas, source, tmp_path):
+    with pytest.raises(ImportFileError):
+        import_file(
+            _write(tmp_path, "t.csv", GOOD), actor=personas.manager, source=source, fmt="pdf"
+        )
