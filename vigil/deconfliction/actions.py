@@ -283,7 +283,20 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
 def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
     keys_by_selector: dict[int, set[str]] = {}
     rows = []
+    missing = [s for _, s in people if s.pk is None]
+    if missing:
+        # A bulk_create that did not return primary keys: look them up once.
+        found = {
+            (t, v): pk
+            for pk, t, v in Selector.objects.filter(
+                tip_id__in={s.tip_id for s in missing}, type=PERSON
+            ).values_list("pk", "tip_id", "value")
+        }
+        for s in missing:
+            s.pk = found.get((s.tip_id, s.value))
     for _, s in people:
+        if s.pk is None:
+            continue
         keys = {k[:80] for k in names.name_keys(s.value)}
         keys_by_selector[s.pk] = keys
         rows.extend(PersonKey(selector_id=s.pk, key=k) for k in keys)
@@ -301,7 +314,7 @@ def _match_names(
     keys_by_selector = _index_names(people)
     threshold = settings.NAME_MATCH_THRESHOLD
     for tip, s in people:
-        if (PERSON, s.value) in common_people:
+        if (PERSON, s.value) in common_people or s.pk not in keys_by_selector:
             continue
         keys = keys_by_selector[s.pk]
         if not keys:
