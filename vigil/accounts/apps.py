@@ -11,3 +11,8 @@ class AccountsConfig(AppConfig):
         from vigil.accounts import auth
 
         user_locked_out.connect(auth.on_axes_lockout, dispatch_uid="vigil-lockout")
+
+        from vigil.accounts import dashboard as accounts_dashboard
+        from vigil.core import dashboard
+
+        dashboard.register(accounts_dashboard.panel)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -47,6 +48,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_view_audit(request.user))
     qs, errors = _filtered(request)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    # Who looked at the trail, and for what, is itself part of the trail.
+    record(
+        "audit.view",
+        actor=request.user,
+        object_type="audit.auditevent",
+        summary=f"filters: {request.GET.urlencode()[:250]}",
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -111,7 +119,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
                         e.source_ip or "",
                         e.request_id,
                         e.summary,
-                        e.changes or "",
+                        json.dumps(e.changes, sort_keys=True) if e.changes else "",
                         e.hash,
                     ]
                 )

@@ -44,6 +44,7 @@ def test_it_records_the_documented_account_actions():
         "mfa.reset",
         "password.change",
         "password.reset",
+        "audit.view",
         "audit.export",
         "message.send",
         "message.notify",

@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -26,7 +27,9 @@ def _no_mfa(settings):
 
 
 def test_it_shows_the_trail_to_administrators_and_managers_only(client, personas):
-    check_roles(client, personas, "get", reverse("audit-list"), expect=VIEWERS)
+    check_roles(
+        client, personas, "get", reverse("audit-list"), expect=VIEWERS, audit_action="audit.view"
+    )
 
 
 def test_it_exports_only_for_administrators_and_managers_and_audits_it(client, personas):
@@ -90,8 +93,16 @@ def test_it_exports_filtered_csv_with_formulas_escaped(client, personas):
     assert len(rows) == 2
     assert rows[1][3] == "note.add"
     assert rows[1][9].startswith("'=HYPERLINK")
-    export = AuditEvent.objects.get(action="audit.export")
+    client.get(reverse("audit-list"))  # an audit.view row with changes: none
+    record(
+        "account.update", actor=personas.admin, changes={"agency": {"before": "", "after": "HQ"}}
+    )
+    response = client.get(reverse("audit-export"), {"action": "account.update"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert json.loads(rows[1][10]) == {"agency": {"after": "HQ", "before": ""}}
+    export = AuditEvent.objects.filter(action="audit.export").first()
     assert export.actor == personas.admin and "1 events" in export.summary
+    assert AuditEvent.objects.filter(action="audit.export").count() == 2
 
 
 def test_it_pages_through_many_events(client, personas):

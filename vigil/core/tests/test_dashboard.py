@@ -60,3 +60,29 @@ def test_it_records_the_forwarded_client_address_only_when_trusted(client, perso
     settings.TRUST_X_FORWARDED_FOR = True
     client.post(reverse("accounts-login"), payload, HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
     assert AuditEvent.objects.latest("id").source_ip == "203.0.113.9"
+
+
+def test_it_shows_administrators_the_locked_accounts(client, personas):
+    from django.utils import timezone
+
+    personas.reader.locked_at = timezone.now()
+    personas.reader.save()
+    client.force_login(personas.admin)
+    content = client.get(reverse("core-dashboard")).content.decode()
+    assert "Accounts needing attention" in content
+    assert reverse("accounts-detail", args=[personas.reader.pk]) in content
+    client.force_login(personas.manager)
+    assert (
+        "Accounts needing attention" not in client.get(reverse("core-dashboard")).content.decode()
+    )
+
+
+def test_it_shows_unread_messages_on_the_dashboard(client, personas):
+    from vigil.messaging.actions import do_notify
+
+    client.force_login(personas.reader)
+    assert "Unread messages" not in client.get(reverse("core-dashboard")).content.decode()
+    msg = do_notify(personas.reader, subject="New flag on tip 4")
+    content = client.get(reverse("core-dashboard")).content.decode()
+    assert "Unread messages" in content and "New flag on tip 4" in content
+    assert reverse("messaging-detail", args=[msg.pk]) in content
