@@ -103,6 +103,24 @@ def _pair(t1: int, t2: int) -> tuple[int, int]:
     return (t1, t2) if t1 < t2 else (t2, t1)
 
 
+def _by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
+    """(type, value) pairs as OR-ed `type = t AND value IN (…)` filters of at most _CHUNK values.
+
+    One statement per chunk instead of one per type: both SQLite (OR-by-union)
+    and PostgreSQL (BitmapOr) answer it from the (type, value) index.
+    """
+    out: list[Q] = []
+    for i in range(0, len(keys), _CHUNK):
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for s_type, value in keys[i : i + _CHUNK]:
+            by_type[s_type].append(value)
+        cond = Q()
+        for s_type, values in by_type.items():
+            cond |= Q(type=s_type, value__in=values)
+        out.append(cond)
+    return out
+
+
 def _label(selector: Selector) -> str:
     if selector.type in HASHED_TYPES:
         return selector.masked or "(masked)"
@@ -189,31 +207,17 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
 
     # Values already known to be common need no probe at all.
     known_common: set[tuple[str, str]] = set()
-    by_type: dict[str, list[str]] = defaultdict(list)
-    for s_type, value in wanted:
-        by_type[s_type].append(value)
-    for s_type, values in by_type.items():
-        for i in range(0, len(values), _CHUNK):
-            chunk = values[i : i + _CHUNK]
-            known_common.update(
-                CommonValue.objects.filter(type=s_type, value__in=chunk).values_list(
-                    "type", "value"
-                )
-            )
+    for cond in _by_type_conditions(list(wanted)):
+        known_common.update(CommonValue.objects.filter(cond).values_list("type", "value"))
 
-    # The probe: who else holds each value (the (type, value) index).
+    # The probe: who else holds each value (one index range per value on (type, value)).
     holders: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for s_type, values in by_type.items():
-        values = [v for v in values if (s_type, v) not in known_common]
-        for i in range(0, len(values), _CHUNK):
-            chunk = values[i : i + _CHUNK]
-            rows = Selector.objects.filter(type=s_type, value__in=chunk).values_list(
-                "value", "tip_id"
-            )
-            for value, tip_id in rows.iterator(chunk_size=2000):
-                bucket = holders[(s_type, value)]
-                if len(bucket) <= threshold + len(batch_tips):
-                    bucket.add(tip_id)
+    for cond in _by_type_conditions([k for k in wanted if k not in known_common]):
+        rows = Selector.objects.filter(cond).values_list("type", "value", "tip_id")
+        for s_type, value, tip_id in rows.iterator(chunk_size=2000):
+            bucket = holders[(s_type, value)]
+            if len(bucket) <= threshold + len(batch_tips):
+                bucket.add(tip_id)
 
     candidates: dict[tuple[int, int, str, str, str], Flag] = {}
     now_common: list[tuple[str, str, set[int], str]] = []

@@ -69,8 +69,9 @@ class Flag(models.Model):
         LINKED = "linked", "Linked"
         DISMISSED = "dismissed", "Dismissed"
 
-    tip_a = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
-    tip_b = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
+    # No separate FK indexes: the unique constraint leads with tip_a, flag_tip_b_status with tip_b.
+    tip_a = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tip_b = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+", db_index=False)
     # A selector type, or "name" for a person-name match.
     type = models.CharField(max_length=12)
     # Normalised value (keyed hash for SSN/card). For names: tip A's normalised name.
@@ -105,7 +106,6 @@ class Flag(models.Model):
         ]
         indexes = [
             models.Index(fields=["tip_b", "status"], name="flag_tip_b_status"),
-            models.Index(fields=["tip_a", "status"], name="flag_tip_a_status"),
         ]
 
     def __str__(self) -> str:
@@ -301,7 +301,10 @@ class Link(models.Model):
 class PersonKey(models.Model):
     """Blocking keys of person selectors (vigil.lib.names.name_keys): a name match is an index probe."""
 
-    selector = models.ForeignKey(Selector, on_delete=models.CASCADE, related_name="+")
+    # The unique (selector, key) index serves look-ups by selector.
+    selector = models.ForeignKey(
+        Selector, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=80, db_index=True)
 
     class Meta:
