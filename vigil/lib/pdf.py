@@ -14,8 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES = True when imported,
+# which would make every later decode in this process accept truncated files
+# (vigil/lib/pdq.py relies on it being False to report them). Our PDFs embed only
+# images we generated, so put Pillow's safe default back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 class LocalOnlyFetcher(URLFetcher):

@@ -39,7 +39,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_GET
 def series_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
-    qs = Series.objects.for_user(request.user).annotate(n_media=Count("media"))
+    qs = Series.objects.for_user(request.user).annotate(n_media=Count("media")).order_by("name")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(contact_agency__icontains=q))

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pyzipper
+from django.urls import reverse
+from PIL import Image
+
+from vigil.audit.models import AuditEvent
+from vigil.victimid import report
+from vigil.victimid.models import MatchRequest, Media
+
+from .conftest import BRIDGE, jpeg
+
+
+def _altered_zip(conformance) -> bytes:
+    img = Image.open(BRIDGE)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("copies/resized.jpg", jpeg(img.resize((400, 251)), 70))
+        zf.writestr("copies/cropped.jpg", jpeg(img.crop((10, 8, img.width - 10, img.height - 8))))
+        zf.writestr(
+            "unrelated.png", (conformance / "reg-test-input/pen-and-coaster.png").read_bytes()
+        )
+        zf.writestr("broken.jpg", BRIDGE.read_bytes()[:5000])
+    return buf.getvalue()
+
+
+def _submit(client, user, **files):
+    client.force_login(user)
+    data = {"requesting_agency": "County Sheriff (demo)", "case_number": "CASE-1", **files}
+    return client.post(reverse("victimid-request-create"), data)
+
+
+def test_it_processes_a_zip_and_reports_matches(client, personas, series_factory, conformance):
+    series, media = series_factory("Bridge", files=[BRIDGE])
+    upload = io.BytesIO(_altered_zip(conformance))
+    upload.name = "seized.zip"
+    response = _submit(client, personas.investigator, archive=upload)
+    mr = MatchRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("victimid-request-detail", args=[mr.pk])
+    assert mr.status == "done" and mr.done == mr.total == 4
+    assert AuditEvent.objects.filter(
+        action="matchrequest.create", actor=personas.investigator
+    ).exists()
+
+    data = report.build(mr)
+    by_name = {it["name"]: it for it in data["items"]}
+    for name in ("copies/resized.jpg", "copies/cropped.jpg"):
+        item = by_name[name]
+        assert item["outcome"] == "identified", (item, data)
+        (m,) = item["matches"]
+        assert m["method"] == "pdq" and 0 < m["distance"] <= 31
+        assert m["series"]["name"] == "Bridge"
+        assert m["series"]["contact"]["investigator"] == "Det. Sample"
+        assert m["series"]["victim_age_range"] == "9-12"
+        assert m["series"]["relationship_to_offender"] == "relative"
+        assert m["series"]["year_of_production"] == 2019
+    assert by_name["unrelated.png"]["outcome"] == "no_match"
+    # A corrupt file is one error; the batch went on.
+    assert by_name["broken.jpg"]["outcome"] == "error"
+    assert "truncated" in by_name["broken.jpg"]["error"]
+    assert mr.summary["matched_identified"] == 2
+    assert mr.summary["no_match"] == 1 and mr.summary["errors"] == 1
+    # The other media of the matched series are listed.
+    assert [m["reference"] for m in data["series"][0]["media"]] == [media[0].reference]
+    # Submitted files are kept encrypted as unconfirmed media.
+    unconfirmed = Media.objects.filter(series=None)
+    assert unconfirmed.count() == 3
+    for m in unconfirmed:
+        raw = (client_settings_store() / m.stored_path).read_bytes()
+        assert raw.startswith(b"VGL1") and b"JFIF" not in raw[:200]
+
+    page = client.get(reverse("victimid-request-detail", args=[mr.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Det. Sample" in html and "copies/resized.jpg" in html
+    assert AuditEvent.objects.filter(
+        action="matchrequest.view", actor=personas.investigator
+    ).exists()
+
+    js = client.get(reverse("victimid-request-report-json", args=[mr.pk]))
+    assert js.status_code == 200 and js["Cache-Control"].startswith("no-store")
+    assert js.json()["summary"]["matched_identified"] == 2
+
+    pdf = client.get(reverse("victimid-request-report-pdf", args=[mr.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def client_settings_store():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.MEDIA_STORE_DIR)
+
+
+def test_it_matches_uploaded_files_by_exact_hash(client, personas, series_factory, conformance):
+    series_factory("Bridge", files=[BRIDGE], identified=False)
+    f = io.BytesIO(BRIDGE.read_bytes())
+    f.name = "copy.jpg"
+    _submit(client, personas.manager, files=[f])
+    mr = MatchRequest.objects.get()
+    (item,) = report.build(mr)["items"]
+    assert item["outcome"] == "unidentified"
+    assert item["matches"][0]["method"] == "sha256"
+    assert "victim_age_range" not in item["matches"][0]["series"]
+    assert mr.summary["matched_unidentified_only"] == 1
+
+
+def test_it_takes_a_csv_hash_list(client, personas, series_factory):
+    _, (m,) = series_factory("Bridge", files=[BRIDGE])
+    csv_text = (
+        "name,md5,sha1,pdq\n"
+        f"a,{m.md5},,\n"
+        f"b,,{m.sha1},\n"
+        f"c,,,{m.pdq[:-1]}{'0' if m.pdq[-1] != '0' else '1'}\n"
+        f"d,{'0' * 32},,\n"
+    )
+    upload = io.BytesIO(csv_text.encode())
+    upload.name = "hashes.csv"
+    _submit(client, personas.investigator, hash_list=upload)
+    mr = MatchRequest.objects.get()
+    methods = [[x["method"] for x in it["matches"]] for it in report.build(mr)["items"]]
+    assert methods == [["md5"], ["sha1"], ["pdq"], []]
+
+
+def test_it_takes_a_vics_json_list(client, personas, series_factory):
+    _, (m,) = series_factory("Bridge", files=[BRIDGE])
+    doc = {
+        "odata.metadata": "http://github.com/ICMEC/ProjectVic/DataModels/2.0.xml/CEModel/$metadata#Cases",
+        "value": [
+            {
+                "CaseNumber": "X",
+                "Media": [
+                    {
+                        "MediaID": 0,
+                        "MD5": m.md5.upper(),
+                        "Category": 0,
+                        "IsPrecategorized": "false",
+                    },
+                    {
+                        "MediaID": 0,
+                        "MD5": "1" * 32,
+                        "AlternativeHashes": [{"HashName": "PDQ", "HashValue": m.pdq}],
+                    },
+                ],
+            }
+        ],
+    }
+    upload = io.BytesIO(b"\xef\xbb\xbf" + json.dumps(doc).encode())
+    upload.name = "vics.json"
+    _submit(client, personas.investigator, hash_list=upload)
+    mr = MatchRequest.objects.get()
+    methods = [[x["method"] for x in it["matches"]] for it in report.build(mr)["items"]]
+    assert methods == [["md5"], ["pdq"]]
+
+
+def test_it_refuses_bad_inputs_with_a_clear_error(client, personas):
+    cases = [
+        ("hash_list", "h.csv", b"md5\nnot-a-hash\n", "Line 2: MD5"),
+        ("hash_list", "h.csv", b"colour\nred\n", "no md5, sha1, sha256 or pdq column"),
+        (
+            "hash_list",
+            "v.json",
+            json.dumps({"value": [{"MD5": "a" * 32, "VictimName": "x"}]}).encode(),
+            "victim-name field",
+        ),
+        ("archive", "a.zip", b"not a zip", "not a readable ZIP"),
+    ]
+    for field, name, content, message in cases:
+        f = io.BytesIO(content)
+        f.name = name
+        response = _submit(client, personas.investigator, **{field: f})
+        assert response.status_code == 200
+        assert message in response.content.decode(), message
+    assert MatchRequest.objects.count() == 0
+    assert Media.objects.count() == 0
+
+
+def test_it_refuses_a_zip_with_path_traversal(client, personas):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ok.jpg", BRIDGE.read_bytes())
+        zf.writestr("../../evil.jpg", BRIDGE.read_bytes())
+    buf.seek(0)
+    buf.name = "x.zip"
+    response = _submit(client, personas.investigator, archive=buf)
+    assert "path traversal" in response.content.decode()
+    assert MatchRequest.objects.count() == 0
+
+
+def test_it_exports_an_encrypted_package_once(client, personas, series_factory):
+    series_factory("Bridge", files=[BRIDGE])
+    f = io.BytesIO(BRIDGE.read_bytes())
+    f.name = "copy.jpg"
+    _submit(client, personas.investigator, files=[f])
+    mr = MatchRequest.objects.get()
+    page = client.post(reverse("victimid-request-export", args=[mr.pk]))
+    assert page.status_code == 200
+    password = page.context["password"]
+    token = page.context["token"]
+    assert AuditEvent.objects.filter(
+        action="matchrequest.export", actor=personas.investigator
+    ).exists()
+    url = reverse("victimid-request-export-download", args=[mr.pk, token])
+    dl = client.get(url)
+    assert dl.status_code == 200
+    with pyzipper.AESZipFile(io.BytesIO(dl.content)) as zf:
+        assert sorted(zf.namelist()) == ["report.json", "report.pdf"]
+        assert zf.getinfo("report.pdf").flag_bits & 0x1  # encrypted
+        zf.setpassword(password.encode())
+        data = json.loads(zf.read("report.json"))
+        assert data["items"][0]["matches"][0]["series"]["name"] == "Bridge"
+        assert zf.read("report.pdf").startswith(b"%PDF-")
+    assert client.get(url).status_code == 404  # one download
+
+
+def test_it_shows_live_progress_while_running(client, personas):
+    mr = MatchRequest.objects.create(
+        requesting_agency="A", case_number="1", total=4, done=1, submitted_by=personas.manager
+    )
+    client.force_login(personas.reader)
+    frag = client.get(
+        reverse("victimid-request-progress", args=[mr.pk]),
+        HTTP_HX_REQUEST="true",
+        HTTP_X_VIGIL_POLL="1",
+    )
+    html = frag.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "X-Vigil-Poll" in html and "1 of 4" in html
+    assert "HX-Refresh" not in frag
+    MatchRequest.objects.filter(pk=mr.pk).update(status="done", done=4)
+    frag = client.get(reverse("victimid-request-progress", args=[mr.pk]), HTTP_HX_REQUEST="true")
+    assert frag["HX-Refresh"] == "true"
+    assert "every 1s" not in frag.content.decode()
