@@ -73,6 +73,8 @@ def do_create_account(
         email=email.strip(),
         agency=agency.strip(),
         phone=phone.strip(),
+        # The administrator knows this password: the user replaces it at first sign-in.
+        must_change_password=True,
     )
     generated = None
     if password:
@@ -231,7 +233,8 @@ def do_reset_password(account: Any, *, actor: Any) -> str:
     with transaction.atomic():
         account = type(account).objects.select_for_update().get(pk=account.pk)
         account.set_password(password)
-        account.save(update_fields=["password"])
+        account.must_change_password = True
+        account.save(update_fields=["password", "must_change_password"])
         record(
             "password.reset",
             actor=actor,
@@ -248,7 +251,8 @@ def do_change_password(user: Any, *, actor: Any, new_password: str) -> None:
     validate_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
         record(
             "password.change",
             actor=actor,

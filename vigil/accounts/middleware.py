@@ -24,6 +24,9 @@ _MFA_EXEMPT = (
     "/healthz",
 )
 
+# A user who must replace a temporary password reaches only these until they do.
+_PASSWORD_EXEMPT = (*_MFA_EXEMPT, "/accounts/password/")
+
 
 class AccountPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -75,4 +78,8 @@ class AccountPolicyMiddleware:
                     return redirect(
                         reverse(target) + "?" + urlencode({"next": request.get_full_path()})
                     )
+            if user.must_change_password and not request.path.startswith(_PASSWORD_EXEMPT):
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": "Change your password first."}, status=403)
+                return redirect("accounts-password")
         return self.get_response(request)

@@ -41,6 +41,8 @@ class User(AbstractUser):
     # Last time the user did anything (login or request); drives the 90-day rule.
     last_seen_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
+    # A temporary password (issued by an administrator) must be changed at first use (CJIS IA-5(1)).
+    must_change_password = models.BooleanField(default=False)
     # Wellness: thumbnails are blurred and grey by default; a user may relax the blur, never the grey.
     relax_thumbnail_blur = models.BooleanField(default=False)
 

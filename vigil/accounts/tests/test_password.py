@@ -53,3 +53,31 @@ def test_it_shows_the_rules(client, personas, settings):
     client.force_login(personas.reader)
     response = client.get(reverse("accounts-password"))
     assert b"at least 12 characters" in response.content
+
+
+def test_it_makes_a_new_user_replace_the_temporary_password(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.admin)
+    response = client.post(reverse("accounts-create"), {"username": "newbie", "role": "reader"})
+    temporary = response.context["password"]
+    client.logout()
+    response = client.post(reverse("accounts-login"), {"username": "newbie", "password": temporary})
+    assert response.status_code == 302
+    for url in (reverse("messaging-inbox"), reverse("core-dashboard")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == reverse("accounts-password")
+    assert client.get("/api/schema/").status_code == 403
+    page = client.get(reverse("accounts-password"))
+    assert b"set by an administrator" in page.content
+    _change(client, temporary, "my very own passphrase")
+    assert client.get(reverse("messaging-inbox")).status_code == 200
+
+
+def test_it_makes_the_user_replace_a_password_an_administrator_reissued(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.admin)
+    client.post(reverse("accounts-reset-password", args=[personas.reader.pk]))
+    personas.reader.refresh_from_db()
+    assert personas.reader.must_change_password
+    client.force_login(personas.reader)
+    assert client.get(reverse("messaging-inbox"))["Location"] == reverse("accounts-password")

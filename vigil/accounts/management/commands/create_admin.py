@@ -52,6 +52,7 @@ class Command(BaseCommand):
                     raise CommandError(" ".join(exc.messages)) from None
             elif created:
                 password = generated = actions.generate_password()
+                user.must_change_password = True
             if password:
                 user.set_password(password)
             user.save()
