@@ -9,6 +9,7 @@ static files); anything else is refused and the resource is simply left out.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,7 +42,10 @@ class LocalOnlyFetcher(URLFetcher):
         if scheme == "file" and not parts.netloc:
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
-                return URLFetcherResponse(path.as_uri(), path.read_bytes())
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), path.read_bytes(), headers={"Content-Type": mime}
+                )
         self.refused.append(url[:200])
         raise ValueError(f"refused to fetch {url[:200]!r}: only local resources are allowed")
 
