@@ -173,6 +173,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def _tip(request: HttpRequest, pk: int, action=access.READ) -> Tip:
+    access.require(access.can_read_data(request.user))
     return access.get_for_user(
         Tip.objects.select_related("source", "assigned_to"), request.user, pk, action
     )

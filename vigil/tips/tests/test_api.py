@@ -1,0 +1,145 @@
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from vigil.audit.models import AuditEvent
+from vigil.tips.models import Tip
+
+ROLES = ("reader", "other_investigator", "investigator", "manager", "admin")
+
+
+def _client(user=None):
+    c = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return c
+
+
+def _matrix(personas, method, url, expect, data=None):
+    got = {"anonymous": getattr(_client(), method)(url, data, format="json").status_code}
+    for role in ROLES:
+        got[role] = getattr(_client(getattr(personas, role)), method)(
+            url, data, format="json"
+        ).status_code
+    assert got == expect
+
+
+def test_it_guards_list_and_detail(personas, tip):
+    read = {
+        "anonymous": 401,
+        "reader": 200,
+        "other_investigator": 200,
+        "investigator": 200,
+        "manager": 200,
+        "admin": 403,
+    }
+    _matrix(personas, "get", reverse("api-tips-list"), read)
+    _matrix(personas, "get", reverse("api-tips-detail", args=[tip.pk]), read)
+    assert AuditEvent.objects.filter(action="tip.view", actor=personas.reader).exists()
+    body = _client(personas.reader).get(reverse("api-tips-list")).json()
+    assert body["count"] == 1 and body["results"][0]["source_reference"] == "FOA-1"
+
+
+def test_it_creates_with_the_same_validation(personas, source):
+    c = _client(personas.investigator)
+    r = c.post(
+        reverse("api-tips-list"),
+        {
+            "source": source.name,
+            "source_reference": "API-1",
+            "narrative": "see 203.0.113.10",
+            "selectors": [
+                {"type": "email", "value": "A.B@GMAIL.com"},
+                {"type": "ssn", "value": "123-45-6789"},
+            ],
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    data = r.json()
+    assert data["assigned_to"] == personas.investigator.username and data["received_via"] == "api"
+    values = {s["type"]: s["value"] for s in data["selectors"]}
+    assert (
+        values["email"] == "ab@gmail.com"
+        and values["ssn"] == "***-**-6789"
+        and values["ip"] == "203.0.113.10"
+    )
+    r = c.post(
+        reverse("api-tips-list"),
+        {"source": source.name, "selectors": [{"type": "ip", "value": "300.1.1.1"}]},
+        format="json",
+    )
+    assert r.status_code == 400 and "not an IPv4" in str(r.json())
+    r = c.post(
+        reverse("api-tips-list"),
+        {"source": source.name, "source_reference": "API-1"},
+        format="json",
+    )
+    assert r.status_code == 400
+    r = c.post(reverse("api-tips-list"), {"source": "No such"}, format="json")
+    assert r.status_code == 400 and "unknown source" in str(r.json())
+    assert (
+        _client(personas.reader)
+        .post(reverse("api-tips-list"), {"source": source.name}, format="json")
+        .status_code
+        == 403
+    )
+    assert Tip.objects.count() == 1
+
+
+def test_it_guards_writes(personas, tip):
+    write = {
+        "anonymous": 401,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 200,
+        "manager": 200,
+        "admin": 403,
+    }
+    _matrix(
+        personas,
+        "patch",
+        reverse("api-tips-detail", args=[tip.pk]),
+        write,
+        {"narrative": "updated x@example.org", "priority": 2},
+    )
+    assert Tip.objects.get(pk=tip.pk).priority == 2
+    _matrix(
+        personas, "post", reverse("api-tips-triage", args=[tip.pk]), write, {"status": "actionable"}
+    )
+    r = _client(personas.manager).post(
+        reverse("api-tips-triage", args=[tip.pk]), {"status": "unfounded"}, format="json"
+    )
+    assert r.status_code == 400
+    created = {**write, "investigator": 201, "manager": 201}
+    _matrix(
+        personas,
+        "post",
+        reverse("api-tips-selectors", args=[tip.pk]),
+        created,
+        {"selectors": [{"type": "phone", "value": "+44 20 7946 0958"}]},
+    )
+    sel = tip.selectors.get(type="phone", value="+442079460958")
+    deleted = {**write, "investigator": 204, "manager": 404}
+    _matrix(personas, "delete", reverse("api-tips-selector-delete", args=[tip.pk, sel.pk]), deleted)
+
+
+def test_the_schema_generates_without_warnings_for_tips(personas, capsys):
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator(patterns=None)
+    from django.urls import include, path
+
+    generator = SchemaGenerator(patterns=[path("api/tips/", include("vigil.tips.api_urls"))])
+    schema = generator.get_schema(request=None, public=True)
+    err = capsys.readouterr().err
+    assert "/api/tips/{id}/triage/" in schema["paths"]
+    assert "Warning" not in err and "Error" not in err, err
+
+
+@pytest.mark.parametrize("path", ["/api/schema/"])
+def test_the_schema_is_served(client, personas, path):
+    client.force_login(personas.reader)
+    assert client.get(path).status_code == 200

@@ -1,0 +1,362 @@
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from vigil.audit.models import AuditEvent
+from vigil.testing.roles import check_roles
+from vigil.tips import actions
+from vigil.tips.models import EvidenceItem, ImportJob, ResearchNote, Selector, Tip
+
+ALL_READ = {
+    "anonymous": 302,
+    "reader": 200,
+    "other_investigator": 200,
+    "investigator": 200,
+    "manager": 200,
+    "admin": 403,
+}
+CREATORS = {
+    "anonymous": 302,
+    "reader": 403,
+    "other_investigator": 200,
+    "investigator": 200,
+    "manager": 200,
+    "admin": 403,
+}
+# writes on a tip assigned to `investigator`: redirect back to the tip (302) when allowed
+TIP_WRITE = {
+    "anonymous": 302,
+    "reader": 403,
+    "other_investigator": 403,
+    "investigator": 302,
+    "manager": 302,
+    "admin": 403,
+}
+
+
+def test_it_guards_the_queue(client, personas, tip):
+    check_roles(client, personas, "get", reverse("tips-queue"), expect=ALL_READ)
+
+
+def test_it_guards_the_tip_page_and_audits_the_view(client, personas, tip):
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("tips-detail", args=[tip.pk]),
+        expect=ALL_READ,
+        audit_action="tip.view",
+    )
+    client.force_login(personas.reader)
+    assert client.get(reverse("tips-detail", args=[99999])).status_code == 404
+
+
+def test_it_guards_the_create_form_and_creates(client, personas, source):
+    check_roles(client, personas, "get", reverse("tips-create"), expect=CREATORS)
+    counter = iter(range(100))
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-create"),
+        data=lambda: {
+            "source": source.pk,
+            "source_reference": f"WEB-{next(counter)}",
+            "narrative": "mail me at x@example.com",
+            "sel_type": ["phone", "email"],
+            "sel_value": ["+1 202 555 0143", ""],
+            "priority": "2",
+        },
+        expect={**CREATORS, "other_investigator": 302, "investigator": 302, "manager": 302},
+        audit_action="tip.create",
+    )
+    t = Tip.objects.filter(created_by=personas.investigator).get()
+    assert t.priority == 2 and t.assigned_to == personas.investigator
+    assert (
+        t.selectors.filter(type="phone").exists()
+        and t.selectors.filter(type="email", extracted=True).exists()
+    )
+
+
+def test_it_shows_form_errors_and_keeps_input(client, personas, source):
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("tips-create"),
+        {
+            "source": source.pk,
+            "narrative": "keep me",
+            "sel_type": ["ip"],
+            "sel_value": ["1.2.3.999"],
+        },
+    )
+    assert r.status_code == 400
+    assert (
+        b"keep me" in r.content
+        and b"1.2.3.999" in r.content
+        and b"not an IPv4 or IPv6 address" in r.content
+    )
+    assert not Tip.objects.exists()
+
+
+def test_it_proposes_selectors_live(client, personas):
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-extract"),
+        data={"narrative": "x"},
+        expect={**CREATORS},
+    )
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("tips-extract"), {"narrative": "write to bob[@]example.com from 203.0.113[.]4"}
+    )
+    assert b"bob@example.com" in r.content and b"203.0.113.4" in r.content
+
+
+def test_it_guards_triage_from_the_queue_with_htmx(client, personas, tip):
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-triage", args=[tip.pk]),
+        data={"status": "in_review"},
+        expect=TIP_WRITE,
+        audit_action="tip.triage",
+    )
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("tips-triage", args=[tip.pk]),
+        {"status": "unfounded", "reason": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200 and b"A reason is required" in r.content
+    r = client.post(
+        reverse("tips-triage", args=[tip.pk]),
+        {"status": "unfounded", "reason": "hoax"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert b"Unfounded" in r.content and Tip.objects.get(pk=tip.pk).status == "unfounded"
+
+
+def test_it_guards_assignment(client, personas, tip, source):
+    other = actions.do_create_tip(actor=personas.manager, source=source, source_reference="U-1")
+    url = reverse("tips-assign", args=[other.pk])
+    client.force_login(personas.other_investigator)
+    assert client.post(url, {"assignee": personas.investigator.pk}).status_code == 403
+    assert client.post(url, {"assignee": "me"}, HTTP_HX_REQUEST="true").status_code == 200
+    assert Tip.objects.get(pk=other.pk).assigned_to == personas.other_investigator
+    client.force_login(personas.reader)
+    assert client.post(url, {"assignee": "me"}).status_code == 403
+    client.force_login(personas.manager)
+    r = client.post(url, {"assignee": personas.investigator.pk}, HTTP_HX_REQUEST="true")
+    assert (
+        r.status_code == 200 and Tip.objects.get(pk=other.pk).assigned_to == personas.investigator
+    )
+    assert AuditEvent.objects.filter(action="tip.assign", actor=personas.manager).exists()
+
+
+def test_it_guards_selector_notes_and_evidence_writes(client, personas, tip):
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-selector-add", args=[tip.pk]),
+        data={"sel_type": "email", "sel_value": "z@example.com"},
+        expect=TIP_WRITE,
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-note-add", args=[tip.pk]),
+        data={"body": "looked it up"},
+        expect=TIP_WRITE,
+        audit_action="tip.note_add",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-evidence-add", args=[tip.pk]),
+        data={
+            "description": "USB",
+            "received_from": "PD",
+            "received_at": "2025-01-01T10:00",
+            "stored_at": "Locker",
+        },
+        expect=TIP_WRITE,
+        audit_action="tip.evidence_add",
+    )
+    item = EvidenceItem.objects.filter(tip=tip).first()
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-evidence-transfer", args=[tip.pk, item.pk]),
+        data={
+            "from_party": "Locker",
+            "to_party": "Lab",
+            "transferred_at": "2025-01-02T10:00",
+            "stored_at": "Lab",
+        },
+        expect=TIP_WRITE,
+        audit_action="tip.evidence_transfer",
+    )
+    sel = tip.selectors.get(type="ip")
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-selector-confirm", args=[tip.pk, sel.pk]),
+        expect=TIP_WRITE,
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("tips-priority", args=[tip.pk]),
+        data={"priority": "1"},
+        expect=TIP_WRITE,
+    )
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("tips-edit", args=[tip.pk]),
+        expect={**TIP_WRITE, "investigator": 200, "manager": 200},
+    )
+    client.force_login(personas.investigator)
+    client.post(reverse("tips-selector-remove", args=[tip.pk, sel.pk]))
+    assert not Selector.objects.filter(pk=sel.pk).exists()
+
+
+def test_it_serves_note_attachments_to_readers_and_audits(client, personas, tip):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    note = actions.do_add_research_note(
+        tip, "whois", actor=personas.investigator, attachment=SimpleUploadedFile("w.txt", b"data")
+    )
+    url = reverse("tips-note-attachment", args=[tip.pk, note.pk])
+    check_roles(
+        client, personas, "get", url, expect=ALL_READ, audit_action="tip.note_attachment_download"
+    )
+    assert ResearchNote.objects.count() == 1
+
+
+def test_it_guards_the_sources_directory(client, personas, source):
+    check_roles(client, personas, "get", reverse("tips-sources"), expect={**ALL_READ, "admin": 200})
+    managers = {
+        "anonymous": 302,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 403,
+        "manager": 200,
+        "admin": 200,
+    }
+    check_roles(
+        client, personas, "get", reverse("tips-source-edit", args=[source.pk]), expect=managers
+    )
+    client.force_login(personas.manager)
+    r = client.post(
+        reverse("tips-source-edit", args=[source.pk]),
+        {
+            "name": source.name,
+            "kind": "field_office",
+            "reliability": "unreliable",
+            "reliability_note": "twice wrong",
+            "active": "on",
+        },
+    )
+    assert r.status_code == 302
+    source.refresh_from_db()
+    assert source.reliability == "unreliable"
+    r = client.post(
+        reverse("tips-source-create"),
+        {"name": "Tip line", "kind": "public", "reliability": "reliable", "active": "on"},
+    )
+    assert r.status_code == 302 and AuditEvent.objects.filter(action="source.create").exists()
+
+
+def test_it_exports_csv_with_formulas_escaped(client, personas, source):
+    actions.do_create_tip(
+        actor=personas.manager,
+        source=source,
+        source_reference="=HYPERLINK(1)",
+        narrative="+cmd|' /C calc'!A0",
+    )
+    check_roles(
+        client, personas, "get", reverse("tips-export"), expect=ALL_READ, audit_action="tip.export"
+    )
+    client.force_login(personas.reader)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("tips-export")).content.decode())))
+    assert rows[1][2] == "'=HYPERLINK(1)" and rows[1][7].startswith("'+cmd")
+
+
+def test_it_filters_the_queue(client, personas, tip, source):
+    actions.do_create_tip(actor=personas.manager, source=source, source_reference="Q-2")
+    client.force_login(personas.reader)
+    r = client.get(reverse("tips-queue"), {"assignee": "none"})
+    assert b"Q-2" in r.content and b"FOA-1" not in r.content
+    r = client.get(
+        reverse("tips-queue"), {"assignee": str(personas.investigator.pk), "status": "in_review"}
+    )
+    assert b"FOA-1" in r.content and b"Q-2" not in r.content
+
+
+def test_it_uploads_a_file_and_reports_progress(client, personas, source, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = b"reference,narrative,ip_address\nW-1,hi,203.0.113.1\nW-2,hi,not-ip\n"
+    client.force_login(personas.reader)
+    assert (
+        client.post(reverse("tips-import"), {"file": SimpleUploadedFile("t.csv", body)}).status_code
+        == 403
+    )
+    client.force_login(personas.investigator)
+    with pytest.MonkeyPatch.context():
+        from django.test import TestCase  # noqa: F401
+
+        r = client.post(
+            reverse("tips-import"), {"file": SimpleUploadedFile("t.csv", body), "source": source.pk}
+        )
+    assert r.status_code == 302
+    job = ImportJob.objects.get()
+    # ImmediateBackend: on_commit does not fire inside the test transaction; run the task as the worker would.
+    from vigil.tips.tasks import run_import_job
+
+    run_import_job.call(job.pk, "")
+    job.refresh_from_db()
+    assert (
+        job.status == "done"
+        and job.summary["tips_created"] == 1
+        and job.summary["rejected_count"] == 1
+    )
+    r = client.get(reverse("tips-import-progress", args=[job.pk]), HTTP_X_VIGIL_POLL="1")
+    assert b"not a valid IP" in r.content and b"hx-trigger" not in r.content
+    client.force_login(personas.other_investigator)
+    assert client.get(reverse("tips-import-detail", args=[job.pk])).status_code == 403
+
+
+def test_it_deletes_an_uploaded_file_that_held_a_victim_section(client, personas, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.tips.models import Source
+    from vigil.tips.tasks import run_import_job
+
+    ncmec = Source.objects.create(name="NCMEC", kind="ncmec")
+    xml = b"<report><reportId>77</reportId><victim><victimPerson><firstName>A</firstName></victimPerson></victim></report>"
+    client.force_login(personas.manager)
+    client.post(
+        reverse("tips-import"), {"file": SimpleUploadedFile("r.xml", xml), "source": ncmec.pk}
+    )
+    job = ImportJob.objects.get()
+    stored = settings.UPLOAD_DIR / job.file_path
+    assert stored.exists()
+    run_import_job.call(job.pk, "")
+    job.refresh_from_db()
+    assert (
+        job.summary["victim_sections_dropped"] == 1 and job.file_path == "" and not stored.exists()
+    )
