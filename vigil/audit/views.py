@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import json
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -22,7 +23,16 @@ def _filtered(request: HttpRequest):
     q = request.GET
     errors = []
     if q.get("user"):
-        qs = qs.filter(actor_username__iexact=q["user"].strip())
+        # Exact match on the stored name uses the index (iexact cannot on PostgreSQL);
+        # the account table supplies the right case for whatever case was typed.
+        name = q["user"].strip()
+        known = (
+            get_user_model()
+            .objects.filter(username__iexact=name)
+            .values_list("username", flat=True)
+            .first()
+        )
+        qs = qs.filter(actor_username=known or name)
     if q.get("action"):
         qs = qs.filter(action__startswith=q["action"].strip())
     if q.get("object_type"):

@@ -116,3 +116,24 @@ def test_it_counts_only_failures_within_the_window(client, personas, settings):
     personas.reader.refresh_from_db()
     assert personas.reader.locked_at is None
     assert _login(client, "reader", PASSWORD).status_code == 302
+
+
+def test_it_tells_htmx_where_to_go_when_the_session_went_idle(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.reader)
+    client.get(reverse("messaging-inbox"))
+    session = client.session
+    session["vigil_last_activity"] -= settings.SESSION_IDLE_SECONDS + 1
+    session.save()
+    response = client.get(reverse("messaging-inbox"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("accounts-login") + "?idle=1"
+
+
+def test_it_does_not_let_polling_keep_a_session_alive(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.reader)
+    client.get(reverse("messaging-inbox"))
+    before = client.session["vigil_last_activity"]
+    client.get(reverse("messaging-inbox"), HTTP_X_VIGIL_POLL="1")
+    assert client.session["vigil_last_activity"] == before

@@ -99,3 +99,18 @@ def test_it_lets_everyone_change_their_own_password(client, personas):
     check_roles(
         client, personas, "get", reverse("accounts-password"), expect={"anonymous": 302, **everyone}
     )
+
+
+def test_it_lets_every_signed_in_user_reach_the_mfa_pages(client, personas):
+    everyone = {
+        r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")
+    }
+    for name in ("accounts-mfa-enrol", "accounts-mfa-verify"):
+        check_roles(client, personas, "get", reverse(name), expect={"anonymous": 302, **everyone})
+
+
+def test_it_signs_out_only_by_post(client, personas):
+    client.force_login(personas.reader)
+    assert client.get(reverse("accounts-logout")).status_code == 405
+    assert client.post(reverse("accounts-logout")).status_code == 302
+    assert client.get(reverse("messaging-inbox")).status_code == 302
