@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ _HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
 _TIP_FIELDS = ["source_reference", "received_at", "received_via", "narrative", "country"]
 
+_TYPE_VALUES = frozenset(T.values)
 TYPE_HELP = {
     T.IP: "an IPv4 or IPv6 address",
     T.EMAIL: "an e-mail address",
@@ -91,7 +93,7 @@ def build_selector(
 ) -> Selector:
     """An unsaved Selector for `tip`, or ValidationError naming what is wrong."""
     kind = item.type
-    if kind not in T.values:
+    if kind not in _TYPE_VALUES:
         raise ValidationError(f"unknown selector type {kind!r}")
     raw = (item.raw or "").strip()
     if not raw:
@@ -149,21 +151,22 @@ def extract_inputs(text: str, *, region: str | None) -> list[SelectorInput]:
     return [SelectorInput(e.type, e.raw) for e in sel.extract(text or "", region=region or "US")]
 
 
+@lru_cache(maxsize=256)
+def _extract_cached(text: str, region: str) -> tuple[tuple[str, str, str], ...]:
+    # Bulk imports often repeat one text (an IP list's shared note) on every row.
+    return tuple(
+        (e.type, e.raw[:MAX_SELECTOR_RAW], e.value[:512]) for e in sel.extract(text, region=region)
+    )
+
+
 def _extracted_selectors(tip: Tip, text: str) -> list[Selector]:
-    out = []
+    if not text:
+        return []
     region = tip.country or (tip.source.country if tip.source_id else "") or "US"
-    for e in sel.extract(text or "", region=region):
-        out.append(
-            Selector(
-                tip=tip,
-                type=e.type,
-                raw=e.raw[:MAX_SELECTOR_RAW],
-                value=e.value[:512],
-                extracted=True,
-                confirmed=False,
-            )
-        )
-    return out
+    return [
+        Selector(tip=tip, type=kind, raw=raw, value=value, extracted=True, confirmed=False)
+        for kind, raw, value in _extract_cached(text, region)
+    ]
 
 
 def _label(s: Selector) -> str:

@@ -49,7 +49,7 @@ FORMATS = ("csv", "xlsx", "json", "iplist", "cybertipline")
 MAX_CELL = 10_000
 MAX_NARRATIVE = 100_000
 MAX_REJECTED_KEPT = 1_000
-BATCH = 500
+BATCH = 1000
 SNIFF_BYTES = 1024 * 1024
 
 COLUMNS = (
@@ -936,13 +936,19 @@ class Importer:
             search.index_tips((t.pk, t.narrative) for t in tips)
             for p in new:
                 delta["flags"] += actions.emit_added(p.tip, p.selectors, self.actor)
-                record(
-                    "tip.create",
-                    actor=self.actor,
-                    obj=p.tip,
-                    changes={"import_line": p.row.line, "selectors": len(p.selectors)},
-                    summary=f"import: {p.source.name} {p.row.reference}"[:300],
-                )
+            # One audit row per batch names every tip it created (id, reference, line):
+            # a row per tip would cost more than the import itself.
+            record(
+                "tip.import_create",
+                actor=self.actor,
+                object_type="tips.tip",
+                object_id=tips[0].pk,
+                changes={
+                    "columns": ["tip", "source", "reference", "line"],
+                    "tips": [[p.tip.pk, p.source.pk, p.row.reference, p.row.line] for p in new],
+                },
+                summary=f"import: {len(new)} tip(s) created, ids {tips[0].pk}…{tips[-1].pk}",
+            )
             delta["tips_created"] += len(new)
             delta["selectors"] += len(selectors)
         if old:

@@ -52,7 +52,8 @@ def test_it_imports_the_documented_csv_format(personas, source, tmp_path):
         .selectors.filter(value="http://example.com/a")
         .exists()
     )
-    assert AuditEvent.objects.filter(action="tip.create").count() == 2
+    ev = AuditEvent.objects.get(action="tip.import_create")
+    assert [row[2] for row in ev.changes["tips"]] == ["A-1", "A-2"] and ev.actor == personas.manager
     assert AuditEvent.objects.filter(action="tip.import").count() == 1
 
 

@@ -1,0 +1,177 @@
+"""Bulk import benchmark: CSV tips per second, and peak memory for a large IP list.
+
+    .venv/bin/python bench/bench_import.py                       # SQLite (temporary file)
+    .venv/bin/python bench/bench_import.py --database-url postgres://postgres@127.0.0.1:5432/vigil_bench_import
+    .venv/bin/python bench/bench_import.py --rows 10000 --ips 100000   # quicker
+
+Each run starts from an empty database (a fresh SQLite file, or the PostgreSQL
+database dropped and re-created). Data is synthetic: 198.51.100.0/24-style
+documentation IPs spread over private test ranges, example.com e-mails, +1 202 555
+phone numbers. The IP-list import runs in a child process so its peak RSS
+(ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _ip(i: int) -> str:
+    # Unique per row; 10.x addresses keep the data obviously synthetic and flag-free.
+    return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("reference,received_at,narrative,ip_address,email,phone\n")
+        for i in range(rows):
+            fh.write(
+                f"BENCH-{i},2024-03-01T10:{i % 60:02d}:00Z,Synthetic benchmark tip number {i} about a chat,"
+                f"{_ip(i)}|2024-03-01T10:22:00Z,user{i}@example.com,+1 202 555 {i % 10000:04d}\n"
+            )
+
+
+def write_iplist(path: Path, lines: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(lines):
+            fh.write(f"{_ip(i)},2024-03-01T10:22:00Z\n" if i % 2 else f"{_ip(i)}\n")
+
+
+def setup_database(url: str | None, data_dir: Path) -> str:
+    if url and url.startswith("postgres"):
+        import psycopg
+
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url
+    return f"sqlite:///{data_dir / 'bench.sqlite3'}"
+
+
+def django_setup(url: str, data_dir: Path) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["VIGIL_DATA_DIR"] = str(data_dir)
+    # Test-mode settings (generated secrets) without DEBUG's query logging.
+    os.environ["VIGIL_TESTING"] = "1"
+    os.environ["VIGIL_DEBUG"] = "0"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.settings"
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def prepare() -> tuple:
+    from django.core.management import call_command
+
+    from vigil.accounts.models import Role
+    from vigil.testing.personas import make_user
+    from vigil.tips.models import Source
+
+    call_command("migrate", verbosity=0)
+    user = make_user("bench_manager", Role.MANAGER)
+    source = Source.objects.create(name="Bench source", kind="other", country="US")
+    return user, source
+
+
+def disconnect_listeners() -> None:
+    from vigil.tips.signals import selectors_added, selectors_removed
+
+    for signal in (selectors_added, selectors_removed):
+        signal.receivers.clear()
+        signal.sender_receivers_cache.clear()
+
+
+def child_iplist(args: argparse.Namespace) -> None:
+    data_dir = Path(args.child_dir)
+    django_setup(args.child_url, data_dir)
+    from vigil.tips.importers import import_file
+    from vigil.tips.models import Source
+
+    if args.without_deconfliction:
+        disconnect_listeners()
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="bench_manager")
+    source = Source.objects.get(name="Bench source")
+    start, cpu = time.perf_counter(), time.process_time()
+    s = import_file(data_dir / "ips.txt", actor=user, source=source, note="Benchmark IP list")
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"ip list: {s.rows_read:,} lines, {s.tips_created:,} tips in {took:.1f} s "
+        f"({s.rows_read / took:,.0f} lines/s, CPU {cpu:.0f} s); peak RSS {peak_mb:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--ips", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--without-deconfliction", action="store_true", help="disconnect selector listeners"
+    )
+    parser.add_argument("--child-url", help=argparse.SUPPRESS)
+    parser.add_argument("--child-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_url:
+        child_iplist(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
+        data_dir = Path(tmp)
+        url = setup_database(args.database_url, data_dir)
+        django_setup(url, data_dir)
+        from django.db import connection
+
+        from vigil.tips.importers import import_file
+        from vigil.tips.models import Selector, Tip
+
+        user, source = prepare()
+        if args.without_deconfliction:
+            disconnect_listeners()
+        csv_path = data_dir / "tips.csv"
+        write_csv(csv_path, args.rows)
+        print(
+            f"database: {connection.vendor}; deconfliction listeners {'off' if args.without_deconfliction else 'on'}"
+        )
+        start, cpu = time.perf_counter(), time.process_time()
+        s = import_file(csv_path, actor=user, source=source)
+        took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(
+            f"csv: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
+            f"{s.rejected_count} rejected, {s.flags} flags in {took:.1f} s -> {s.rows_read / took:,.0f} rows/s "
+            f"(this process's CPU: {cpu:.1f} s)"
+        )
+        assert Tip.objects.count() == args.rows and Selector.objects.count() == s.selectors
+        start = time.perf_counter()
+        s2 = import_file(csv_path, actor=user, source=source)
+        took = time.perf_counter() - start
+        print(
+            f"csv re-import: {s2.tips_unchanged:,} unchanged in {took:.1f} s -> {s2.rows_read / took:,.0f} rows/s"
+        )
+        if args.ips:
+            write_iplist(data_dir / "ips.txt", args.ips)
+            if connection.vendor == "postgresql":
+                Tip.objects.all().delete()
+            connection.close()
+            cmd = [sys.executable, __file__, "--child-url", url, "--child-dir", str(data_dir)]
+            if args.without_deconfliction:
+                cmd.append("--without-deconfliction")
+            subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()
