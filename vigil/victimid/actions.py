@@ -238,7 +238,7 @@ def do_create_match_request(
     return mr
 
 
-def process_item(mr: MatchRequest, item: MatchItem, *, actor) -> None:
+def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = True) -> None:
     """Hash (if a file), store as unconfirmed media, match. Errors are kept on the item."""
     from vigil.victimid import matching
 
@@ -284,7 +284,7 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor) -> None:
         query = matching.query_from_hashed(hashed, dihedral_of=dihedral_src)
     else:
         query = matching.Query(md5=item.md5, sha1=item.sha1, sha256=item.sha256, pdq=item.pdq)
-    item.matches = matching.match(query, threshold=mr.threshold)
+    item.matches = matching.match(query, threshold=mr.threshold, refresh=refresh)
 
 
 def summarise(mr: MatchRequest) -> dict[str, Any]:

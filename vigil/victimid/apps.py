@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class VictimidConfig(AppConfig):
     name = "vigil.victimid"
     label = "victimid"
+
+    def ready(self) -> None:
+        from vigil.core import dashboard
+        from vigil.victimid import dashboard as victimid_dashboard
+
+        dashboard.register(victimid_dashboard.panel)

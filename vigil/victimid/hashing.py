@@ -41,8 +41,7 @@ def hash_path(path: str | os.PathLike[str]) -> Hashed:
         raise MediaError("empty", f"File {path.name!r} is empty.")
     kind = pdq.sniff_kind(path)
     if kind == "image":
-        h = pdq.hash_image(path)
-        return Hashed("image", h.md5, h.sha1, h.sha256, h.size, h.pdq, h.quality)
+        return _hash_image_bytes(path.read_bytes(), path.name)
     if kind == "video":
         digests = pdq.hash_file(path)
         frames = pdq.vpdq_video(path)
@@ -51,11 +50,28 @@ def hash_path(path: str | os.PathLike[str]) -> Hashed:
             digests["md5"],
             digests["sha1"],
             digests["sha256"],
-            int(digests["size"]),
+            path.stat().st_size,
             frames=frames,
         )
     raise MediaError(
         "unsupported", f"File {path.name!r} is neither an image nor a video in a supported format."
+    )
+
+
+def _hash_image_bytes(data: bytes, name: str) -> Hashed:
+    digests = pdq.hash_bytes(data)
+    try:
+        result = pdq.pdq_image(io.BytesIO(data))
+    except MediaError as exc:
+        raise MediaError(exc.code, exc.message.replace("The file", f"File {name!r}")) from None
+    return Hashed(
+        "image",
+        digests["md5"],
+        digests["sha1"],
+        digests["sha256"],
+        len(data),
+        result.hash_hex,
+        result.quality,
     )
 
 
@@ -66,20 +82,7 @@ def hash_bytes_media(data: bytes, name: str = "file") -> Hashed:
         raise MediaError("empty", f"File {name!r} is empty.")
     kind = pdq.sniff_kind(io.BytesIO(data))
     if kind == "image":
-        digests = pdq.hash_bytes(data)
-        try:
-            result = pdq.pdq_image(io.BytesIO(data))
-        except MediaError as exc:
-            raise MediaError(exc.code, exc.message.replace("The file", f"File {name!r}")) from None
-        return Hashed(
-            "image",
-            digests["md5"],
-            digests["sha1"],
-            digests["sha256"],
-            len(data),
-            result.hash_hex,
-            result.quality,
-        )
+        return _hash_image_bytes(data, name)
     if kind != "video":
         raise MediaError(
             "unsupported", f"File {name!r} is neither an image nor a video in a supported format."

@@ -4,10 +4,11 @@
 - Perceptual: PDQ Hamming distance through one process-wide in-memory
   :class:`~vigil.lib.hamming.HammingIndex` of the confirmed media's PDQ hashes
   (images with quality >= 50, and the quality frames of videos), built lazily from
-  the database on first use and refreshed incrementally: each query first runs one
-  cheap aggregate (count, largest id, latest update of confirmed media); when it
-  changed, only the rows added or changed since are read and added. When media
-  disappeared, the index is rebuilt.
+  the database on first use and refreshed incrementally: each query first reads the
+  largest media id and the latest media update (two index probes); when they moved,
+  only the rows added or changed since are read and added. Hits are checked
+  against the database at look-up, so media deleted or moved out of a series never
+  match.
 - A match is reported once per stored media, by its strongest method
   (sha256 > sha1 > md5 > pdq) and, for pdq, at its smallest distance.
 - Low-quality queries (PDQ quality < 50) are never matched perceptually.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
 from vigil.lib import pdq as pdqlib
 from vigil.lib.hamming import HammingIndex
@@ -66,15 +67,19 @@ class _Index:
 
     def reset(self) -> None:
         self.index: HammingIndex | None = None
-        self.signature: tuple[int, int, Any] | None = None
+        self.signature: tuple[int, Any] | None = None
 
-    def _signature(self) -> tuple[int, int, Any]:
+    def _signature(self) -> tuple[int, Any]:
+        """(largest media id, latest media update): two index probes, no scan.
+
+        Over all media, confirmed or not: a submitted media bumps it too, and the
+        refresh that follows reads only the few rows past the old signature.
+        """
         from vigil.victimid.models import Media
 
-        agg = Media.objects.confirmed().aggregate(
-            n=Count("id"), max_id=Max("id"), last=Max("updated_at")
-        )
-        return (agg["n"] or 0, agg["max_id"] or 0, agg["last"])
+        max_id = Media.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        last = Media.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        return (max_id, last)
 
     def _rows(self, since: Q | None) -> tuple[list[int], list[str]]:
         from vigil.victimid.models import Media, MediaFrame
@@ -98,24 +103,29 @@ class _Index:
             hashes.append(h)
         return ids, hashes
 
-    def get(self) -> HammingIndex:
+    def get(self, refresh: bool = True) -> HammingIndex:
         with self.lock:
+            if not refresh and self.index is not None:
+                return self.index
             sig = self._signature()
             if self.index is not None and sig == self.signature:
                 return self.index
             old = self.signature
-            if self.index is None or old is None or sig[0] < old[0] or sig[1] < old[1]:
+            if self.index is None or old is None or sig[0] < old[0]:
+                # First use, or the table went backwards (restored or reset database).
                 index = HammingIndex(max_radius=31)
                 ids, hashes = self._rows(None)
                 index.add(ids, hashes)
                 self.index = index
             else:
-                since = Q(id__gt=old[1])
-                if old[2] is not None:
-                    since |= Q(updated_at__gt=old[2])
+                since = Q(id__gt=old[0])
+                if old[1] is not None:
+                    since |= Q(updated_at__gt=old[1])
                 ids, hashes = self._rows(since)
                 # Re-adding an id already present is harmless: a search reports each id
-                # once, at its smallest distance.
+                # once, at its smallest distance. Media deleted or moved out of a series
+                # stay in the index until the next rebuild but are dropped at look-up,
+                # which reads every hit's current series from the database.
                 self.index.add(ids, hashes)
             self.signature = sig
             return self.index
@@ -128,6 +138,11 @@ def reset_index() -> None:
     """Forget the in-memory index (tests; after bulk deletes)."""
     with _INDEX.lock:
         _INDEX.reset()
+
+
+def refresh_index() -> None:
+    """Bring the in-memory index up to date with the database now."""
+    _INDEX.get()
 
 
 def index_size() -> int:
@@ -144,10 +159,13 @@ def _add(found: dict[int, dict], media_id: int, method: str, distance: int, **ex
         found[media_id] = {"media": media_id, "method": method, "distance": distance, **extra}
 
 
-def match(query: Query, *, threshold: int | None = None) -> list[dict[str, Any]]:
+def match(
+    query: Query, *, threshold: int | None = None, refresh: bool = True
+) -> list[dict[str, Any]]:
     """Matches of one query: [{"series_id", "series", "media", "method", "distance", ...}].
 
-    Sorted by method strength, then distance, then media id.
+    Sorted by method strength, then distance, then media id. `refresh=False` skips
+    the freshness check (a batch checks once, before its first item).
     """
     from vigil.victimid.models import Media
 
@@ -165,9 +183,9 @@ def match(query: Query, *, threshold: int | None = None) -> list[dict[str, Any]]
                 _add(found, mid, method, 0)
 
     if query.frames:
-        _match_video(query, threshold, found)
+        _match_video(query, threshold, found, refresh)
     elif query.pdq and not query.low_quality:
-        index = _INDEX.get()
+        index = _INDEX.get(refresh)
         hashes = query.dihedral or [query.pdq]
         names = pdqlib.DIHEDRAL_NAMES if query.dihedral else ("original",)
         for name, hits in zip(names, index.search_many(hashes, threshold), strict=True):
@@ -191,12 +209,12 @@ def match(query: Query, *, threshold: int | None = None) -> list[dict[str, Any]]
     return out
 
 
-def _match_video(query: Query, threshold: int, found: dict[int, dict]) -> None:
+def _match_video(query: Query, threshold: int, found: dict[int, dict], refresh: bool) -> None:
     good = [h for h, q in query.frames if pdqlib.is_matchable(q)]
     if not good:
         return
     needed = required_frames(len(good))
-    index = _INDEX.get()
+    index = _INDEX.get(refresh)
     hits_per_media: dict[int, int] = defaultdict(int)
     best: dict[int, int] = {}
     for hits in index.search_many(good, threshold):

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 @task()
 def process_match_request(match_request_id: int, request_id: str = "") -> None:
     """Hash and match every pending item, recording progress after each one."""
-    from vigil.victimid import actions
+    from vigil.victimid import actions, matching
     from vigil.victimid.models import MatchRequest
 
     with request_context.bind(request_id=request_id or None, via="task"):
@@ -24,8 +24,10 @@ def process_match_request(match_request_id: int, request_id: str = "") -> None:
             return
         MatchRequest.objects.filter(pk=mr.pk).update(status=MatchRequest.Status.RUNNING)
         try:
+            # The perceptual index is brought up to date once, before the first item.
+            matching.refresh_index()
             for item in mr.items.filter(processed=False).order_by("position"):
-                actions.process_item(mr, item, actor=mr.submitted_by)
+                actions.process_item(mr, item, actor=mr.submitted_by, refresh=False)
                 item.processed = True
                 with transaction.atomic():
                     item.save()

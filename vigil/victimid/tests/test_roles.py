@@ -176,3 +176,10 @@ def test_it_guards_the_api(client, personas):
         },
         audit_action="series.create",
     )
+
+
+def test_it_shows_a_dashboard_panel_to_data_roles_only(client, personas, world):
+    client.force_login(personas.reader)
+    assert "Victim identification" in client.get(reverse("core-dashboard")).content.decode()
+    client.force_login(personas.admin)
+    assert "Victim identification" not in client.get(reverse("core-dashboard")).content.decode()

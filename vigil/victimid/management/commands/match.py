@@ -51,7 +51,7 @@ class Command(BaseCommand):
                     errors += 1
                     self.stderr.write(f"{shown}: {error}")
                     continue
-                found = matching.match(q, threshold=threshold)
+                found = matching.match(q, threshold=threshold, refresh=not items)
                 items.append(
                     {
                         "path": shown,

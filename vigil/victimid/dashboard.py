@@ -1,0 +1,26 @@
+"""The victim-identification dashboard panel: running and recent match requests."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from vigil.accounts import access
+from vigil.core.dashboard import Panel
+
+
+def panel(request: HttpRequest) -> Panel | None:
+    if not access.can_read_data(request.user):
+        return None
+    from vigil.victimid.models import MatchRequest, Series
+
+    recent = list(MatchRequest.objects.for_user(request.user)[:5])
+    return Panel(
+        title="Victim identification",
+        template="victimid/_dashboard.html",
+        context={
+            "series": Series.objects.count(),
+            "running": MatchRequest.objects.exclude(status__in=["done", "failed"]).count(),
+            "recent": recent,
+        },
+        order=60,
+    )
