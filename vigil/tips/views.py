@@ -130,25 +130,21 @@ def export(request: HttpRequest) -> HttpResponse:
     """The filtered queue as CSV; every cell escaped against spreadsheet formulas."""
     access.require(access.can_read_data(request.user))
     qs, f = _filtered(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="tips.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "id",
-            "source",
-            "reference",
-            "received_at",
-            "status",
-            "priority",
-            "assigned_to",
-            "narrative",
-        ]
-    )
-    count = 0
-    for t in qs.iterator(chunk_size=500):
-        writer.writerow(
-            safe_row(
+    as_xlsx = request.GET.get("format") == "xlsx"
+    header = [
+        "id",
+        "source",
+        "reference",
+        "received_at",
+        "status",
+        "priority",
+        "assigned_to",
+        "narrative",
+    ]
+
+    def rows():
+        for t in qs.iterator(chunk_size=500):
+            yield safe_row(
                 [
                     t.pk,
                     t.source.name,
@@ -160,14 +156,36 @@ def export(request: HttpRequest) -> HttpResponse:
                     t.narrative,
                 ]
             )
+
+    count = 0
+    if as_xlsx:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Tips")
+        ws.append(header)
+        for row in rows():
+            ws.append(row)
+            count += 1
+        response = HttpResponse(
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        count += 1
+        response["Content-Disposition"] = 'attachment; filename="tips.xlsx"'
+        wb.save(response)
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="tips.csv"'
+        writer = csv.writer(response)
+        writer.writerow(header)
+        for row in rows():
+            writer.writerow(row)
+            count += 1
     record(
         "tip.export",
         actor=request.user,
         object_type="tips.tip",
         changes={"filters": f, "rows": count},
-        summary=f"{count} tips exported as CSV",
+        summary=f"{count} tips exported as {'XLSX' if as_xlsx else 'CSV'}",
     )
     return response
 
@@ -687,3 +705,24 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tips/_import_progress.html", {"job": _job(request, pk)})
+
+
+def dashboard_panel(request: HttpRequest):
+    """'My tips' on the dashboard: open tips assigned to me, most urgent first."""
+    from vigil.core.dashboard import Panel
+
+    user = request.user
+    if not access.can_read_data(user):
+        return None
+    mine = Tip.objects.for_user(user).open().filter(assigned_to=user)
+    unassigned = Tip.objects.for_user(user).open().filter(assigned_to__isnull=True).count()
+    return Panel(
+        title="My open tips",
+        template="tips/_dashboard.html",
+        context={
+            "items": list(mine.queue().select_related("source")[:10]),
+            "count": mine.count(),
+            "unassigned": unassigned,
+        },
+        order=10,
+    )

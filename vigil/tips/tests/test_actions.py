@@ -242,3 +242,17 @@ def test_it_proposes_new_selectors_when_the_narrative_changes(personas, tip):
     assert tip.selectors.filter(type="email", value="evil@example.org", extracted=True).exists()
     ev = AuditEvent.objects.filter(action="tip.update").latest("id")
     assert "narrative" in ev.changes
+
+
+def test_the_demo_data_loads_once(personas):
+    from vigil.tips import demo
+
+    assert demo.load(personas.manager) == "30 tips created"
+    assert demo.load(personas.manager) == "tips exist already"
+    assert (
+        Tip.objects.count() == 30
+        and Tip.objects.filter(source_warning__startswith="Source marked").exists()
+    )
+    assert (
+        Selector.objects.filter(value="suspect0@example.com").values("tip").distinct().count() > 1
+    )

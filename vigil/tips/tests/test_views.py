@@ -293,6 +293,12 @@ def test_it_exports_csv_with_formulas_escaped(client, personas, source):
     client.force_login(personas.reader)
     rows = list(csv.reader(io.StringIO(client.get(reverse("tips-export")).content.decode())))
     assert rows[1][2] == "'=HYPERLINK(1)" and rows[1][7].startswith("'+cmd")
+    from openpyxl import load_workbook
+
+    r = client.get(reverse("tips-export") + "?format=xlsx")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    cells = [c for c in ws.iter_rows(min_row=2, max_row=2)][0]
+    assert cells[2].value == "'=HYPERLINK(1)" and cells[2].data_type == "s"
 
 
 def test_it_filters_the_queue(client, personas, tip, source):
@@ -360,3 +366,11 @@ def test_it_deletes_an_uploaded_file_that_held_a_victim_section(client, personas
     assert (
         job.summary["victim_sections_dropped"] == 1 and job.file_path == "" and not stored.exists()
     )
+
+
+def test_the_dashboard_lists_my_open_tips(client, personas, tip):
+    client.force_login(personas.investigator)
+    r = client.get(reverse("core-dashboard"))
+    assert b"My open tips" in r.content and b"FOA-1" in r.content
+    client.force_login(personas.admin)
+    assert b"My open tips" not in client.get(reverse("core-dashboard")).content
