@@ -8,6 +8,7 @@ person's action. Nothing here links tips automatically.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -51,10 +52,12 @@ _CHUNK = 500
 @dataclass
 class _WarningList:
     signature: tuple = ()
+    checked_at: float = 0.0
     exact: dict[tuple[str, str], str] = field(default_factory=dict)
     networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(
         default_factory=list
     )
+    ranges: list[tuple[int, int, int, str]] | None = None
 
     def match(self, type_: str, value: str) -> str | None:
         """The note of the entry `value` falls under, or None."""
@@ -66,17 +69,38 @@ class _WarningList:
                 addr = ipaddress.ip_address(value)
             except ValueError:
                 return None
-            for net, net_note in self.networks:
-                if addr.version == net.version and addr in net:
+            # Integer compares: this runs for every IP of every imported tip.
+            as_int = int(addr)
+            for version, base, mask, net_note in self._ranges():
+                if version == addr.version and as_int & mask == base:
                     return net_note
         return None
 
+    def _ranges(self) -> list[tuple[int, int, int, str]]:
+        if self.ranges is None:
+            self.ranges = [
+                (net.version, int(net.network_address), int(net.netmask), note)
+                for net, note in self.networks
+            ]
+        return self.ranges
+
 
 _warning_cache = _WarningList()
+# Seconds a process trusts its copy before re-checking the list's signature (one
+# tiny query). Changes made through this process's actions apply at once.
+WARNING_LIST_TTL = 2.0
+
+
+def invalidate_warning_list() -> None:
+    global _warning_cache
+    _warning_cache = _WarningList()
 
 
 def warning_list() -> _WarningList:
     global _warning_cache
+    now = time.monotonic()
+    if _warning_cache.signature and now - _warning_cache.checked_at < WARNING_LIST_TTL:
+        return _warning_cache
     # Count, newest id and newest time: any add or (soft) removal changes one of them,
     # even when a rolled-back transaction let an id be reused.
     agg = WarningListEntry.objects.active().aggregate(
@@ -93,6 +117,7 @@ def warning_list() -> _WarningList:
             else:
                 fresh.exact[(entry.type, entry.value)] = note
         _warning_cache = fresh
+    _warning_cache.checked_at = now
     return _warning_cache
 
 
@@ -137,9 +162,26 @@ def _dob(details: dict | None) -> date | None:
         return None
 
 
+@dataclass(slots=True)
+class NewFlag:
+    """A flag about to be inserted (lighter than a model instance; same display rules)."""
+
+    tip_a_id: int
+    tip_b_id: int
+    type: str
+    value: str
+    value_b: str = ""
+    label: str = ""
+    score: float | None = None
+    match_reason: str = ""
+
+    display = Flag.display
+    type_label = Flag.type_label
+
+
 @dataclass
 class FlagOutcome:
-    flags: list[Flag] = field(default_factory=list)
+    flags: list[NewFlag] = field(default_factory=list)
     notices: list[TipNotice] = field(default_factory=list)
 
     @property
@@ -219,7 +261,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             if len(bucket) <= threshold + len(batch_tips):
                 bucket.add(tip_id)
 
-    candidates: dict[tuple[int, int, str, str, str], Flag] = {}
+    candidates: dict[tuple[int, int, str, str, str], NewFlag] = {}
     now_common: list[tuple[str, str, set[int], str]] = []
     for key, entries in wanted.items():
         s_type, value = key
@@ -241,7 +283,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 a, b = _pair(tip.pk, other)
                 candidates.setdefault(
                     (a, b, s_type, value, ""),
-                    Flag(tip_a_id=a, tip_b_id=b, type=s_type, value=value, label=_label(s)),
+                    NewFlag(a, b, s_type, value, label=_label(s)),
                 )
 
     for s_type, value, tips_with, label in now_common:
@@ -276,12 +318,45 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 )
             )
         new = [f for k, f in candidates.items() if k not in existing]
-        Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        _insert_ignore(
+            Flag,
+            ("tip_a_id", "tip_b_id", "type", "value", "value_b", "label", "score")
+            + ("match_reason", "status", "decision_note", "created_at"),
+            [
+                (f.tip_a_id, f.tip_b_id, f.type, f.value, f.value_b, f.label, f.score)
+                + (f.match_reason, Flag.Status.OPEN.value, "", now)
+                for f in new
+            ],
+        )
         outcome.flags = new
     if notices:
         outcome.notices = list(notices.values())
         TipNotice.objects.bulk_create(outcome.notices, ignore_conflicts=True, batch_size=1000)
     return outcome
+
+
+def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Multi-row INSERT … ON CONFLICT DO NOTHING without building model instances.
+
+    Raising flags for a bulk import inserts thousands of rows; the ORM's
+    per-field preparation cost more than the probes themselves.
+    """
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    # Identifiers come from the model, never from input; every value is a parameter.
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    max_params = connection.features.max_query_params or 32000
+    per_statement = max(1, min(1000, max_params // len(columns)))
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), per_statement):
+            chunk = rows[i : i + per_statement]
+            cursor.execute(
+                head + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING",
+                [v for row in chunk for v in row],
+            )
 
 
 def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
@@ -311,7 +386,7 @@ def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
 def _match_names(
     people: list[tuple[Tip, Selector]],
     common_people: set[tuple[str, str]],
-    candidates: dict[tuple[int, int, str, str, str], Flag],
+    candidates: dict[tuple[int, int, str, str, str], NewFlag],
 ) -> None:
     if not people:
         return
@@ -355,11 +430,11 @@ def _match_names(
             vb = "" if vb == va else vb
             candidates.setdefault(
                 (a, b, NAME, va, vb),
-                Flag(
-                    tip_a_id=a,
-                    tip_b_id=b,
-                    type=NAME,
-                    value=va,
+                NewFlag(
+                    a,
+                    b,
+                    NAME,
+                    va,
                     value_b=vb,
                     label=(la if la == lb else f"{la} ~ {lb}")[:300],
                     score=match.score,
@@ -375,30 +450,38 @@ def _batch_id() -> str:
 def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
     if not outcome.flags and not outcome.notices:
         return
-    flags_by_tip: dict[int, list[Flag]] = defaultdict(list)
+    flags_by_tip: dict[int, list[NewFlag]] = defaultdict(list)
     for f in outcome.flags:
         flags_by_tip[f.tip_a_id].append(f)
         flags_by_tip[f.tip_b_id].append(f)
     notices_by_tip: dict[int, int] = defaultdict(int)
     for n in outcome.notices:
         notices_by_tip[n.tip_id] += 1
+    # One audit row per call (a bulk import flags 500 tips per call), naming every tip.
+    per_tip = {}
     for tip, _ in items:
         mine = flags_by_tip.get(tip.pk, [])
-        n_notices = notices_by_tip.get(tip.pk, 0)
-        if not mine and not n_notices:
-            continue
-        record(
-            "deconfliction.flags_raised",
-            actor=actor,
-            obj=tip,
-            summary=f"{len(mine)} new flag(s), {n_notices} common-value notice(s)",
-            changes={
+        if mine or notices_by_tip.get(tip.pk):
+            per_tip[str(tip.pk)] = {
                 "flags": [
                     [f.tip_b_id if f.tip_a_id == tip.pk else f.tip_a_id, f.type, f.display]
-                    for f in mine[:50]
-                ]
-            },
-        )
+                    for f in mine[:20]
+                ],
+                "flag_count": len(mine),
+                "notices": notices_by_tip.get(tip.pk, 0),
+            }
+    single = items[0][0] if len(items) == 1 else None
+    record(
+        "deconfliction.flags_raised",
+        actor=actor,
+        obj=single,
+        object_type="" if single else "tips.tip",
+        summary=(
+            f"{len(outcome.flags)} new flag(s), {len(outcome.notices)} common-value notice(s)"
+            + ("" if single else f" on {len(per_tip)} of {len(items)} tips")
+        ),
+        changes={"tips": per_tip},
+    )
     if not flags_by_tip:
         return
     batch = _batch_id()
@@ -684,6 +767,8 @@ def do_add_warning_entry(*, type: str, value: str, note: str = "", actor) -> War
         entry = WarningListEntry.objects.create(
             type=type, value=value, note=(note or "").strip()[:300], added_by=actor
         )
+        transaction.on_commit(invalidate_warning_list)
+        invalidate_warning_list()
         record(
             "deconfliction.warning_add",
             actor=actor,
@@ -703,6 +788,8 @@ def do_remove_warning_entry(entry: WarningListEntry, *, actor) -> WarningListEnt
         entry.removed_at = timezone.now()
         entry.removed_by = actor
         entry.save(update_fields=["removed_at", "removed_by"])
+        transaction.on_commit(invalidate_warning_list)
+        invalidate_warning_list()
         record(
             "deconfliction.warning_remove",
             actor=actor,
@@ -718,6 +805,11 @@ def do_remove_warning_entry(entry: WarningListEntry, *, actor) -> WarningListEnt
 
 def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
     return do_flag_selectors(tip, selectors, actor=actor)
+
+
+def on_selectors_added_bulk(sender, *, items, actor=None, **kwargs) -> int:
+    """For a bulk path that sends one signal per batch: items = [(tip, [Selector, ...]), ...]."""
+    return do_flag_tips(items, actor=actor).count
 
 
 def on_selectors_removed(sender, *, tip, selectors, actor=None, **kwargs) -> int:

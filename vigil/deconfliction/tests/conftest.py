@@ -5,6 +5,14 @@ from django.apps import apps as django_apps
 
 
 @pytest.fixture(autouse=True)
+def _fresh_warning_list(monkeypatch):
+    """Tests roll back between each other: never trust a cached warning list."""
+    from vigil.deconfliction import actions
+
+    monkeypatch.setattr(actions, "WARNING_LIST_TTL", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _seeded_warning_list(request):
     """A transactional test (any app's) flushes the data migrations' rows: seed them again."""
     if request.node.get_closest_marker("django_db") is None:
