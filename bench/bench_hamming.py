@@ -80,6 +80,16 @@ def main() -> None:
     if seg is not None:
         print("layout (bits, probe radius):", [(c.width, c.radius) for c in seg.chunks])
 
+    t0 = time.perf_counter()
+    index.search(_hex(queries[-1]), r)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index.search(_hex(queries[-1]), r)
+    print(
+        f"first search: {first:.2f} s (JIT compile, or load from numba's cache), "
+        f"then {time.perf_counter() - t0:.4f} s"
+    )
+
     t0, c0 = time.perf_counter(), time.process_time()
     results = index.search_many(queries, r)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -55,8 +55,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
+from numba import types
+from numba.extending import intrinsic
 
 __all__ = ["DEFAULT_RADIUS", "HammingIndex", "hashes_to_words", "words_to_hex"]
 
@@ -73,29 +76,9 @@ _TAIL_MAX = 4096
 _MERGE_RATIO = 4
 # Rebuild a segment when this fraction of its rows has been removed.
 _DEAD_REBUILD = 0.5
-# Queries per vectorised batch: bounds temporaries to some tens of MB.
-_BATCH = 256
-
-if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-
-    def _popcount(x: U64) -> npt.NDArray[np.uint8]:
-        return np.bitwise_count(x)  # type: ignore[no-any-return]
-
-else:  # pragma: no cover - numpy 1.26
-    _BYTE_POP = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-    def _popcount(x: U64) -> npt.NDArray[np.uint8]:
-        b = np.ascontiguousarray(x).view(np.uint8).reshape(*x.shape, 8)
-        return _BYTE_POP[b].sum(axis=-1, dtype=np.uint8)  # type: ignore[no-any-return]
-
-
-def _distances(a: U64, b: U64) -> npt.NDArray[np.int32]:
-    """Row-wise Hamming distance of two (n, 4) uint64 arrays."""
-    d = _popcount(a[:, 0] ^ b[:, 0]).astype(np.int32)
-    for k in range(1, WORDS):
-        d += _popcount(a[:, k] ^ b[:, k])
-    return d
-
+# Queries per task when a search is spread over threads.
+_BATCH = 1024
+_MIN_BATCH = 16
 
 # --------------------------------------------------------------------------- conversion
 
@@ -217,27 +200,193 @@ def _masks(width: int, radius: int) -> npt.NDArray[np.uint32]:
     return np.array(out, dtype=np.uint32)
 
 
+# --------------------------------------------------------------------------- compiled kernels
+
+
+def _jit(fn: Any) -> Any:
+    """``numba.njit(nogil=True, cache=True)``, without the on-disk cache when no
+    cache directory is writable (numba then refuses ``cache=True`` at decoration)."""
+    try:
+        return numba.njit(nogil=True, cache=True)(fn)
+    except RuntimeError:  # pragma: no cover - read-only project dir and home
+        return numba.njit(nogil=True)(fn)
+
+
+@intrinsic
+def _popcnt(typingctx: Any, x: Any) -> Any:
+    """Population count of a uint64 (one POPCNT instruction)."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+@_jit
+def _probe(  # type: ignore[no-untyped-def]
+    queries,
+    qi,
+    radius,
+    words,
+    alive,
+    perm,
+    offsets,
+    cword,
+    cshift,
+    cright,
+    bases,
+    mptr,
+    masks,
+    lo,
+    hi,
+    found,
+):
+    """The live rows within ``radius`` of query ``qi``, written to ``found`` as
+    ``row * 512 + distance``; returns how many, or ``-needed`` if ``found`` is too
+    small to hold the candidates.
+
+    Three passes whose memory reads are independent of each other, so that the CPU
+    overlaps their cache misses: every probe's bucket bounds, then the rows of
+    every bucket, then the exact distance of every candidate.  (A separate function
+    with no array allocated or reassigned: hot loops without reference counting.)
+    """
+    nt = bases.shape[0]
+    total = 0
+    # 1. bucket bounds of every key within each chunk's probe radius
+    for t in range(nt):
+        w = cword[t]
+        x = queries[qi, w] << cshift[t]
+        if cshift[t] != 0 and w < 3:
+            x |= queries[qi, w + 1] >> (np.uint64(64) - cshift[t])
+        key = x >> cright[t]
+        base = bases[t]
+        for j in range(mptr[t], mptr[t + 1]):
+            p = base + np.int64(key ^ masks[j])
+            a = np.int64(offsets[p])
+            b = np.int64(offsets[p + 1])
+            lo[j] = a
+            hi[j] = b
+            total += b - a
+    if total > found.shape[0]:
+        return -total
+    # 2. rows of every bucket
+    nc = 0
+    for j in range(mptr[nt]):
+        for pos in range(lo[j], hi[j]):
+            found[nc] = perm[pos]
+            nc += 1
+    # 3. exact distance of every candidate; matches overwrite the candidate list
+    q0 = queries[qi, 0]
+    q1 = queries[qi, 1]
+    q2 = queries[qi, 2]
+    q3 = queries[qi, 3]
+    m = 0
+    for k in range(nc):
+        r = found[k]
+        d = (
+            _popcnt(words[r, 0] ^ q0)
+            + _popcnt(words[r, 1] ^ q1)
+            + _popcnt(words[r, 2] ^ q2)
+            + _popcnt(words[r, 3] ^ q3)
+        )
+        if d <= radius and alive[r]:
+            found[m] = r * 512 + np.int64(d)
+            m += 1
+    return m
+
+
+@_jit
+def _search_segment(  # type: ignore[no-untyped-def]
+    queries, radius, words, alive, perm, offsets, cword, cshift, cright, bases, mptr, masks
+):
+    """(query number, row, distance) of every live row within ``radius`` of a query,
+    each row once per query, sorted by query then row."""
+    nprobe = mptr[bases.shape[0]]
+    lo = np.empty(nprobe, np.int64)
+    hi = np.empty(nprobe, np.int64)
+    found = np.empty(4 * nprobe + 1024, np.int64)
+    out = np.empty(1024, np.int64)
+    out_q = np.empty(1024, np.int64)
+    nout = 0
+    for qi in range(queries.shape[0]):
+        args = (words, alive, perm, offsets, cword, cshift, cright, bases, mptr, masks)
+        m = _probe(queries, qi, radius, *args, lo, hi, found)
+        if m < 0:
+            found = np.empty(-2 * m, np.int64)
+            m = _probe(queries, qi, radius, *args, lo, hi, found)
+        if m == 0:
+            continue
+        # A true match is usually found through several chunks: keep it once.
+        hits = np.sort(found[:m])
+        if nout + m > out.shape[0]:
+            out = np.concatenate((out[:nout], np.empty(nout + 2 * m, np.int64)))
+            out_q = np.concatenate((out_q[:nout], np.empty(nout + 2 * m, np.int64)))
+        for k in range(m):
+            if k == 0 or hits[k] != hits[k - 1]:
+                out[nout] = hits[k]
+                out_q[nout] = qi
+                nout += 1
+    return out_q[:nout].copy(), out[:nout] >> 9, (out[:nout] & 511).astype(np.int32)
+
+
+@_jit
+def _scan_rows(queries, qi, start, words, alive, radius, found):  # type: ignore[no-untyped-def]
+    """Brute force for query ``qi`` from row ``start`` on: matches go to ``found`` as
+    ``row * 512 + distance`` until it is full; returns (how many, next row)."""
+    q0 = queries[qi, 0]
+    q1 = queries[qi, 1]
+    q2 = queries[qi, 2]
+    q3 = queries[qi, 3]
+    m = 0
+    cap = found.shape[0]
+    for r in range(start, words.shape[0]):
+        d = (
+            _popcnt(words[r, 0] ^ q0)
+            + _popcnt(words[r, 1] ^ q1)
+            + _popcnt(words[r, 2] ^ q2)
+            + _popcnt(words[r, 3] ^ q3)
+        )
+        if d <= radius and alive[r]:
+            found[m] = r * 512 + np.int64(d)
+            m += 1
+            if m == cap:
+                return m, r + 1
+    return m, words.shape[0]
+
+
+@_jit
+def _scan(queries, words, alive, radius):  # type: ignore[no-untyped-def]
+    """Exact brute force: (query number, row, distance) of every live row within
+    ``radius``, sorted by query then row."""
+    found = np.empty(4096, np.int64)
+    out = np.empty(1024, np.int64)
+    out_q = np.empty(1024, np.int64)
+    nout = 0
+    for qi in range(queries.shape[0]):
+        start = 0
+        while start < words.shape[0]:
+            m, start = _scan_rows(queries, qi, start, words, alive, radius, found)
+            if nout + m > out.shape[0]:
+                out = np.concatenate((out[:nout], np.empty(nout + 2 * m, np.int64)))
+                out_q = np.concatenate((out_q[:nout], np.empty(nout + 2 * m, np.int64)))
+            out[nout : nout + m] = found[:m]
+            out_q[nout : nout + m] = qi
+            nout += m
+    return out_q[:nout].copy(), out[:nout] >> 9, (out[:nout] & 511).astype(np.int32)
+
+
 # --------------------------------------------------------------------------- segments
-
-
-def _expand_ranges(starts: npt.NDArray[Any], lengths: npt.NDArray[Any]) -> I64:
-    """Concatenation of ``range(s, s + l)`` for each (s, l), vectorised."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths, dtype=np.int64)
-    shift = np.repeat(starts.astype(np.int64) - (ends - lengths), lengths)
-    return np.arange(total, dtype=np.int64) + shift
 
 
 @dataclass
 class _Segment:
     """An immutable multi-index over some rows; removal only flips ``alive``.
 
-    All chunk tables live in two flat arrays so that one query batch probes every
-    table with a handful of numpy calls: ``perm[t*n : (t+1)*n]`` holds table ``t``'s
-    row numbers sorted by chunk key, and ``offsets[base[t] + key]`` (already shifted
-    by ``t*n``) is where that key's rows start in ``perm``.
+    All chunk tables live in two flat arrays: ``perm[t*n : (t+1)*n]`` holds table
+    ``t``'s row numbers sorted by chunk key, and ``offsets[bases[t] + key]`` (already
+    shifted by ``t*n``) is where that key's rows start in ``perm``.  The probe masks
+    of chunk ``t`` are ``masks[mptr[t] : mptr[t + 1]]``; its key is
+    ``((words[cword] << cshift | words[cword + 1] >> (64 - cshift)) >> cright``.
     """
 
     words: U64
@@ -247,10 +396,12 @@ class _Segment:
     chunks: list[Chunk] = field(default_factory=list)
     perm: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     offsets: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(1, np.uint32))
-    # Per probe slot (one per mask of every chunk): which chunk, its mask, its base.
-    slot_chunk: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
-    slot_mask: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    slot_base: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    bases: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    mptr: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
+    masks: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    cword: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    cshift: U64 = field(default_factory=lambda: np.zeros(0, np.uint64))
+    cright: U64 = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     @classmethod
     def build(cls, words: U64, ids: I64, radius: int, threads: int = 1) -> _Segment:
@@ -289,11 +440,12 @@ class _Segment:
             for t in range(len(seg.chunks)):
                 fill(t)
         masks = [_masks(c.width, c.radius) for c in seg.chunks]
-        seg.slot_chunk = np.concatenate(
-            [np.full(len(m), t, dtype=np.intp) for t, m in enumerate(masks)]
-        )
-        seg.slot_mask = np.concatenate(masks).astype(np.int64)
-        seg.slot_base = bases[:-1][seg.slot_chunk]
+        seg.bases = bases[:-1].copy()
+        seg.mptr = np.concatenate([[0], np.cumsum([len(m) for m in masks])]).astype(np.int64)
+        seg.masks = np.concatenate(masks).astype(np.uint64)
+        seg.cword = np.array([c.start // 64 for c in seg.chunks], dtype=np.int64)
+        seg.cshift = np.array([c.start % 64 for c in seg.chunks], dtype=np.uint64)
+        seg.cright = np.array([64 - c.width for c in seg.chunks], dtype=np.uint64)
         return seg
 
     def __len__(self) -> int:
@@ -307,68 +459,27 @@ class _Segment:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.words, self.ids, self.alive, self.perm, self.offsets))
 
-    def _keys(self, queries: U64) -> I64:
-        """(len(queries), len(chunks)) chunk keys."""
-        keys = np.empty((len(queries), len(self.chunks)), dtype=np.int64)
-        for t, c in enumerate(self.chunks):
-            keys[:, t] = _chunk_keys(queries, c.start, c.width)
-        return keys
-
-    def candidates(self, queries: U64) -> tuple[I64, I64]:
-        """(query number, row) pairs whose key is within some chunk's radius; a true
-        match usually appears several times (once per chunk it agrees on)."""
-        nslots = len(self.slot_mask)
-        keys = self._keys(queries)
-        probes = ((keys[:, self.slot_chunk] ^ self.slot_mask) + self.slot_base).ravel()
-        # np.take, not fancy indexing: several times faster on large arrays.
-        starts = np.take(self.offsets, probes)
-        lengths = np.take(self.offsets, probes + 1) - starts
-        hit = np.flatnonzero(lengths)
-        if hit.size == 0:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e
-        lengths = lengths[hit].astype(np.int64)
-        pos = _expand_ranges(starts[hit], lengths)
-        rows = np.take(self.perm, pos).astype(np.int64)
-        return np.repeat(hit // nslots, lengths), rows
-
     def search(self, queries: U64, radius: int) -> tuple[I64, I64, npt.NDArray[np.int32]]:
         """(query number, id, distance) of every live row within ``radius``; an id may
-        repeat (found through several chunks)."""
+        repeat (when it was added more than once)."""
         if radius > self.radius:
-            q, r, d = _scan(queries, self.words, radius)
+            q, r, d = _scan(queries, self.words, self.alive, radius)
         else:
-            q, r = self.candidates(queries)
-            d = _distances(np.take(self.words, r, axis=0), np.take(queries, q, axis=0))
-            keep = np.flatnonzero(d <= radius)
-            q, r, d = q[keep], r[keep], d[keep]
-        live = self.alive[r]
-        return q[live], self.ids[r[live]], d[live]
-
-
-def _scan(
-    queries: U64, words: U64, radius: int, block: int = 1 << 16
-) -> tuple[I64, I64, npt.NDArray[np.int32]]:
-    """Exact brute force: (query number, row, distance) of every pair within ``radius``."""
-    qs: list[I64] = []
-    rs: list[I64] = []
-    ds: list[npt.NDArray[np.int32]] = []
-    qstep = max(1, (1 << 22) // max(1, min(block, len(words))))
-    for q0 in range(0, len(queries), qstep):
-        qb = queries[q0 : q0 + qstep]
-        for r0 in range(0, len(words), block):
-            wb = words[r0 : r0 + block]
-            d = _popcount(qb[:, None, 0] ^ wb[None, :, 0]).astype(np.int16)
-            for k in range(1, WORDS):
-                d += _popcount(qb[:, None, k] ^ wb[None, :, k])
-            qi, ri = np.nonzero(d <= radius)
-            qs.append(qi.astype(np.int64) + q0)
-            rs.append(ri.astype(np.int64) + r0)
-            ds.append(d[qi, ri].astype(np.int32))
-    if not qs:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e, np.zeros(0, dtype=np.int32)
-    return np.concatenate(qs), np.concatenate(rs), np.concatenate(ds)
+            q, r, d = _search_segment(
+                queries,
+                radius,
+                self.words,
+                self.alive,
+                self.perm,
+                self.offsets,
+                self.cword,
+                self.cshift,
+                self.cright,
+                self.bases,
+                self.mptr,
+                self.masks,
+            )
+        return q, self.ids[r], d
 
 
 # --------------------------------------------------------------------------- index
@@ -519,10 +630,12 @@ class HammingIndex:
         # A consistent view: writers replace these objects, they never resize them.
         with self._lock:
             view = (list(self._segments), self._tail_words, self._tail_ids)
-        starts = list(range(0, nq, _BATCH))
+        # Enough tasks to keep every thread busy; few queries stay on this thread.
+        size = max(_MIN_BATCH, min(_BATCH, -(-nq // self.threads)))
+        starts = list(range(0, nq, size))
 
         def batch(s: int) -> tuple[I64, I64, npt.NDArray[np.int32]]:
-            q, ids, d = self._search_batch(view, queries[s : s + _BATCH], radius)
+            q, ids, d = self._search_batch(view, queries[s : s + size], radius)
             return q + s, ids, d
 
         if self.threads > 1 and len(starts) > 1:
@@ -554,7 +667,7 @@ class HammingIndex:
             ids.append(i)
             ds.append(d)
         if len(tail_ids):
-            q, r, d = _scan(queries, tail_words, radius)
+            q, r, d = _scan(queries, tail_words, np.ones(len(tail_ids), np.bool_), radius)
             qs.append(q)
             ids.append(tail_ids[r])
             ds.append(d)
