@@ -20,8 +20,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +61,19 @@ class Query:
 
 
 class _Index:
-    """The process-wide perceptual index over confirmed media."""
+    """The process-wide perceptual index over confirmed media.
+
+    Freshness: each query compares (largest media id, latest media update) with
+    what was indexed: two index probes. When they moved, the rows past the old
+    values are read, with an overlap of WINDOW on the update time so a
+    transaction that committed late (a lower id or an older timestamp than rows
+    already seen) is still picked up; `recent` remembers which versions of those
+    rows are indexed so the overlap adds nothing twice. When nothing moved, the
+    overlap is still re-read every RESCAN_SECONDS for the same reason.
+    """
+
+    WINDOW = dt.timedelta(minutes=10)
+    RESCAN_SECONDS = 30.0
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -68,6 +82,8 @@ class _Index:
     def reset(self) -> None:
         self.index: HammingIndex | None = None
         self.signature: tuple[int, Any] | None = None
+        self.recent: dict[int, Any] = {}
+        self.scanned_at = 0.0
 
     def _signature(self) -> tuple[int, Any]:
         """(largest media id, latest media update): two index probes, no scan.
@@ -81,26 +97,55 @@ class _Index:
         last = Media.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
         return (max_id, last)
 
-    def _rows(self, since: Q | None) -> tuple[list[int], list[str]]:
+    def _rows(self, since: Q | None, floor: Any) -> tuple[list[int], list[str]]:
+        """(ids, hashes) to add: confirmed media matching `since` (all when None).
+
+        Each version of a row updated after `floor` is remembered in `recent`.
+        """
         from vigil.victimid.models import Media, MediaFrame
 
-        images = (
-            Media.objects.confirmed().filter(pdq_quality__gte=pdqlib.LOW_QUALITY).exclude(pdq="")
-        )
-        frames = MediaFrame.objects.filter(
-            media__series__isnull=False, quality__gte=pdqlib.LOW_QUALITY
-        )
-        if since is not None:
-            images = images.filter(since)
-            frames = frames.filter(media__in=Media.objects.confirmed().filter(since).values("id"))
+        media = Media.objects.confirmed()
         ids: list[int] = []
         hashes: list[str] = []
-        for mid, h in images.values_list("id", "pdq").iterator(chunk_size=20000):
-            ids.append(mid)
-            hashes.append(h)
-        for mid, h in frames.values_list("media_id", "pdq").iterator(chunk_size=20000):
-            ids.append(mid)
-            hashes.append(h)
+        videos: list[int] = []
+        if since is None:
+            # Full build: no timestamps to parse for millions of rows; only the recent ones.
+            good = media.filter(pdq_quality__gte=pdqlib.LOW_QUALITY).exclude(pdq="")
+            for mid, h in good.values_list("id", "pdq").iterator(chunk_size=20000):
+                ids.append(mid)
+                hashes.append(h)
+            if floor is not None:
+                self.recent = dict(
+                    media.filter(updated_at__gt=floor).values_list("id", "updated_at")
+                )
+            for mid, h in (
+                MediaFrame.objects.filter(
+                    quality__gte=pdqlib.LOW_QUALITY, media__series__isnull=False
+                )
+                .values_list("media_id", "pdq")
+                .iterator(chunk_size=20000)
+            ):
+                ids.append(mid)
+                hashes.append(h)
+            return ids, hashes
+        media = media.filter(since)
+        rows = media.values_list("id", "updated_at", "kind", "pdq", "pdq_quality")
+        for mid, updated, kind, h, quality in rows.iterator(chunk_size=20000):
+            if self.recent.get(mid) == updated:
+                continue  # this version of the row is indexed already
+            if floor is not None and updated is not None and updated > floor:
+                self.recent[mid] = updated
+            if h and quality is not None and pdqlib.is_matchable(quality):
+                ids.append(mid)
+                hashes.append(h)
+            if kind == "video":
+                videos.append(mid)
+        frames = MediaFrame.objects.filter(quality__gte=pdqlib.LOW_QUALITY)
+        for i in range(0, len(videos), 1000):
+            chunk = frames.filter(media_id__in=videos[i : i + 1000])
+            for mid, h in chunk.values_list("media_id", "pdq").iterator(chunk_size=20000):
+                ids.append(mid)
+                hashes.append(h)
         return ids, hashes
 
     def get(self, refresh: bool = True) -> HammingIndex:
@@ -108,26 +153,35 @@ class _Index:
             if not refresh and self.index is not None:
                 return self.index
             sig = self._signature()
-            if self.index is not None and sig == self.signature:
+            now = time.monotonic()
+            if (
+                self.index is not None
+                and sig == self.signature
+                and now - self.scanned_at < self.RESCAN_SECONDS
+            ):
                 return self.index
             old = self.signature
+            floor = sig[1] - self.WINDOW if sig[1] is not None else None
             if self.index is None or old is None or sig[0] < old[0]:
                 # First use, or the table went backwards (restored or reset database).
+                self.recent = {}
                 index = HammingIndex(max_radius=31)
-                ids, hashes = self._rows(None)
+                ids, hashes = self._rows(None, floor)
                 index.add(ids, hashes)
                 self.index = index
             else:
                 since = Q(id__gt=old[0])
                 if old[1] is not None:
-                    since |= Q(updated_at__gt=old[1])
-                ids, hashes = self._rows(since)
-                # Re-adding an id already present is harmless: a search reports each id
-                # once, at its smallest distance. Media deleted or moved out of a series
-                # stay in the index until the next rebuild but are dropped at look-up,
-                # which reads every hit's current series from the database.
+                    since |= Q(updated_at__gt=old[1] - self.WINDOW)
+                ids, hashes = self._rows(since, floor)
+                # Media deleted or moved out of a series stay in the index until the
+                # next rebuild but are dropped at look-up, which reads every hit's
+                # current series from the database.
                 self.index.add(ids, hashes)
+            if floor is not None:
+                self.recent = {k: v for k, v in self.recent.items() if v > floor}
             self.signature = sig
+            self.scanned_at = now
             return self.index
 
 

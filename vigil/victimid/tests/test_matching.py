@@ -168,3 +168,24 @@ def test_it_matches_the_vpdq_sample_video(series_factory, conformance):
     q = Query(frames=[(f.hash_hex, f.quality) for f in h.frames])
     hits = match(q)
     assert hits and hits[0]["method"] == "pdq" and hits[0]["media"] == m.pk
+
+
+def test_it_picks_up_a_late_commit_below_the_seen_id_and_time(series_factory):
+    """Another worker's transaction may commit a lower id with an older timestamp."""
+    import datetime as dt
+
+    series, _ = series_factory("Late")
+    late = Media.objects.create(series=None, pdq=flip_bits(BASE, 5), pdq_quality=100)
+    seen = hash_only(series)
+    assert {h["media"] for h in match(Query(pdq=BASE, quality=100))} == {seen.pk}
+    size = matching.index_size()
+    Media.objects.filter(pk=late.pk).update(
+        series=series, updated_at=seen.updated_at - dt.timedelta(seconds=30)
+    )
+    # Same largest id and latest update: found at the next periodic re-read of the overlap.
+    matching._INDEX.scanned_at = 0.0
+    assert {h["media"] for h in match(Query(pdq=BASE, quality=100))} == {seen.pk, late.pk}
+    assert matching.index_size() == size + 1
+    matching._INDEX.scanned_at = 0.0
+    match(Query(pdq=BASE, quality=100))
+    assert matching.index_size() == size + 1  # the overlap adds nothing twice
