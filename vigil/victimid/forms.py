@@ -53,6 +53,11 @@ class MatchRequestForm(forms.Form):
     requesting_agency = forms.CharField(max_length=200)
     case_number = forms.CharField(max_length=100)
     files = MultipleFileField(label="Files", required=False)
+    folder = MultipleFileField(
+        label="or a folder",
+        required=False,
+        widget=MultipleFileInput(attrs={"webkitdirectory": True, "directory": True}),
+    )
     archive = forms.FileField(label="or a ZIP archive", required=False)
     hash_list = forms.FileField(
         label="or a hash list (CSV with md5/sha1/sha256/pdq columns, or VICS JSON)",
@@ -62,6 +67,7 @@ class MatchRequestForm(forms.Form):
         min_value=0,
         max_value=MAX_THRESHOLD,
         required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "31"}),
         help_text="PDQ distance at or below which two images match (default 31).",
     )
     dihedral = forms.BooleanField(
@@ -70,11 +76,11 @@ class MatchRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        given = [k for k in ("files", "archive", "hash_list") if data.get(k)]
+        given = [k for k in ("files", "folder", "archive", "hash_list") if data.get(k)]
         if not given:
-            raise forms.ValidationError("Send files, a ZIP archive or a hash list.")
+            raise forms.ValidationError("Send files, a folder, a ZIP archive or a hash list.")
         if len(given) > 1:
             raise forms.ValidationError(
-                "Send one kind of input per request: files, a ZIP archive or a hash list."
+                "Send one kind of input per request: files, a folder, a ZIP archive or a hash list."
             )
         return data

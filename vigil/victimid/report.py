@@ -11,6 +11,12 @@ from django.template.loader import render_to_string
 from vigil.victimid import storage, thumbs
 from vigil.victimid.models import MatchRequest, Media, Series
 
+OUTCOMES = {
+    "identified": "Matches an identified-victim series",
+    "unidentified": "Matches an unidentified series",
+    "no_match": "No match",
+    "error": "Could not be read",
+}
 # The report lists at most this many other media of each matched series.
 SERIES_MEDIA_LIMIT = 60
 
@@ -25,6 +31,7 @@ def _series_info(series: Series) -> dict[str, Any]:
     if series.victim_identified:
         info["victim_age_range"] = series.victim_age_range
         info["relationship_to_offender"] = series.relationship_to_offender
+        info["relationship_label"] = series.get_relationship_to_offender_display()
         info["year_of_production"] = series.year_of_production
     return info
 
@@ -74,6 +81,7 @@ def build(mr: MatchRequest) -> dict[str, Any]:
                 "video_frames": it.frames,
                 "error": it.error,
                 "outcome": outcome,
+                "outcome_label": OUTCOMES[outcome],
                 "matches": matches,
             }
         )
@@ -101,8 +109,8 @@ def build(mr: MatchRequest) -> dict[str, Any]:
             "requesting_agency": mr.requesting_agency,
             "case_number": mr.case_number,
             "submitted_by": mr.submitted_by.username if mr.submitted_by else "",
-            "created_at": mr.created_at.isoformat(),
-            "finished_at": mr.finished_at.isoformat() if mr.finished_at else None,
+            "created_at": mr.created_at.isoformat(timespec="seconds"),
+            "finished_at": mr.finished_at.isoformat(timespec="seconds") if mr.finished_at else None,
             "status": mr.status,
             "threshold": mr.threshold,
             "dihedral": mr.dihedral,

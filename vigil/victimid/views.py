@@ -207,8 +207,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 def _items_from_form(form: MatchRequestForm) -> tuple[str, list[actions.ItemSpec]]:
     data = form.cleaned_data
-    if data.get("files"):
-        return "files", [actions.ItemSpec(name=f.name, data=f.read()) for f in data["files"]]
+    uploads = data.get("files") or data.get("folder")
+    if uploads:
+        return "files", [actions.ItemSpec(name=f.name, data=f.read()) for f in uploads]
     if data.get("archive"):
         items = [
             actions.ItemSpec(name=member.name, data=content)

@@ -236,3 +236,17 @@ def test_it_shows_live_progress_while_running(client, personas):
     frag = client.get(reverse("victimid-request-progress", args=[mr.pk]), HTTP_HX_REQUEST="true")
     assert frag["HX-Refresh"] == "true"
     assert "every 1s" not in frag.content.decode()
+
+
+def test_it_takes_a_folder_upload(client, personas, series_factory, conformance):
+    series_factory("Bridge", files=[BRIDGE])
+    a = io.BytesIO((conformance / "bridge-mods/blur-a-lot.jpg").read_bytes())
+    a.name = "blur.jpg"
+    b = io.BytesIO((conformance / "misc-images/small.jpg").read_bytes())
+    b.name = "small.jpg"
+    _submit(client, personas.investigator, folder=[a, b])
+    mr = MatchRequest.objects.get()
+    items = report.build(mr)["items"]
+    assert [it["outcome"] for it in items] == ["identified", "no_match"]
+    assert items[1]["low_quality"] and mr.summary["low_quality"] == 1
+    assert items[0]["outcome_label"] == "Matches an identified-victim series"
