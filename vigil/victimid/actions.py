@@ -161,14 +161,30 @@ def do_add_media(
 
 @dataclass
 class ItemSpec:
-    """One submitted item: a file's bytes, or hashes from a list."""
+    """One submitted item: a file's bytes, a file already sealed into the store
+    (`staged` = (path, wrapped key), see `stage`), or hashes from a list."""
 
     name: str
     data: bytes | None = None
+    staged: tuple[str, bytes] | None = None
     md5: str = ""
     sha1: str = ""
     sha256: str = ""
     pdq: str = ""
+
+
+def stage(name: str, data: bytes) -> ItemSpec:
+    """Seal a submitted file into the store now, so a big upload is never all in memory.
+
+    The caller must `unstage` what it staged if it does not go on to create the request.
+    """
+    return ItemSpec(name=name, staged=storage.seal(data))
+
+
+def unstage(items: list[ItemSpec]) -> None:
+    for spec in items:
+        if spec.staged:
+            storage.delete(spec.staged[0])
 
 
 def do_create_match_request(
@@ -216,7 +232,10 @@ def do_create_match_request(
                     sha256=spec.sha256,
                     pdq=spec.pdq,
                 )
-                if spec.data is not None:
+                if spec.staged is not None:
+                    row.staged_path, row.staged_key = spec.staged
+                    sealed.append(row.staged_path)
+                elif spec.data is not None:
                     row.staged_path, row.staged_key = storage.seal(spec.data)
                     sealed.append(row.staged_path)
                 rows.append(row)

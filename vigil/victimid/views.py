@@ -206,20 +206,26 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _items_from_form(form: MatchRequestForm) -> tuple[str, list[actions.ItemSpec]]:
+    """The submitted items; files are sealed into the store one by one as they are read."""
     data = form.cleaned_data
-    uploads = data.get("files") or data.get("folder")
-    if uploads:
-        return "files", [actions.ItemSpec(name=f.name, data=f.read()) for f in uploads]
-    if data.get("archive"):
-        items = [
-            actions.ItemSpec(name=member.name, data=content)
-            for member, content in iter_files(data["archive"])
-        ]
+    if data.get("hash_list"):
+        upload = data["hash_list"]
+        return "hashes", parse(upload.read(), upload.name)
+    items: list[actions.ItemSpec] = []
+    try:
+        uploads = data.get("files") or data.get("folder")
+        if uploads:
+            for f in uploads:
+                items.append(actions.stage(f.name, f.read()))
+            return "files", items
+        for member, content in iter_files(data["archive"]):
+            items.append(actions.stage(member.name, content))
         if not items:
             raise ValidationError("The archive holds no file.")
         return "zip", items
-    upload = data["hash_list"]
-    return "hashes", parse(upload.read(), upload.name)
+    except BaseException:
+        actions.unstage(items)
+        raise
 
 
 @login_required
@@ -228,6 +234,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     access.require(access.can_create(request.user))
     form = MatchRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        items: list[actions.ItemSpec] = []
         try:
             source, items = _items_from_form(form)
             mr = actions.do_create_match_request(
@@ -240,10 +247,12 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 dihedral=form.cleaned_data.get("dihedral", False),
             )
         except (ArchiveError, HashListError, VictimNameError) as exc:
+            actions.unstage(items)
             form.add_error(None, str(exc))
         except UnicodeDecodeError:
             form.add_error("hash_list", "The hash list is not UTF-8 text.")
         except ValidationError as exc:
+            actions.unstage(items)
             form.add_error(None, exc)
         else:
             messages.success(request, f"Match request #{mr.pk} received.")

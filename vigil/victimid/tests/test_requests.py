@@ -250,3 +250,20 @@ def test_it_takes_a_folder_upload(client, personas, series_factory, conformance)
     assert [it["outcome"] for it in items] == ["identified", "no_match"]
     assert items[1]["low_quality"] and mr.summary["low_quality"] == 1
     assert items[0]["outcome_label"] == "Matches an identified-victim series"
+
+
+def test_it_leaves_nothing_behind_when_a_zip_is_refused_half_way(client, personas):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("x.jpg", b"x")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jpg", BRIDGE.read_bytes())
+        zf.writestr("b.jpg", inner.getvalue())  # an archive in disguise, found while reading
+    buf.seek(0)
+    buf.name = "x.zip"
+    response = _submit(client, personas.investigator, archive=buf)
+    assert "nested archives" in response.content.decode()
+    assert MatchRequest.objects.count() == 0
+    store = client_settings_store()
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
