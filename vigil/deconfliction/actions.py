@@ -121,6 +121,37 @@ def warning_list() -> _WarningList:
     return _warning_cache
 
 
+@dataclass
+class _CommonValues:
+    signature: tuple = ()
+    checked_at: float = 0.0
+    values: set[tuple[str, str]] = field(default_factory=set)
+
+
+_common_cache = _CommonValues()
+
+
+def _invalidate_common_values() -> None:
+    global _common_cache
+    _common_cache = _CommonValues()
+
+
+def common_values() -> set[tuple[str, str]]:
+    """Every (type, value) known to be common: few by nature, so held in memory."""
+    global _common_cache
+    now = time.monotonic()
+    if _common_cache.signature and now - _common_cache.checked_at < WARNING_LIST_TTL:
+        return _common_cache.values
+    agg = CommonValue.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at"))
+    signature = (agg["n"], agg["m"], agg["t"])
+    if signature != _common_cache.signature:
+        _common_cache = _CommonValues(
+            signature=signature, values=set(CommonValue.objects.values_list("type", "value"))
+        )
+    _common_cache.checked_at = now
+    return _common_cache.values
+
+
 # --- raising flags ----------------------------------------------------------------
 
 
@@ -182,6 +213,8 @@ class NewFlag:
 @dataclass
 class FlagOutcome:
     flags: list[NewFlag] = field(default_factory=list)
+    # tip id -> assigned user id, for every tip the flags touch that has one
+    assignees: dict[int, int] = field(default_factory=dict)
     notices: list[TipNotice] = field(default_factory=list)
 
     @property
@@ -207,7 +240,8 @@ def do_flag_tips(items: Sequence[tuple[Tip, Sequence[Selector]]], *, actor) -> F
     items = [(tip, [s for s in sels]) for tip, sels in items if sels]
     if not items:
         return FlagOutcome()
-    with transaction.atomic():
+    # No savepoint of our own: a failure here must fail the caller's change too.
+    with transaction.atomic(savepoint=False):
         outcome = _raise(items)
         _record_and_notify(items, outcome, actor=actor)
     return outcome
@@ -248,15 +282,20 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             wanted[(s.type, s.value)].append((tip, s))
 
     # Values already known to be common need no probe at all.
-    known_common: set[tuple[str, str]] = set()
-    for cond in _by_type_conditions(list(wanted)):
-        known_common.update(CommonValue.objects.filter(cond).values_list("type", "value"))
+    common_now = common_values()
+    known_common = {k for k in wanted if k in common_now}
 
     # The probe: who else holds each value (one index range per value on (type, value)).
     holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    # Who is assigned to each tip met on the way: notifications need no further query.
+    assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
     for cond in _by_type_conditions([k for k in wanted if k not in known_common]):
-        rows = Selector.objects.filter(cond).values_list("type", "value", "tip_id")
-        for s_type, value, tip_id in rows.iterator(chunk_size=2000):
+        rows = Selector.objects.filter(cond).values_list(
+            "type", "value", "tip_id", "tip__assigned_to_id"
+        )
+        for s_type, value, tip_id, assignee in rows.iterator(chunk_size=2000):
+            if assignee is not None:
+                assignees[tip_id] = assignee
             bucket = holders[(s_type, value)]
             if len(bucket) <= threshold + len(batch_tips):
                 bucket.add(tip_id)
@@ -290,6 +329,8 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         CommonValue.objects.update_or_create(
             type=s_type, value=value, defaults={"tip_count": len(tips_with)}
         )
+        # Re-read on next use (a rolled-back transaction must not leave it in memory).
+        _invalidate_common_values()
         # The value just crossed the threshold: every holder gets the notice once.
         for tip_id in tips_with:
             notice(
@@ -304,9 +345,9 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         k for k in known_common if k[0] == PERSON
     }
 
-    _match_names(people, common_people, candidates)
+    _match_names(people, common_people, candidates, assignees)
 
-    outcome = FlagOutcome()
+    outcome = FlagOutcome(assignees=assignees)
     if candidates:
         tip_ids = list(batch_tips)
         existing: set[tuple] = set()
@@ -387,6 +428,7 @@ def _match_names(
     people: list[tuple[Tip, Selector]],
     common_people: set[tuple[str, str]],
     candidates: dict[tuple[int, int, str, str, str], NewFlag],
+    assignees: dict[int, int],
 ) -> None:
     if not people:
         return
@@ -402,16 +444,22 @@ def _match_names(
             PersonKey.objects.filter(key__in=keys)
             .exclude(selector__tip_id=tip.pk)
             .values_list(
-                "selector__tip_id", "selector__value", "selector__raw", "selector__details"
+                "selector__tip_id",
+                "selector__value",
+                "selector__raw",
+                "selector__details",
+                "selector__tip__assigned_to_id",
             )
             .distinct()[:MAX_NAME_CANDIDATES]
         )
         mine_dob = _dob(s.details)
         mine_raw = (s.details or {}).get("name") or s.raw or s.value
         seen: set[tuple[int, str]] = set()
-        for other_tip, other_value, other_raw, other_details in rows:
+        for other_tip, other_value, other_raw, other_details, assignee in rows:
             if (other_tip, other_value) in seen:
                 continue
+            if assignee is not None:
+                assignees[other_tip] = assignee
             seen.add((other_tip, other_value))
             match = names.compare(
                 s.value,
@@ -484,8 +532,11 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
     )
     if not flags_by_tip:
         return
+    to_tell = [t for t in flags_by_tip if t in outcome.assignees]
+    if not to_tell:
+        return
     batch = _batch_id()
-    tips = Tip.objects.filter(pk__in=list(flags_by_tip), assigned_to__isnull=False).select_related(
+    tips = Tip.objects.filter(pk__in=to_tell, assigned_to__isnull=False).select_related(
         "assigned_to", "source"
     )
     for tip in tips:
