@@ -267,3 +267,20 @@ def test_it_leaves_nothing_behind_when_a_zip_is_refused_half_way(client, persona
     assert MatchRequest.objects.count() == 0
     store = client_settings_store()
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_it_matches_submitted_videos(client, personas, series_factory, conformance):
+    video = conformance / "vpdq/test-padded-dimensions.mp4"
+    _, (m,) = series_factory("Video series", files=[video])
+    same = io.BytesIO(video.read_bytes())
+    same.name = "clip.mp4"
+    other = io.BytesIO((conformance / "vpdq/doorknob-hd-no-bar.mp4").read_bytes())
+    other.name = "other.mp4"
+    _submit(client, personas.investigator, files=[same, other])
+    mr = MatchRequest.objects.get()
+    clip, doorknob = report.build(mr)["items"]
+    assert clip["kind"] == "video" and clip["video_frames"] > 1
+    assert [(x["method"], x["media"]) for x in clip["matches"]] == [("sha256", m.pk)]
+    assert doorknob["kind"] == "video" and doorknob["matches"] == []
+    stored = Media.objects.get(series=None, sha256=clip["sha256"])
+    assert stored.frames.count() == clip["video_frames"]
