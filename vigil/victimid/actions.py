@@ -96,6 +96,29 @@ def do_update_series(series: Series, *, actor, data: dict[str, Any]) -> Series:
     return series
 
 
+def do_delete_series(series: Series, *, actor) -> None:
+    """Managers only: the series, its media rows and their encrypted files.
+
+    Match reports that named the series keep their hashes; the match lines
+    pointing at it are no longer shown.
+    """
+    with transaction.atomic():
+        if not Series.objects.for_user(actor, access.DELETE).filter(pk=series.pk).exists():
+            raise PermissionDenied
+        media = list(Media.objects.filter(series=series).values_list("stored_path", flat=True))
+        before = snapshot(series, SERIES_FIELDS)
+        Media.objects.filter(series=series).delete()
+        record(
+            "series.delete",
+            **_who(actor),
+            obj=series,
+            changes=diff(before, {}),
+            summary=f"{series.name} with {len(media)} media",
+        )
+        series.delete()
+        transaction.on_commit(lambda: [storage.delete(rel) for rel in media if rel])
+
+
 @dataclass
 class AddedMedia:
     media: Media

@@ -7,6 +7,7 @@ urlpatterns = [
     path("series/new", views.series_create, name="victimid-series-create"),
     path("series/<int:pk>", views.series_detail, name="victimid-series-detail"),
     path("series/<int:pk>/edit", views.series_edit, name="victimid-series-edit"),
+    path("series/<int:pk>/delete", views.series_delete, name="victimid-series-delete"),
     path("series/<int:pk>/media", views.series_add_media, name="victimid-series-add-media"),
     path("media/<int:pk>/thumb", views.media_thumb, name="victimid-media-thumb"),
     path("media/<int:pk>/reveal", views.media_reveal, name="victimid-media-reveal"),

@@ -94,11 +94,22 @@ def series_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def series_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    series = access.get_for_user(Series, request.user, pk, access.DELETE)
+    name = series.name
+    actions.do_delete_series(series, actor=request.user)
+    messages.success(request, f"Series “{name}” and its media were deleted.")
+    return redirect("victimid-series-list")
+
+
+@login_required
 @require_GET
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     series = access.get_for_user(Series, request.user, pk)
     media = Paginator(series.media.order_by("id"), 60).get_page(request.GET.get("page"))
     can_write = Series.objects.for_user(request.user, access.WRITE).filter(pk=pk).exists()
+    can_delete = Series.objects.for_user(request.user, access.DELETE).filter(pk=pk).exists()
     return render(
         request,
         "victimid/series_detail.html",
@@ -106,6 +117,7 @@ def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series,
             "media": media,
             "can_write": can_write,
+            "can_delete": can_delete,
             "upload_form": MediaUploadForm(),
             "relaxed": request.user.relax_thumbnail_blur,
         },

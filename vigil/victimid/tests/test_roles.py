@@ -183,3 +183,29 @@ def test_it_shows_a_dashboard_panel_to_data_roles_only(client, personas, world):
     assert "Victim identification" in client.get(reverse("core-dashboard")).content.decode()
     client.force_login(personas.admin)
     assert "Victim identification" not in client.get(reverse("core-dashboard")).content.decode()
+
+
+def test_it_lets_only_managers_delete_a_series(client, personas, series_factory):
+    from vigil.audit.models import AuditEvent
+    from vigil.victimid.models import Media, Series
+
+    expect = {
+        "anonymous": 302,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 403,
+        "manager": 302,
+        "admin": 404,
+    }
+    for role, status in expect.items():
+        series, (m,) = series_factory(f"To delete {role}", files=[("p.jpg", pattern(7))])
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(personas, role))
+        response = client.post(reverse("victimid-series-delete", args=[series.pk]))
+        assert response.status_code == status, role
+        assert Series.objects.filter(pk=series.pk).exists() == (
+            status != 302 or role == "anonymous"
+        )
+    assert AuditEvent.objects.filter(action="series.delete", actor=personas.manager).count() == 1
+    assert not Media.objects.filter(series__name="To delete manager").exists()
