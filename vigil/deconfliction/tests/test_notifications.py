@@ -40,3 +40,11 @@ def test_it_does_not_notify_about_common_values(personas, settings):
     f.add(mine, "ip", "81.2.69.160")
     f.add(f.tip(), "ip", "81.2.69.160")
     assert not Message.objects.filter(recipient=personas.investigator).exists()
+
+
+def test_it_notifies_about_name_flags_too(personas):
+    mine = f.tip("NAME-1", assigned=personas.investigator)
+    f.add(mine, "person", "William Turner", dob="1980-02-03")
+    f.add(f.tip("NAME-2"), "person", "Bill Turner", dob="1980-02-03")
+    msg = Message.objects.get(recipient=personas.investigator)
+    assert "NAME-1" in msg.subject and "William Turner ~ Bill Turner" in msg.body
