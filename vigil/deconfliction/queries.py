@@ -84,6 +84,7 @@ def cluster_data(tip_id: int) -> ClusterData:
     flags = list(
         Flag.objects.filter(tip_a_id__in=shown, tip_b_id__in=shown)
         .exclude(status=Flag.Status.DISMISSED)
+        .select_related("tip_a", "tip_b")
         .order_by("type", "value")
     )
     return ClusterData(
