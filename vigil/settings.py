@@ -283,6 +283,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {"TipStatusEnum": "vigil.tips.models.Tip.Status"},
 }
 
 # --- background tasks -----------------------------------------------------------
