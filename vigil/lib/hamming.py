@@ -4,8 +4,8 @@
 bits of ``h``: 100% recall, the same answer as a brute-force scan.
 
 Design: multi-index hashing (Norouzi, Punjani & Fleet, "Fast exact search in Hamming
-space with multi-index hashing", 2014) with the *general* pigeonhole principle, in
-numpy.
+space with multi-index hashing", 2014) with the *general* pigeonhole principle; tables
+built with numpy, searched by compiled kernels (numba).
 
 * The 256 bits are cut into ``m`` contiguous chunks of ``b_i`` bits (``sum b_i = 256``)
   and each chunk gets a probe radius ``t_i`` (``t_i = -1``: chunk not indexed).
@@ -16,21 +16,33 @@ numpy.
   query's key therefore finds every true match (and some false candidates, which
   are removed by computing the exact 256-bit distance).  This holds for every
   ``r' <= r``, so an index laid out for radius 31 answers any radius up to 31;
-  larger radii fall back to an exact scan.
+  larger radii fall back to an exact scan (compiled too).
 * The layout is picked per segment from a cost model (probes + expected candidates
   for uniformly random hashes) under a memory cap.  For 10M hashes and r = 31 it is
   11 chunks of 23-24 bits with t = 2 on ten of them and 1 on one: about 2,900 bucket
   probes and 2,900 candidates per query instead of 10M comparisons.  The classic
   "r/m per chunk" split with 32-bit chunks (m = 8, t = 3) would need 44,000 probes
-  per query, 16-bit chunks (t = 1) 41,000 candidates.
-* Each indexed chunk is a CSR table: ``perm`` (row numbers sorted by chunk key,
-  uint32) and ``offsets`` (``2**b + 1`` entries), so a probe is two array reads.
-  Memory at 10M: hashes 320 MB + ids 80 MB + tables ~0.9 GB, about 1.3 GB.
-* All chunk tables share two flat arrays, so a batch of 256 queries probes every
-  table with ~15 numpy calls: probe generation, two ``np.take`` on the offsets,
-  bucket expansion, ``np.take`` of rows and hashes (``np.take`` is ~7x faster than
-  fancy indexing on these sizes), verification with a 64-bit popcount.  Batches
-  run on a thread pool: numpy releases the GIL in these kernels.
+  per query, 16-bit chunks (t = 1) 41,000 candidates.  In the compiled kernel a
+  probe (one cache miss on ``offsets``) and a candidate (one on ``pre``) cost about
+  the same, as the model assumes.
+* Each indexed chunk is a CSR table: ``offsets`` (``2**b + 1`` entries) gives, per
+  key, a range of table entries; entry ``k`` holds the row number ``perm[k]``
+  (uint32) and ``pre[k]``, a copy of two of the row's words that the chunk does not
+  touch (16 bytes).  A false candidate is ~64 bits from the query on those 128 bits,
+  a true match at most ``r``: the kernel reads ``pre`` right where the bucket is and
+  rejects almost every false candidate there, so only matches cost a look-up of
+  their row.  Memory at 10M: hashes 320 MB + ids 80 MB + offsets 0.35 GB + rows
+  0.44 GB + ``pre`` 1.76 GB, about 3.1 GB (1.3 GB without ``pre``, for 1.5x slower
+  queries).
+* The kernel (``_probe``) runs per query in three passes whose memory reads do not
+  depend on one another, so the CPU overlaps the cache misses: the bucket bounds of
+  every probe, then the ``pre`` distance of every bucket entry, then the exact
+  distance of the survivors.  Kernels are ``numba.njit(nogil=True, cache=True)``
+  and run on a thread pool (measured as fast as numba's ``prange`` on 2 cores, and
+  safe when several threads search at once).  numba is imported, and the kernels
+  compiled (~12 s of CPU) or loaded from its on-disk cache (``$NUMBA_CACHE_DIR``
+  when set, else ``__pycache__`` next to this file, else ``~/.cache/numba``; no
+  cache at all when none is writable), on the first search.
 * Incremental: new hashes go to a small tail scanned by brute force; a full tail
   becomes an immutable segment; segments are merged size-tiered (a segment is merged
   into the previous one when that one is at most 4x its size), so there are
@@ -55,11 +67,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
-from numba import types
-from numba.extending import intrinsic
 
 __all__ = ["DEFAULT_RADIUS", "HammingIndex", "hashes_to_words", "words_to_hex"]
 
@@ -203,26 +212,58 @@ def _masks(width: int, radius: int) -> npt.NDArray[np.uint32]:
 # --------------------------------------------------------------------------- compiled kernels
 
 
+# The functions below are plain Python until :func:`_compile` replaces each with its
+# numba dispatcher (``njit(nogil=True, cache=True)``): importing this module stays
+# cheap, and numba is imported and the kernels compiled, or loaded from numba's
+# on-disk cache, on the first search.
+_compiled = False
+_compile_lock = threading.Lock()
+_KERNELS = ("_probe", "_search_segment", "_scan_rows", "_scan")
+
+
+def _compile() -> None:
+    global _compiled
+    if _compiled:
+        return
+    with _compile_lock:
+        if _compiled:
+            return
+        from numba import types
+        from numba.extending import intrinsic
+
+        @intrinsic  # type: ignore[misc]
+        def popcnt(typingctx: Any, x: Any) -> Any:
+            """Population count of a uint64 (one POPCNT instruction)."""
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                return builder.ctpop(args[0])
+
+            return types.uint64(types.uint64), codegen
+
+        names = globals()
+        names["_popcnt"] = popcnt
+        for name in _KERNELS:
+            names[name] = _jit(names[name])
+        _compiled = True
+
+
 def _jit(fn: Any) -> Any:
-    """``numba.njit(nogil=True, cache=True)``, without the on-disk cache when no
-    cache directory is writable (numba then refuses ``cache=True`` at decoration)."""
+    """``numba.njit(nogil=True, cache=True)(fn)``; without the on-disk cache when no
+    cache directory is writable (neither ``__pycache__`` next to this file, nor
+    ``$NUMBA_CACHE_DIR``, nor ``~/.cache/numba``): numba then refuses ``cache=True``,
+    and the kernels are compiled in every process instead (~12 s of CPU)."""
+    import numba
+
     try:
         return numba.njit(nogil=True, cache=True)(fn)
-    except RuntimeError:  # pragma: no cover - read-only project dir and home
+    except RuntimeError:
         return numba.njit(nogil=True)(fn)
 
 
-@intrinsic
-def _popcnt(typingctx: Any, x: Any) -> Any:
-    """Population count of a uint64 (one POPCNT instruction)."""
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.ctpop(args[0])
-
-    return types.uint64(types.uint64), codegen
+def _popcnt(x: Any) -> Any:  # replaced by a numba intrinsic in _compile
+    return int(x).bit_count()
 
 
-@_jit
 def _probe(  # type: ignore[no-untyped-def]
     queries,
     qi,
@@ -230,6 +271,8 @@ def _probe(  # type: ignore[no-untyped-def]
     words,
     alive,
     perm,
+    pre,
+    pword,
     offsets,
     cword,
     cshift,
@@ -239,6 +282,7 @@ def _probe(  # type: ignore[no-untyped-def]
     masks,
     lo,
     hi,
+    cut,
     found,
 ):
     """The live rows within ``radius`` of query ``qi``, written to ``found`` as
@@ -269,20 +313,36 @@ def _probe(  # type: ignore[no-untyped-def]
             total += b - a
     if total > found.shape[0]:
         return -total
-    # 2. rows of every bucket
+    # 2. every bucket entry's position (a loop over small, unpredictable counts, but
+    # on data in L1), then its distance on two other words stored in the table next
+    # to it (a predictable loop of independent reads): a false candidate is ~64 bits
+    # away there, a match at most ``radius``.
     nc = 0
-    for j in range(mptr[nt]):
-        for pos in range(lo[j], hi[j]):
-            found[nc] = perm[pos]
-            nc += 1
-    # 3. exact distance of every candidate; matches overwrite the candidate list
+    for t in range(nt):
+        cut[t] = nc
+        for j in range(mptr[t], mptr[t + 1]):
+            for pos in range(lo[j], hi[j]):
+                found[nc] = pos
+                nc += 1
+    cut[nt] = nc
+    m = 0
+    for t in range(nt):
+        qa = queries[qi, pword[t, 0]]
+        qb = queries[qi, pword[t, 1]]
+        for k in range(cut[t], cut[t + 1]):
+            pos = found[k]
+            if _popcnt(pre[pos, 0] ^ qa) + _popcnt(pre[pos, 1] ^ qb) <= radius:
+                found[m] = pos
+                m += 1
+    nc = m
+    # 3. exact distance of the survivors; matches overwrite the candidate list
     q0 = queries[qi, 0]
     q1 = queries[qi, 1]
     q2 = queries[qi, 2]
     q3 = queries[qi, 3]
     m = 0
     for k in range(nc):
-        r = found[k]
+        r = np.int64(perm[found[k]])
         d = (
             _popcnt(words[r, 0] ^ q0)
             + _popcnt(words[r, 1] ^ q1)
@@ -295,41 +355,49 @@ def _probe(  # type: ignore[no-untyped-def]
     return m
 
 
-@_jit
 def _search_segment(  # type: ignore[no-untyped-def]
-    queries, radius, words, alive, perm, offsets, cword, cshift, cright, bases, mptr, masks
+    queries,
+    radius,
+    words,
+    alive,
+    perm,
+    pre,
+    pword,
+    offsets,
+    cword,
+    cshift,
+    cright,
+    bases,
+    mptr,
+    masks,
 ):
     """(query number, row, distance) of every live row within ``radius`` of a query,
-    each row once per query, sorted by query then row."""
+    sorted by query; a row appears once per chunk through which it was found."""
     nprobe = mptr[bases.shape[0]]
     lo = np.empty(nprobe, np.int64)
     hi = np.empty(nprobe, np.int64)
+    cut = np.empty(bases.shape[0] + 1, np.int64)
     found = np.empty(4 * nprobe + 1024, np.int64)
     out = np.empty(1024, np.int64)
     out_q = np.empty(1024, np.int64)
     nout = 0
     for qi in range(queries.shape[0]):
-        args = (words, alive, perm, offsets, cword, cshift, cright, bases, mptr, masks)
-        m = _probe(queries, qi, radius, *args, lo, hi, found)
+        args = (words, alive, perm, pre, pword, offsets, cword, cshift, cright, bases, mptr, masks)
+        m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
         if m < 0:
             found = np.empty(-2 * m, np.int64)
-            m = _probe(queries, qi, radius, *args, lo, hi, found)
+            m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
         if m == 0:
             continue
-        # A true match is usually found through several chunks: keep it once.
-        hits = np.sort(found[:m])
         if nout + m > out.shape[0]:
             out = np.concatenate((out[:nout], np.empty(nout + 2 * m, np.int64)))
             out_q = np.concatenate((out_q[:nout], np.empty(nout + 2 * m, np.int64)))
-        for k in range(m):
-            if k == 0 or hits[k] != hits[k - 1]:
-                out[nout] = hits[k]
-                out_q[nout] = qi
-                nout += 1
+        out[nout : nout + m] = found[:m]
+        out_q[nout : nout + m] = qi
+        nout += m
     return out_q[:nout].copy(), out[:nout] >> 9, (out[:nout] & 511).astype(np.int32)
 
 
-@_jit
 def _scan_rows(queries, qi, start, words, alive, radius, found):  # type: ignore[no-untyped-def]
     """Brute force for query ``qi`` from row ``start`` on: matches go to ``found`` as
     ``row * 512 + distance`` until it is full; returns (how many, next row)."""
@@ -354,7 +422,6 @@ def _scan_rows(queries, qi, start, words, alive, radius, found):  # type: ignore
     return m, words.shape[0]
 
 
-@_jit
 def _scan(queries, words, alive, radius):  # type: ignore[no-untyped-def]
     """Exact brute force: (query number, row, distance) of every live row within
     ``radius``, sorted by query then row."""
@@ -378,6 +445,11 @@ def _scan(queries, words, alive, radius):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- segments
 
 
+def _overlap(c: Chunk, w: int) -> int:
+    """Bits of chunk ``c`` in word ``w``."""
+    return max(0, min(c.start + c.width, 64 * (w + 1)) - max(c.start, 64 * w))
+
+
 @dataclass
 class _Segment:
     """An immutable multi-index over some rows; removal only flips ``alive``.
@@ -396,6 +468,8 @@ class _Segment:
     chunks: list[Chunk] = field(default_factory=list)
     perm: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     offsets: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(1, np.uint32))
+    pre: U64 = field(default_factory=lambda: np.zeros((0, 2), np.uint64))
+    pword: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     bases: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     mptr: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
     masks: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
@@ -415,6 +489,13 @@ class _Segment:
         off_type = np.uint32 if n * len(seg.chunks) < 2**32 else np.int64
         seg.perm = np.empty(n * len(seg.chunks), dtype=np.uint32)
         seg.offsets = np.empty(int(bases[-1]), dtype=off_type)
+        # Per table, the two words the chunk does not touch (or touches least).
+        seg.pword = np.array(
+            [sorted(range(WORDS), key=lambda w, c=c: (_overlap(c, w), w))[:2] for c in seg.chunks],
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
+        columns = [np.ascontiguousarray(words[:, w]) for w in range(WORDS)]
 
         def fill(t: int) -> None:
             c = seg.chunks[t]
@@ -424,8 +505,12 @@ class _Segment:
             packed = keys.astype(np.uint64) << np.uint64(32)
             packed |= np.arange(n, dtype=np.uint64)
             packed.sort()
-            seg.perm[t * n : (t + 1) * n] = packed & np.uint64(0xFFFFFFFF)
+            rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.intp)
             del packed
+            seg.perm[t * n : (t + 1) * n] = rows
+            for k, w in enumerate(seg.pword[t]):
+                np.take(columns[w], rows, out=seg.pre[t * n : (t + 1) * n, k])
+            del rows
             counts = np.bincount(keys, minlength=1 << c.width)
             out = seg.offsets[bases[t] : bases[t + 1]]
             out[0] = t * n
@@ -457,11 +542,13 @@ class _Segment:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.words, self.ids, self.alive, self.perm, self.offsets))
+        arrays = (self.words, self.ids, self.alive, self.perm, self.pre, self.offsets)
+        return sum(a.nbytes for a in arrays)
 
     def search(self, queries: U64, radius: int) -> tuple[I64, I64, npt.NDArray[np.int32]]:
         """(query number, id, distance) of every live row within ``radius``; an id may
         repeat (when it was added more than once)."""
+        _compile()
         if radius > self.radius:
             q, r, d = _scan(queries, self.words, self.alive, radius)
         else:
@@ -471,6 +558,8 @@ class _Segment:
                 self.words,
                 self.alive,
                 self.perm,
+                self.pre,
+                self.pword,
                 self.offsets,
                 self.cword,
                 self.cshift,
@@ -627,6 +716,7 @@ class HammingIndex:
             raise ValueError("radius must be >= 0")
         queries = hashes_to_words(hashes)  # type: ignore[arg-type]
         nq = len(queries)
+        _compile()
         # A consistent view: writers replace these objects, they never resize them.
         with self._lock:
             view = (list(self._segments), self._tail_words, self._tail_ids)

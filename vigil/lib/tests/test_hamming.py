@@ -280,3 +280,27 @@ def test_it_uses_11_chunks_for_ten_million() -> None:
     chunks = choose_layout(10_000_000, 31)
     assert len(chunks) == 11
     assert sorted(c.radius for c in chunks) == [1] + [2] * 10
+
+
+# --------------------------------------------------------------------------- compiled kernels
+
+
+def test_it_compiles_without_a_writable_cache_directory(tmp_path: Path) -> None:
+    """No cache directory available (read-only project dir and home): numba refuses
+    ``cache=True``; the kernels are then compiled without the on-disk cache."""
+    import numba
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    def add_one(x: int) -> int:
+        return x + 1
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(numba.config, "CACHE_DIR", str(blocker / "cache"), raising=False)
+        mp.setattr(numba.config, "CACHE_LOCATOR_CLASSES", "UserProvidedCacheLocator")
+        with pytest.raises(RuntimeError, match="no locator"):
+            numba.njit(cache=True)(add_one)
+        kernel = hamming._jit(add_one)
+        assert kernel(41) == 42
+        assert kernel._cache.__class__.__name__ == "NullCache"
