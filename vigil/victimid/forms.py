@@ -52,7 +52,11 @@ class MediaUploadForm(forms.Form):
 class MatchRequestForm(forms.Form):
     requesting_agency = forms.CharField(max_length=200)
     case_number = forms.CharField(max_length=100)
-    files = MultipleFileField(label="Files", required=False)
+    files = MultipleFileField(
+        label="Files",
+        required=False,
+        help_text="Up to 100 files per upload (a folder too); send a ZIP archive for more.",
+    )
     folder = MultipleFileField(
         label="or a folder",
         required=False,
