@@ -374,3 +374,39 @@ def test_the_dashboard_lists_my_open_tips(client, personas, tip):
     assert b"My open tips" in r.content and b"FOA-1" in r.content
     client.force_login(personas.admin)
     assert b"My open tips" not in client.get(reverse("core-dashboard")).content
+
+
+def test_it_guards_the_import_pages_and_reports_a_failed_file(client, personas, source):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.tips.tasks import run_import_job
+
+    check_roles(client, personas, "get", reverse("tips-import"), expect=CREATORS)
+    check_roles(client, personas, "get", reverse("tips-selector-row"), expect=CREATORS)
+    client.force_login(personas.investigator)
+    client.post(
+        reverse("tips-import"),
+        {"file": SimpleUploadedFile("t.csv", b"1,2,3\n4,5,6\n"), "source": source.pk},
+    )
+    job = ImportJob.objects.get()
+    run_import_job.call(job.pk, "")
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error.startswith("Missing header")
+    url = reverse("tips-import-progress", args=[job.pk])
+    expect = {
+        "anonymous": 302,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 200,
+        "manager": 200,
+        "admin": 403,
+    }
+    check_roles(client, personas, "get", url, expect=expect)
+    client.force_login(personas.investigator)
+    assert b"Missing header" in client.get(url).content
+    assert AuditEvent.objects.filter(
+        action="tip.import_upload", actor=personas.investigator
+    ).exists()
+    client.force_login(personas.investigator)
+    r = client.post(reverse("tips-import"), {})
+    assert r.status_code == 200 and b"Choose a file" in r.content
