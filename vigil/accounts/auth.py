@@ -24,7 +24,7 @@ def disable_inactive(user, *, actor=None) -> None:
     """Disable an account unused for ACCOUNT_INACTIVE_DAYS (at sign-in, or by `vigil disable_inactive`)."""
     reason = f"inactive for {settings.ACCOUNT_INACTIVE_DAYS} days"
     with transaction.atomic():
-        type(user).objects.filter(pk=user.pk).update(is_active=False, disabled_reason=reason)
+        get_user_model().objects.filter(pk=user.pk).update(is_active=False, disabled_reason=reason)
         record(
             "account.disable",
             actor=actor,
@@ -42,7 +42,7 @@ def disable_inactive(user, *, actor=None) -> None:
 def lock(user) -> None:
     if user.locked_at is None:
         with transaction.atomic():
-            type(user).objects.filter(pk=user.pk).update(locked_at=timezone.now())
+            get_user_model().objects.filter(pk=user.pk).update(locked_at=timezone.now())
             record(
                 "account.lockout",
                 obj=user,
@@ -63,7 +63,7 @@ def is_locked(user) -> bool:
     if user.locked_at > timezone.now() - dt.timedelta(minutes=settings.LOCKOUT_WINDOW_MINUTES):
         return True
     with transaction.atomic():
-        type(user).objects.filter(pk=user.pk).update(locked_at=None)
+        get_user_model().objects.filter(pk=user.pk).update(locked_at=None)
         record(
             "account.unlock",
             obj=user,
@@ -77,7 +77,7 @@ def is_locked(user) -> bool:
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
-    type(user).objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
+    get_user_model().objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
     record("login", actor=user, obj=user)
 
 

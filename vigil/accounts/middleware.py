@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -63,7 +63,7 @@ class AccountPolicyMiddleware:
                     user.last_seen_at is None
                     or (timezone.now() - user.last_seen_at).total_seconds() > 300
                 ):
-                    type(user).objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
+                    get_user_model().objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
             if not request.path.startswith(_MFA_EXEMPT) and not user.is_verified():
                 from django_otp import user_has_device
 

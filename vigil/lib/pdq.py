@@ -33,7 +33,7 @@ from typing import IO, Any, BinaryIO, Literal, NamedTuple
 
 import numpy as np
 import pdqhash
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -286,6 +286,9 @@ def _decode_rgb(
 
 
 def _decode_guarded(source: Source, max_pixels: int, what: str) -> np.ndarray:
+    # Some libraries (WeasyPrint) switch this process-wide flag on when imported;
+    # a truncated file must stay an error here whatever was imported before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with _guard(what):
         with Image.open(source, formats=_OPEN_FORMATS) as img:
             width, height = img.size

@@ -137,3 +137,11 @@ def test_it_does_not_let_polling_keep_a_session_alive(client, personas, settings
     before = client.session["vigil_last_activity"]
     client.get(reverse("messaging-inbox"), HTTP_X_VIGIL_POLL="1")
     assert client.session["vigil_last_activity"] == before
+
+
+def test_it_records_last_seen_on_a_real_request(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.reader)
+    assert client.get(reverse("core-dashboard")).status_code == 200
+    personas.reader.refresh_from_db()
+    assert personas.reader.last_seen_at is not None

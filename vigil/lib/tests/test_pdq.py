@@ -435,3 +435,18 @@ def test_it_sniffs_images_pillow_knows(tmp_path: Path) -> None:
         path = tmp_path / f"x.{ext}"
         Image.new("RGB", (8, 8)).save(path)
         assert pdq.sniff_kind(path) == "image", ext
+
+
+def test_it_refuses_truncated_files_even_after_weasyprint_is_imported(tmp_path):
+    import weasyprint  # noqa: F401  (switches Pillow's LOAD_TRUNCATED_IMAGES on)
+    from PIL import Image as PILImage
+    from PIL import ImageFile
+
+    path = tmp_path / "whole.jpg"
+    PILImage.new("RGB", (256, 256), (120, 80, 40)).save(path, quality=95)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: len(data) // 2])
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    with pytest.raises(pdq.MediaError):
+        pdq.pdq_image(cut)
