@@ -495,7 +495,12 @@ class _Segment:
             dtype=np.int64,
         ).reshape(-1, 2)
         seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
-        columns = [np.ascontiguousarray(words[:, w]) for w in range(WORDS)]
+        # The words of ``pre`` for each distinct pair, contiguous: a gather of 16-byte
+        # rows into ``pre`` is several times faster than two strided ones.
+        pairs = {
+            pair: np.ascontiguousarray(words[:, list(pair)])
+            for pair in {tuple(p) for p in seg.pword.tolist()}
+        }
 
         def fill(t: int) -> None:
             c = seg.chunks[t]
@@ -508,8 +513,7 @@ class _Segment:
             rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.intp)
             del packed
             seg.perm[t * n : (t + 1) * n] = rows
-            for k, w in enumerate(seg.pword[t]):
-                np.take(columns[w], rows, out=seg.pre[t * n : (t + 1) * n, k])
+            np.take(pairs[tuple(seg.pword[t])], rows, axis=0, out=seg.pre[t * n : (t + 1) * n])
             del rows
             counts = np.bincount(keys, minlength=1 << c.width)
             out = seg.offsets[bases[t] : bases[t + 1]]
