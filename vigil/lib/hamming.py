@@ -58,6 +58,7 @@ search reports each id once, at its smallest distance.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -491,7 +492,7 @@ class _Segment:
         seg.offsets = np.empty(int(bases[-1]), dtype=off_type)
         # Per table, the two words the chunk does not touch (or touches least).
         seg.pword = np.array(
-            [sorted(range(WORDS), key=lambda w, c=c: (_overlap(c, w), w))[:2] for c in seg.chunks],
+            [sorted(range(WORDS), key=functools.partial(_overlap, c))[:2] for c in seg.chunks],
             dtype=np.int64,
         ).reshape(-1, 2)
         seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
