@@ -85,9 +85,9 @@ def prepare() -> tuple:
 
 
 def disconnect_listeners() -> None:
-    from vigil.tips.signals import selectors_added, selectors_removed
+    from vigil.tips.signals import selectors_added, selectors_added_bulk, selectors_removed
 
-    for signal in (selectors_added, selectors_removed):
+    for signal in (selectors_added, selectors_added_bulk, selectors_removed):
         signal.receivers.clear()
         signal.sender_receivers_cache.clear()
 

@@ -20,12 +20,13 @@ class DeconflictionConfig(AppConfig):
             dispatch_uid="deconfliction.selectors_removed",
             weak=False,
         )
-        # A batch signal, if the tips app offers one: one probe per batch instead of per tip.
-        bulk = getattr(signals, "selectors_added_bulk", None)
-        if bulk is not None:
-            bulk.connect(
-                actions.on_selectors_added_bulk,
-                dispatch_uid="deconfliction.selectors_added_bulk",
-                weak=False,
-            )
+        # Bulk paths send one signal per batch: one probe per batch instead of per tip.
+        signals.selectors_added_bulk.connect(
+            actions.on_selectors_added_bulk,
+            dispatch_uid="deconfliction.selectors_added_bulk",
+            weak=False,
+        )
         dashboard.register(views.dashboard_panel)
+        from vigil.tips import panels
+
+        panels.register("deconfliction-tip-panel")

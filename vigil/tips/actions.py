@@ -35,7 +35,7 @@ from vigil.tips.models import (
     Source,
     Tip,
 )
-from vigil.tips.signals import selectors_added, selectors_removed
+from vigil.tips.signals import selectors_added, selectors_added_bulk, selectors_removed
 
 T = Selector.Type
 HASHED_TYPES = {T.SSN, T.CARD}
@@ -173,17 +173,23 @@ def _label(s: Selector) -> str:
     return f"{s.type}:{s.masked or s.value}"
 
 
+def _flag_count(responses: list[tuple[Any, Any]]) -> int:
+    return sum(r for _receiver, r in responses if isinstance(r, int) and not isinstance(r, bool))
+
+
 def emit_added(tip: Tip, added: list[Selector], actor: Any) -> int:
     """Tell listeners (deconfliction); returns the flags they report raising."""
     if not added:
         return 0
-    flags = 0
-    for _receiver, result in selectors_added.send(
-        sender=Tip, tip=tip, selectors=added, actor=actor
-    ):
-        if isinstance(result, int) and not isinstance(result, bool):
-            flags += result
-    return flags
+    return _flag_count(selectors_added.send(sender=Tip, tip=tip, selectors=added, actor=actor))
+
+
+def emit_added_bulk(items: list[tuple[Tip, list[Selector]]], actor: Any) -> int:
+    """One signal for a whole batch (bulk import): listeners probe once per batch."""
+    items = [(tip, added) for tip, added in items if added]
+    if not items:
+        return 0
+    return _flag_count(selectors_added_bulk.send(sender=Tip, items=items, actor=actor))
 
 
 def save_selectors(

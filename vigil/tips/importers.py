@@ -934,8 +934,9 @@ class Importer:
                 selectors.extend(p.selectors)
             Selector.objects.bulk_create(selectors, batch_size=1000)
             search.index_tips((t.pk, t.narrative) for t in tips)
-            for p in new:
-                delta["flags"] += actions.emit_added(p.tip, p.selectors, self.actor)
+            delta["flags"] += actions.emit_added_bulk(
+                [(p.tip, p.selectors) for p in new], self.actor
+            )
             # One audit row per batch names every tip it created (id, reference, line):
             # a row per tip would cost more than the import itself.
             record(

@@ -9,3 +9,8 @@ from django.dispatch import Signal
 selectors_added = Signal()
 # Sent after selectors are removed from a tip: kwargs tip, selectors (list of (type, value)), actor.
 selectors_removed = Signal()
+# Sent once per batch by bulk paths (the importer) instead of `selectors_added`
+# per tip: kwargs items (list of (Tip, list[Selector])), actor. Listeners of
+# `selectors_added` must listen to this one too. Receivers return the number
+# of flags they raised.
+selectors_added_bulk = Signal()

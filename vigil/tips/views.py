@@ -24,7 +24,7 @@ from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core import request_context
 from vigil.lib.csvsafe import safe_row
-from vigil.tips import actions, search, tasks
+from vigil.tips import actions, panels, search, tasks
 from vigil.tips.importers import FORMATS
 from vigil.tips.models import EvidenceItem, ImportJob, ResearchNote, Selector, Source, Tip
 
@@ -221,6 +221,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": evidence,
             "priorities": Tip.Priority.choices,
             "entry_types": ENTRY_TYPES,
+            "extra_panels": panels.urls_for(tip.pk),
         }
     )
     return render(request, "tips/detail.html", ctx)

@@ -399,17 +399,21 @@ def test_the_cli_prints_a_json_summary(personas, source, tmp_path):
 
 
 def test_it_sums_flags_reported_by_listeners(personas, source, tmp_path):
-    from vigil.tips.signals import selectors_added
+    from vigil.tips.signals import selectors_added_bulk
 
-    def count(sender, *, tip, selectors, actor, **kw):
-        return 1
+    batches = []
 
-    selectors_added.connect(count, dispatch_uid="test-count")
+    def count(sender, *, items, actor, **kw):
+        batches.append(len(items))
+        return 2 * len(items)
+
+    selectors_added_bulk.connect(count, dispatch_uid="test-count")
     try:
         s = import_file(_write(tmp_path, "t.csv", GOOD), actor=personas.manager, source=source)
     finally:
-        selectors_added.disconnect(dispatch_uid="test-count")
-    assert s.flags >= 2
+        selectors_added_bulk.disconnect(dispatch_uid="test-count")
+    assert batches == [s.tips_created]  # one signal for the whole batch, not one per tip
+    assert s.flags == 2 * s.tips_created
 
 
 def test_it_raises_for_an_unknown_format(personas, source, tmp_path):

@@ -410,3 +410,15 @@ def test_it_guards_the_import_pages_and_reports_a_failed_file(client, personas, 
     client.force_login(personas.investigator)
     r = client.post(reverse("tips-import"), {})
     assert r.status_code == 200 and b"Choose a file" in r.content
+
+
+def test_it_loads_other_apps_panels_on_the_tip_page(client, personas):
+    from django.urls import reverse
+
+    from vigil.tips.models import Source, Tip
+
+    source = Source.objects.create(name="Panel source")
+    tip = Tip.objects.create(source=source, source_reference="P-1", received_at="2026-01-01T00:00Z")
+    client.force_login(personas.reader)
+    body = client.get(reverse("tips-detail", args=[tip.pk])).content.decode()
+    assert reverse("deconfliction-tip-panel", args=[tip.pk]) in body
