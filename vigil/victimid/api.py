@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -55,6 +57,13 @@ def _payload_to_fields(payload: dict) -> dict:
     return data
 
 
+@extend_schema(methods=["GET"], responses={200: SeriesSerializer(many=True)}, summary="List series")
+@extend_schema(
+    methods=["POST"],
+    request=OpenApiTypes.OBJECT,
+    responses={201: SeriesSerializer, 400: OpenApiTypes.OBJECT},
+    summary="Create a series (series.json keys; any victim-name key is refused)",
+)
 @api_view(["GET", "POST"])
 def series_collection(request: Request) -> Response:
     if request.method == "GET":

@@ -1,0 +1,10 @@
+from django.core.management import call_command
+
+
+def test_it_generates_a_valid_openapi_schema_without_warnings(tmp_path, db):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    assert (
+        "/api/tips/" in text and "/api/victimid/series/" in text and "/api/deconfliction/" in text
+    )
