@@ -19,18 +19,7 @@ from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
 from vigil.victimid.privacy import reject_victim_names
 
-SERIES_FIELDS = [
-    "name",
-    "victim_identified",
-    "victim_age_range",
-    "relationship_to_offender",
-    "year_of_production",
-    "contact_agency",
-    "contact_investigator",
-    "contact_email",
-    "contact_phone",
-    "notes",
-]
+SERIES_FIELDS = Series.EDITABLE_FIELDS
 
 
 def _may(actor, allowed) -> bool:

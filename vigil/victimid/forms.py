@@ -9,18 +9,7 @@ from vigil.victimid.models import Series
 class SeriesForm(forms.ModelForm):
     class Meta:
         model = Series
-        fields = [
-            "name",
-            "victim_identified",
-            "victim_age_range",
-            "relationship_to_offender",
-            "year_of_production",
-            "contact_agency",
-            "contact_investigator",
-            "contact_email",
-            "contact_phone",
-            "notes",
-        ]
+        fields = Series.EDITABLE_FIELDS
         labels = {
             "contact_investigator": "Investigator to contact",
             "victim_age_range": "Victim age range (identified victims)",

@@ -79,7 +79,8 @@ class Series(models.Model):
 
     objects = SeriesQuerySet.as_manager()
 
-    AUDIT_FIELDS = [
+    # What a person may edit (form, API, series.json) and what the audit trail records.
+    EDITABLE_FIELDS = [
         "name",
         "victim_identified",
         "victim_age_range",
