@@ -3,15 +3,18 @@ SHELL := /bin/bash
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# uv through the interpreter: works whether or not pip put `uv` on PATH (pyenv shims, --user).
+UV := $(PY) -m uv
 export VIGIL_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test lint fmt bench venv worker migrate demo clean
 
 $(BIN)/vigil: pyproject.toml requirements.lock
-	@command -v uv >/dev/null 2>&1 || $(PY) -m pip install --quiet --user uv || $(PY) -m pip install --quiet uv
-	@test -x $(BIN)/python || uv venv --quiet --python $(PY) $(VENV)
-	VIRTUAL_ENV=$(VENV) uv pip sync --quiet requirements.lock
-	VIRTUAL_ENV=$(VENV) uv pip install --quiet --no-deps -e .
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
+	@test -x $(BIN)/python || $(UV) venv --quiet --python $(PY) $(VENV)
+	@# --python names the venv: `python -m uv` would otherwise target the interpreter that runs it.
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(BIN)/vigil
 
 venv: $(BIN)/vigil
