@@ -16,28 +16,13 @@ PostgreSQL server, dropped and created). Nothing here runs in `make test`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _setup import REPO, django_setup  # noqa: E402  (bench/ is on sys.path when run)
+
 sys.path.insert(0, str(REPO))
-
-
-def _django(db_url: str, data_dir: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["VIGIL_DATA_DIR"] = data_dir
-    os.environ.setdefault("VIGIL_DEBUG", "1")
-    os.environ["VIGIL_TASK_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def main() -> None:
@@ -57,7 +42,7 @@ def main() -> None:
         db_url = args.pg_url + "/vigil_bench_audit"
     else:
         db_url = f"sqlite:///{data_dir}/bench.sqlite3"
-    _django(db_url, data_dir)
+    django_setup(db_url, data_dir)
 
     from django.db import connection, transaction
 

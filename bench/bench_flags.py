@@ -28,7 +28,6 @@ import io
 import json
 import os
 import random
-import secrets
 import sqlite3
 import statistics
 import subprocess
@@ -37,7 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _setup import django_setup  # noqa: E402  (bench/ is on sys.path when run)
+
 TYPES = ("ip", "email", "phone", "online_id", "url")
 PERSON_SHARE = 0.02
 HOT_VALUES = 50
@@ -98,23 +98,6 @@ class Store:
 
 
 # --------------------------------------------------------------------------- child
-
-
-def _django(db_url: str, data_dir: str):
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["VIGIL_DATA_DIR"] = data_dir
-    # Production settings (DEBUG off: no query log); throw-away secrets for the run.
-    os.environ["VIGIL_DEBUG"] = "0"
-    os.environ["VIGIL_SECRET_KEY"] = secrets.token_urlsafe(48)
-    os.environ["VIGIL_FIELD_KEY"] = secrets.token_urlsafe(48)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _rows(store: Store, source_id: int):
@@ -285,7 +268,7 @@ def child(args) -> None:
     else:
         url = args.pg_url
         _recreate_pg(url)
-    _django(url, data_dir)
+    django_setup(url, data_dir)
     from django.db import connection, transaction
 
     from vigil.deconfliction import actions

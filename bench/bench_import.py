@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _setup import django_setup  # noqa: E402  (bench/ is on sys.path when run)
 
 
 def _ip(i: int) -> str:
@@ -58,19 +58,6 @@ def setup_database(url: str | None, data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'bench.sqlite3'}"
 
 
-def django_setup(url: str, data_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["VIGIL_DATA_DIR"] = str(data_dir)
-    # Test-mode settings (generated secrets) without DEBUG's query logging.
-    os.environ["VIGIL_TESTING"] = "1"
-    os.environ["VIGIL_DEBUG"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
 def prepare() -> tuple:
     from django.core.management import call_command
 
@@ -94,7 +81,7 @@ def disconnect_listeners() -> None:
 
 def child_iplist(args: argparse.Namespace) -> None:
     data_dir = Path(args.child_dir)
-    django_setup(args.child_url, data_dir)
+    django_setup(args.child_url, data_dir, migrate=False)
     from vigil.tips.importers import import_file
     from vigil.tips.models import Source
 
@@ -133,7 +120,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
         data_dir = Path(tmp)
         url = setup_database(args.database_url, data_dir)
-        django_setup(url, data_dir)
+        django_setup(url, data_dir, migrate=False)
         from django.db import connection
 
         from vigil.tips.importers import import_file
