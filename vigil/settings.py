@@ -329,6 +329,13 @@ PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)
 OUTBOUND_ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("VIGIL_OUTBOUND_HOSTS", "").split(",") if h.strip()
 ]
+# Optional egress proxy (http://host:port); timeouts in seconds; body limit in bytes.
+OUTBOUND_PROXY = os.environ.get("VIGIL_OUTBOUND_PROXY", "")
+OUTBOUND_TIMEOUT = float(os.environ.get("VIGIL_OUTBOUND_TIMEOUT", "10"))
+OUTBOUND_DEADLINE = float(os.environ.get("VIGIL_OUTBOUND_DEADLINE", "30"))
+OUTBOUND_MAX_BYTES = _int("VIGIL_OUTBOUND_MAX_BYTES", 2 * 1024 * 1024)
+OUTBOUND_USER_AGENT = os.environ.get("VIGIL_OUTBOUND_USER_AGENT", "Mozilla/5.0 (compatible)")
+OUTBOUND_CA_FILE = os.environ.get("VIGIL_OUTBOUND_CA_FILE", "")
 
 LOGGING = {
     "version": 1,
