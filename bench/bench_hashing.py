@@ -14,7 +14,6 @@ brightness changes and noise) in a temporary directory, then measures images/s f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -27,9 +26,10 @@ from PIL import Image, ImageEnhance
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vigil.lib import pdq  # noqa: E402
+from vigil.testing import conformance  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("VIGIL_SHARED_DIR", REPO.parent / "shared")) / "conformance" / "pdq"
+DATA = conformance.PDQ
 SOURCES = [
     "bridge-mods/aaa-orig.jpg",
     "misc-images/c.png",

@@ -2,7 +2,7 @@
 
 Pure Python on top of Pillow, numpy, ``pdqhash`` and ``vpdq``; knows nothing of Django.
 
-Conventions (the same as ``../shared/conformance/pdq``):
+Conventions (the same as ``vigil/testing/data/conformance/pdq``):
 
 * A PDQ hash is 64 lowercase hex characters, 256 bits, most significant bit first:
   bit 0 of ``pdqhash.compute``'s bit vector is the top bit of the first hex digit.

@@ -1,19 +1,18 @@
-"""Synthetic demo data: two series from the conformance bridge photos and one of
-generated patterns. Contacts are obviously fake. Idempotent: a second run adds nothing."""
+"""Synthetic demo data: two series of ordinary photos shipped in ``demo_media/`` (the PDQ
+conformance bridge, street and desk photos, BSD licence beside them) and one of generated
+patterns. Contacts are obviously fake. Idempotent: a second run adds nothing. A demo file that
+is missing from the checkout is reported loudly (stderr and the summary), never skipped silently."""
 
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
-
-from django.conf import settings
 
 from vigil.victimid import actions
 from vigil.victimid.models import Series
 
-CONFORMANCE = (
-    Path(getattr(settings, "REPO_DIR", Path.cwd())).parent / "shared" / "conformance" / "pdq"
-)
+DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
 
 SERIES = [
     {
@@ -28,9 +27,9 @@ SERIES = [
         "contact_phone": "+1 555 0100",
         "notes": "Demo data: ordinary bridge photos from the PDQ conformance set.",
         "files": [
-            "bridge-mods/aaa-orig.jpg",
-            "bridge-mods/high-contrast.jpg",
-            "bridge-mods/square-512x512.jpg",
+            "aaa-orig.jpg",
+            "high-contrast.jpg",
+            "square-512x512.jpg",
         ],
     },
     {
@@ -40,7 +39,7 @@ SERIES = [
         "contact_investigator": "Analyst Sample Person",
         "contact_email": "analyst.sample@example.invalid",
         "notes": "Demo data: ordinary photos from the PDQ conformance set.",
-        "files": ["misc-images/c.png", "reg-test-input/pen-and-coaster.png"],
+        "files": ["c.png", "pen-and-coaster.png"],
     },
 ]
 
@@ -59,10 +58,11 @@ def _pattern(seed: int) -> bytes:
 
 def load(actor) -> str:
     created = added = 0
+    missing: list[str] = []
     plans = [
         (
             {k: v for k, v in s.items() if k != "files"},
-            [(Path(f).name, CONFORMANCE / f) for f in s["files"]],
+            [(f, DEMO_MEDIA / f) for f in s["files"]],
         )
         for s in SERIES
     ]
@@ -90,6 +90,8 @@ def load(actor) -> str:
         for name, src in files:
             if isinstance(src, Path):
                 if not src.is_file():
+                    missing.append(str(src))
+                    sys.stderr.write(f"WARNING: demo file missing, not loaded: {src}\n")
                     continue
                 content = src.read_bytes()
             else:
@@ -98,6 +100,7 @@ def load(actor) -> str:
                 series, actor=actor, data=content, filename=name, origin="demo"
             ).created:
                 added += 1
+    gap = f"; MISSING {len(missing)} demo file(s): {', '.join(missing)}" if missing else ""
     if not created and not added:
-        return ""
-    return f"{created} series, {added} media"
+        return gap.lstrip("; ")
+    return f"{created} series, {added} media{gap}"

@@ -6,7 +6,6 @@ Run: .venv/bin/python -m pytest -p no:django vigil/lib/tests/test_hamming.py
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +13,9 @@ import pytest
 
 from vigil.lib import hamming
 from vigil.lib.hamming import HammingIndex, choose_layout, hashes_to_words, words_to_hex
+from vigil.testing import conformance
 
-REPO = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("VIGIL_SHARED_DIR", REPO.parent / "shared")) / "conformance" / "pdq"
-
-needs_data = pytest.mark.skipif(
-    not (DATA / "needles_haystack_matches_d32.csv").is_file(),
-    reason=f"conformance data not found at {DATA}",
-)
+DATA = conformance.PDQ
 
 
 def _random(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -70,7 +64,6 @@ def _needles_haystack() -> tuple[list[str], list[str], set[tuple[int, int, int]]
     return needles, haystack, expected
 
 
-@needs_data
 @pytest.mark.parametrize("how", ["from_pairs", "tail", "segments"])
 def test_it_finds_exactly_the_250_needle_haystack_pairs(how: str) -> None:
     needles, haystack, expected = _needles_haystack()
@@ -100,7 +93,6 @@ def test_it_finds_exactly_the_250_needle_haystack_pairs(how: str) -> None:
         assert [d for _, d in results[n]] == sorted(d for _, d in results[n])
 
 
-@needs_data
 def test_it_matches_nothing_past_radius_31_in_the_haystack() -> None:
     needles, haystack, expected = _needles_haystack()
     index = HammingIndex.from_pairs(enumerate(haystack))

@@ -1,6 +1,6 @@
 """Conformance and safety tests of vigil.lib.pdq (no Django).
 
-Data: ../shared/conformance/pdq (see its README); skipped cleanly when absent.
+Data: vigil/testing/data/conformance/pdq (see its README).
 Run: .venv/bin/python -m pytest -p no:django vigil/lib/tests/test_pdq.py
 """
 
@@ -19,13 +19,9 @@ import pytest
 from PIL import Image
 
 from vigil.lib import pdq
+from vigil.testing import conformance
 
-REPO = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("VIGIL_SHARED_DIR", REPO.parent / "shared")) / "conformance" / "pdq"
-
-needs_data = pytest.mark.skipif(
-    not (DATA / "expected_pdq.csv").is_file(), reason=f"conformance data not found at {DATA}"
-)
+DATA = conformance.PDQ
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -48,7 +44,6 @@ def _by_path() -> dict[str, dict[str, str]]:
 # --------------------------------------------------------------------------- PDQ conformance
 
 
-@needs_data
 @pytest.mark.parametrize("row", EXPECTED, ids=[r["path"] for r in EXPECTED])
 def test_it_reproduces_pdqhash_exactly(row: dict[str, str]) -> None:
     result = pdq.pdq_image(DATA / row["path"])
@@ -57,7 +52,6 @@ def test_it_reproduces_pdqhash_exactly(row: dict[str, str]) -> None:
     assert len(result.hash_hex) == 64 and result.hash_hex == result.hash_hex.lower()
 
 
-@needs_data
 @pytest.mark.parametrize("row", EXPECTED, ids=[r["path"] for r in EXPECTED])
 def test_it_is_within_10_bits_of_the_cpp_reference(row: dict[str, str]) -> None:
     if not row["cpp512_hash"] or int(row["pdqhash_quality"]) < 80:
@@ -67,7 +61,6 @@ def test_it_is_within_10_bits_of_the_cpp_reference(row: dict[str, str]) -> None:
     assert result.quality == int(row["cpp512_quality"])
 
 
-@needs_data
 @pytest.mark.parametrize("row", EXPECTED, ids=[r["path"] for r in EXPECTED])
 def test_it_computes_exact_hashes(row: dict[str, str]) -> None:
     path = DATA / row["path"]
@@ -89,7 +82,6 @@ def test_it_computes_exact_hashes(row: dict[str, str]) -> None:
     assert (both.width, both.height) == (int(row["width"]), int(row["height"]))
 
 
-@needs_data
 def test_it_hashes_a_file_object_like_a_path() -> None:
     path = DATA / ORIGINAL
     with path.open("rb") as fh:
@@ -97,7 +89,6 @@ def test_it_hashes_a_file_object_like_a_path() -> None:
     assert pdq.pdq_image(io.BytesIO(path.read_bytes())) == pdq.pdq_image(path)
 
 
-@needs_data
 def test_it_matches_pdqhash_called_directly() -> None:
     path = DATA / ORIGINAL
     bits, quality = pdqhash.compute(np.asarray(Image.open(path).convert("RGB")))
@@ -107,14 +98,12 @@ def test_it_matches_pdqhash_called_directly() -> None:
     assert quality == pdq.pdq_image(path).quality
 
 
-@needs_data
 def test_it_sees_the_three_identical_files_as_exact_duplicates() -> None:
     paths = [ORIGINAL, "reg-test-input/dih/bridge-1-original.jpg", "misc-images/modes/original.jpg"]
     digests = {pdq.hash_file(DATA / p)["md5"] for p in paths}
     assert digests == {"d35c785545392755e7e4164457657269"}
 
 
-@needs_data
 def test_it_decodes_every_colour_mode_close_to_the_original() -> None:
     original = pdq.pdq_image(DATA / ORIGINAL).hash_hex
     modes = [r for r in EXPECTED if r["path"].startswith("misc-images/modes/")]
@@ -125,7 +114,6 @@ def test_it_decodes_every_colour_mode_close_to_the_original() -> None:
         assert result.matchable
 
 
-@needs_data
 def test_it_matches_every_bridge_edit_and_no_unrelated_image() -> None:
     original = pdq.pdq_image(DATA / ORIGINAL).hash_hex
     for row in EXPECTED:
@@ -136,7 +124,6 @@ def test_it_matches_every_bridge_edit_and_no_unrelated_image() -> None:
             assert d > pdq.MATCH_THRESHOLD, row["path"]
 
 
-@needs_data
 @pytest.mark.parametrize(
     "name",
     [
@@ -158,7 +145,6 @@ def test_it_draws_the_quality_line_at_50() -> None:
     assert not pdq.is_matchable(49) and not pdq.is_matchable(0)
 
 
-@needs_data
 def test_it_reproduces_the_dihedral_hashes() -> None:
     assert [r["transform"] for r in DIHEDRAL] == list(pdq.DIHEDRAL_NAMES)
     hashes = pdq.dihedral(DATA / DIHEDRAL[0]["path"])
@@ -192,7 +178,6 @@ def _vpdq_expected(name: str) -> list[tuple[int, int, str, float]]:
     return out
 
 
-@needs_data
 def test_it_reproduces_vpdq_of_the_padded_video_exactly() -> None:
     expected = _vpdq_expected("test-padded-dimensions")
     frames = pdq.vpdq_frames(DATA / "vpdq" / "test-padded-dimensions.mp4", seconds_per_hash=0)
@@ -202,7 +187,6 @@ def test_it_reproduces_vpdq_of_the_padded_video_exactly() -> None:
         assert got.second == pytest.approx(ts, abs=0.001)
 
 
-@needs_data
 def test_it_reproduces_vpdq_of_the_doorknob_video_within_upstream_tolerance() -> None:
     expected = _vpdq_expected("doorknob-hd-no-bar")
     frames = pdq.vpdq_frames(DATA / "vpdq" / "doorknob-hd-no-bar.mp4", seconds_per_hash=0)
@@ -216,7 +200,6 @@ def test_it_reproduces_vpdq_of_the_doorknob_video_within_upstream_tolerance() ->
     assert compared >= 60
 
 
-@needs_data
 def test_it_hashes_one_video_frame_per_second() -> None:
     frames = pdq.vpdq_video(DATA / "vpdq" / "test-padded-dimensions.mp4")
     assert [round(f.second) for f in frames] == [0, 1, 2, 3, 4]
@@ -296,7 +279,6 @@ def test_it_refuses_images_over_the_pixel_limit(tmp_path: Path) -> None:
     assert pdq.pdq_image(path, max_pixels=60_000).quality == 0
 
 
-@needs_data
 def test_it_reports_a_truncated_jpeg(tmp_path: Path) -> None:
     data = (DATA / ORIGINAL).read_bytes()
     cut = tmp_path / "cut.jpg"
@@ -307,7 +289,6 @@ def test_it_reports_a_truncated_jpeg(tmp_path: Path) -> None:
     assert err.value.code == "truncated"
 
 
-@needs_data
 def test_it_reports_a_corrupt_png(tmp_path: Path) -> None:
     data = bytearray((DATA / "reg-test-input/pen-and-coaster.png").read_bytes())
     data[200:4000] = os.urandom(3800)  # garbage inside the compressed pixel data
@@ -386,7 +367,6 @@ def test_it_counts_differing_bits() -> None:
 # --------------------------------------------------------------------------- sniffing
 
 
-@needs_data
 def test_it_sniffs_the_conformance_files() -> None:
     for row in EXPECTED:
         assert pdq.sniff_kind(DATA / row["path"]) == "image", row["path"]

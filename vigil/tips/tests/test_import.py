@@ -7,11 +7,12 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from vigil.audit.models import AuditEvent
+from vigil.testing import conformance
 from vigil.tips import actions
 from vigil.tips.importers import ImportFileError, import_file
 from vigil.tips.models import Selector, Source, Tip
 
-EXAMPLE_XML = "/work/shared/conformance/cybertipline/cybertipline_report_example_doc6.1.xml"
+EXAMPLE_XML = str(conformance.CYBERTIPLINE / "cybertipline_report_example_doc6.1.xml")
 HEADER = "reference,received_at,source,narrative,ip_address,email,online_id,url,phone,suspect_name,suspect_dob,country,case_colour\n"
 GOOD = (
     HEADER

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "pdq"
-if not CONFORMANCE.is_dir():  # pragma: no cover - checkout elsewhere
-    CONFORMANCE = Path("/work/shared/conformance/pdq")
+from vigil.testing import conformance
+
+CONFORMANCE = conformance.PDQ
 BRIDGE = CONFORMANCE / "bridge-mods" / "aaa-orig.jpg"
 
 
