@@ -67,6 +67,20 @@ def can_manage_reference_data(user: Any) -> bool:
     return _active(user) and (user.is_account_admin or user.role == Role.MANAGER)
 
 
+def can_share(user: Any) -> bool:
+    """Create packages for outside agencies: a data role that writes, plus a Manager's grant."""
+    return (
+        _active(user)
+        and user.role in {Role.INVESTIGATOR, Role.MANAGER}
+        and bool(getattr(user, "may_share", False))
+    )
+
+
+def can_grant_share(user: Any) -> bool:
+    """Grant or revoke "may share" (the unit chief validates the mission need)."""
+    return is_manager(user)
+
+
 def can_remove_link(user: Any) -> bool:
     return _active(user) and (user.is_account_admin or user.role == Role.MANAGER)
 
@@ -132,6 +146,17 @@ def account_for_admin(user: Any, pk: Any) -> Any:
     from django.contrib.auth import get_user_model
 
     require(can_manage_accounts(user))
+    try:
+        return get_user_model().objects.get(pk=int(pk))
+    except (ValueError, TypeError, get_user_model().DoesNotExist):
+        raise Http404 from None
+
+
+def account_for_share_grant(user: Any, pk: Any) -> Any:
+    """An account whose "may share" grant `user` changes: 403 unless a Manager, 404 if none."""
+    from django.contrib.auth import get_user_model
+
+    require(can_grant_share(user))
     try:
         return get_user_model().objects.get(pk=int(pk))
     except (ValueError, TypeError, get_user_model().DoesNotExist):

@@ -275,3 +275,52 @@ def inactive_accounts():
         .filter(last_activity__lt=cutoff)
         .order_by("username")
     )
+
+
+SHARE_FIELDS = ["may_share", "may_share_reason", "may_share_changed_at", "may_share_changed_by"]
+
+
+def _set_share(account: Any, *, actor: Any, granted: bool, reason: str) -> Any:
+    with transaction.atomic():
+        account = type(account).objects.select_for_update().get(pk=account.pk)
+        if account.may_share == granted:
+            state = "may share already" if granted else "may not share already"
+            raise ValidationError(f"{account.username} {state}.")
+        if granted and (not account.is_active or account.role not in SHARE_ROLES):
+            raise ValidationError(
+                f"{account.username} is not an active Investigator or Manager: "
+                "only they may be granted sharing."
+            )
+        before = snapshot(account, SHARE_FIELDS)
+        account.may_share = granted
+        account.may_share_reason = reason
+        account.may_share_changed_at = timezone.now()
+        account.may_share_changed_by = actor
+        account.save(update_fields=SHARE_FIELDS)
+        record(
+            "account.share_grant" if granted else "account.share_revoke",
+            actor=actor,
+            obj=account,
+            changes=diff(before, snapshot(account, SHARE_FIELDS)),
+            summary=f"{account.username}: {reason}" if reason else account.username,
+        )
+    return account
+
+
+SHARE_ROLES = {Role.INVESTIGATOR, Role.MANAGER}
+
+
+def do_grant_share(account: Any, *, actor: Any, reason: str) -> Any:
+    """A Manager validates `account`'s mission need to share with outside agencies."""
+    access.require(access.can_grant_share(actor))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Record the mission need you validated."})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+    return _set_share(account, actor=actor, granted=True, reason=reason)
+
+
+def do_revoke_share(account: Any, *, actor: Any, reason: str = "") -> Any:
+    access.require(access.can_grant_share(actor))
+    return _set_share(account, actor=actor, granted=False, reason=(reason or "").strip()[:300])

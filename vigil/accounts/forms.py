@@ -54,3 +54,14 @@ class AccountCreateForm(AccountForm):
 
 class DisableForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
+
+
+class ShareGrantForm(forms.Form):
+    reason = forms.CharField(
+        label="Mission need validated",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. liaison with the state ICAC task force"}
+        ),
+    )

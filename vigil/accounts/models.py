@@ -45,6 +45,16 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(default=False)
     # Wellness: thumbnails are blurred and grey by default; a user may relax the blur, never the grey.
     relax_thumbnail_blur = models.BooleanField(default=False)
+    # "May share": a Manager validated this user's mission need to send packages to outside
+    # agencies (NCVIS PIA: secure file sharing only for investigators with a validated need).
+    # Granted and revoked through accounts.actions.do_grant_share / do_revoke_share (audited);
+    # checked by access.can_share.
+    may_share = models.BooleanField(default=False)
+    may_share_reason = models.CharField(max_length=300, blank=True)
+    may_share_changed_at = models.DateTimeField(null=True, blank=True)
+    may_share_changed_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = VigilUserManager()
 

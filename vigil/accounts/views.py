@@ -28,6 +28,7 @@ from vigil.accounts.forms import (
     AccountForm,
     DisableForm,
     LoginForm,
+    ShareGrantForm,
     TotpForm,
 )
 from vigil.audit.log import record
@@ -331,4 +332,60 @@ def password_change(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/password.html",
         {"form": form, "rules": password_validators_help_texts()},
+    )
+
+
+# --- "may share" grants (Managers) ------------------------------------------------------
+
+
+@login_required
+def share_grants(request: HttpRequest) -> HttpResponse:
+    """Who may send packages to outside agencies; a Manager grants and revokes here."""
+    access.require(access.can_grant_share(request.user))
+    accounts = (
+        get_user_model()
+        .objects.filter(is_active=True, role__in=sorted(actions.SHARE_ROLES))
+        .select_related("may_share_changed_by")
+        .order_by("-may_share", "username")
+    )
+    return render(
+        request, "accounts/sharing.html", {"accounts": accounts, "form": ShareGrantForm()}
+    )
+
+
+def _share_action(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
+    account = access.account_for_share_grant(request.user, pk)
+    form = ShareGrantForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("accounts-sharing")
+    try:
+        run(account, reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done.format(username=account.username))
+    return redirect("accounts-sharing")
+
+
+@login_required
+@require_POST
+def share_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    return _share_action(
+        request,
+        pk,
+        lambda a, reason: actions.do_grant_share(a, actor=request.user, reason=reason),
+        "{username} may now share with outside agencies.",
+    )
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return _share_action(
+        request,
+        pk,
+        lambda a, reason: actions.do_revoke_share(a, actor=request.user, reason=reason),
+        "{username} may no longer share with outside agencies.",
     )

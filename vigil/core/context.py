@@ -12,4 +12,5 @@ def shell(request: HttpRequest) -> dict:
         "nav_can_read": access.can_read_data(user),
         "nav_is_admin": user.is_account_admin,
         "nav_can_audit": access.can_view_audit(user),
+        "nav_can_grant_share": access.can_grant_share(user),
     }
