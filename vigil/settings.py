@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "vigil.tips",
     "vigil.deconfliction",
     "vigil.victimid",
+    "vigil.stats",
 ]
 
 MIDDLEWARE = [

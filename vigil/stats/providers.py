@@ -1,0 +1,167 @@
+"""The figures of the apps that exist without knowing statistics: tips, deconfliction, victimid.
+
+Apps built later (subpoenas, referrals) register their own figures from their
+AppConfig.ready() (see `registry`); these are registered by the statistics app
+because tips, deconfliction and victimid are older than it and the arrow goes
+stats → them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import IntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from vigil.stats import registry
+
+TIPS, FLAGS, VICTIMID = "Tips", "Flags", "Victim identification"
+
+
+def _source_names(ids: set) -> dict:
+    from vigil.tips.models import Source
+
+    return dict(Source.objects.filter(id__in=ids).values_list("id", "name"))
+
+
+def _json_int(path: str):
+    return Cast(KT(path), IntegerField())
+
+
+def register_all() -> None:
+    from vigil.deconfliction.models import Flag
+    from vigil.tips.models import Selector, Source, Tip
+    from vigil.victimid.models import MatchItem, MatchRequest
+
+    tips = Tip.objects.all()
+    reg = registry.register
+    reg(
+        "tips_received",
+        "Tips received",
+        section=TIPS,
+        order=10,
+        compute=registry.Count(tips, "received_at"),
+        help="By the tip's received time (UTC), not the time it was entered.",
+    )
+    reg(
+        "ip_addresses_received",
+        "IP addresses received",
+        section=TIPS,
+        order=11,
+        # One selector row per (tip, IP): an IP list of N lines is N tips of one IP each.
+        compute=registry.Count(Selector.objects.filter(type=Selector.Type.IP), "tip__received_at"),
+        help="IP addresses on the tips received (an IP list counts one per address).",
+    )
+    reg(
+        "tips_by_source",
+        "Tips received by source",
+        section=TIPS,
+        order=12,
+        compute=registry.Breakdown(tips, "received_at", "source_id", labels=_source_names),
+    )
+    reg(
+        "tips_by_source_kind",
+        "Tips received by source kind",
+        section=TIPS,
+        order=13,
+        compute=registry.Breakdown(
+            tips, "received_at", "source__kind", keys=[k.value for k in Source.Kind]
+        ),
+    )
+    reg(
+        "tips_by_status",
+        "Tips received by current status",
+        section=TIPS,
+        order=14,
+        compute=registry.Breakdown(
+            tips, "received_at", "status", keys=[s.value for s in Tip.Status]
+        ),
+    )
+    priorities = {p.value: p.name.lower() for p in Tip.Priority}
+    reg(
+        "tips_by_priority",
+        "Tips received by priority",
+        section=TIPS,
+        order=15,
+        compute=registry.Breakdown(
+            tips, "received_at", "priority", labels=priorities, keys=list(priorities.values())
+        ),
+    )
+
+    decided = Flag.objects.exclude(status=Flag.Status.OPEN).exclude(decided_at=None)
+    reg(
+        "flags_raised",
+        "Flags raised",
+        section=FLAGS,
+        order=20,
+        compute=registry.Count(Flag.objects.all(), "created_at"),
+    )
+    reg(
+        "flags_decided",
+        "Flags decided",
+        section=FLAGS,
+        order=21,
+        compute=registry.Count(decided, "decided_at"),
+    )
+    reg(
+        "flags_linked",
+        "Flags decided: linked",
+        section=FLAGS,
+        order=22,
+        compute=registry.Count(decided.filter(status=Flag.Status.LINKED), "decided_at"),
+    )
+    reg(
+        "flags_dismissed",
+        "Flags decided: dismissed",
+        section=FLAGS,
+        order=23,
+        compute=registry.Count(decided.filter(status=Flag.Status.DISMISSED), "decided_at"),
+    )
+    reg(
+        "median_days_to_decision",
+        "Median days from flag to decision",
+        section=FLAGS,
+        order=24,
+        unit="days",
+        compute=registry.MedianDays(decided, "decided_at", "created_at", "decided_at"),
+        help="Over the flags decided in the month.",
+    )
+
+    finished = MatchRequest.objects.filter(status=MatchRequest.Status.DONE)
+    reg(
+        "match_requests",
+        "Match requests",
+        section=VICTIMID,
+        order=60,
+        compute=registry.Count(MatchRequest.objects.all(), "created_at"),
+    )
+    reg(
+        "match_items",
+        "Items submitted for matching",
+        section=VICTIMID,
+        order=61,
+        compute=registry.Count(MatchItem.objects.all(), "request__created_at"),
+    )
+    for order, (key, label, path) in enumerate(
+        [
+            (
+                "items_matched_identified",
+                "Items matching an identified series",
+                "matched_identified",
+            ),
+            (
+                "items_matched_unidentified",
+                "Items matching only unidentified series",
+                "matched_unidentified_only",
+            ),
+            ("items_matched_nothing", "Items matching nothing", "no_match"),
+        ],
+        start=62,
+    ):
+        reg(
+            key,
+            label,
+            section=VICTIMID,
+            order=order,
+            compute=registry.Sum(finished, "created_at", _json_int(f"summary__{path}")),
+            help="From finished match requests, by the month they were submitted.",
+        )

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from vigil.stats import registry
+
+PERIOD = registry.Period.parse("2026-01", "2026-04")
+
+
+def _figures() -> dict:
+    data = registry.compute(PERIOD).as_json()
+    months = {row["month"]: row for row in data["months"]}
+    return {"months": months, "totals": data["totals"]}
+
+
+def test_it_lists_every_month_with_zeros_when_empty(db):
+    data = registry.compute(PERIOD).as_json()
+    assert [row["month"] for row in data["months"]] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    for row in data["months"]:
+        assert row["tips_received"] == 0
+        assert row["flags_raised"] == 0
+        assert row["median_days_to_decision"] is None
+        assert set(row["tips_by_status"].values()) == {0}
+    assert data["totals"]["tips_received"] == 0
+
+
+def test_it_counts_tips_by_received_month_in_utc(known, settings):
+    # A local time zone must not move the 23:59:59 UTC tip into February.
+    settings.TIME_ZONE = "America/New_York"
+    f = _figures()
+    assert [f["months"][m]["tips_received"] for m in f["months"]] == [2, 0, 4, 0]
+    assert f["totals"]["tips_received"] == 6
+
+
+def test_it_counts_an_ip_list_as_ip_addresses(known):
+    f = _figures()
+    assert [f["months"][m]["ip_addresses_received"] for m in f["months"]] == [2, 0, 3, 0]
+    assert f["totals"]["ip_addresses_received"] == 5
+
+
+def test_it_breaks_tips_down_by_source_kind_status_and_priority(known):
+    f = _figures()
+    jan, feb, mar = (f["months"][m] for m in ("2026-01", "2026-02", "2026-03"))
+    assert jan["tips_by_source"] == {"Alpha": 2, "Bravo": 0}
+    assert feb["tips_by_source"] == {"Alpha": 0, "Bravo": 0}
+    assert mar["tips_by_source"] == {"Alpha": 0, "Bravo": 4}
+    assert f["totals"]["tips_by_source"] == {"Alpha": 2, "Bravo": 4}
+    assert jan["tips_by_source_kind"]["field_office"] == 2
+    assert mar["tips_by_source_kind"]["ncmec"] == 4
+    assert feb["tips_by_source_kind"]["ngo"] == 0
+    assert jan["tips_by_status"] == {
+        "new": 1,
+        "in_review": 0,
+        "actionable": 0,
+        "not_actionable": 0,
+        "unfounded": 1,
+    }
+    assert f["totals"]["tips_by_status"]["new"] == 5
+    assert jan["tips_by_priority"]["ongoing"] == 1
+    assert jan["tips_by_priority"]["other"] == 1
+    assert f["totals"]["tips_by_priority"] == {
+        "ongoing": 1,
+        "contact": 0,
+        "distribution": 0,
+        "possession": 0,
+        "other": 5,
+    }
+
+
+def test_it_counts_flags_raised_and_decided(known):
+    f = _figures()
+    m = f["months"]
+    assert [m[k]["flags_raised"] for k in m] == [2, 0, 2, 0]
+    assert [m[k]["flags_decided"] for k in m] == [0, 2, 1, 0]
+    assert [m[k]["flags_linked"] for k in m] == [0, 1, 0, 0]
+    assert [m[k]["flags_dismissed"] for k in m] == [0, 1, 1, 0]
+    assert f["totals"]["flags_decided"] == 3
+
+
+def test_it_computes_the_median_days_to_decision(known):
+    f = _figures()
+    m = f["months"]
+    assert [m[k]["median_days_to_decision"] for k in m] == [None, 15.0, 3.0, None]
+    assert f["totals"]["median_days_to_decision"] == 10.0
+
+
+def test_it_counts_match_requests_and_their_outcomes(known):
+    f = _figures()
+    mar = f["months"]["2026-03"]
+    assert mar["match_requests"] == 1
+    assert mar["match_items"] == 4
+    assert (
+        mar["items_matched_identified"],
+        mar["items_matched_unidentified"],
+        mar["items_matched_nothing"],
+    ) == (1, 2, 1)
+    assert f["months"]["2026-01"]["items_matched_identified"] == 0
+
+
+def test_it_prints_the_json_shape_from_the_command_line(known):
+    out = io.StringIO()
+    call_command("stats", "--from", "2026-01", "--to", "2026-04", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert set(data) == {"months", "totals"}
+    assert data["months"][0]["month"] == "2026-01"
+    assert data["months"][0]["tips_received"] == 2
+    assert data["months"][0]["tips_by_source"] == {"Alpha": 2, "Bravo": 0}
+    assert data["months"][1] == {**data["months"][1], "tips_received": 0, "flags_raised": 0}
+    assert data["totals"]["ip_addresses_received"] == 5
+
+
+def test_it_prints_a_table_without_json(known):
+    out = io.StringIO()
+    call_command("stats", "--from", "2026-01", "--to", "2026-04", stdout=out)
+    assert "Tips received" in out.getvalue()
+    assert "2026-03" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2026-13", "2026-12", "YYYY-MM"),
+        ("2026/01", "2026-02", "YYYY-MM"),
+        ("2026-05", "2026-01", "ends"),
+    ],
+)
+def test_it_refuses_a_bad_period(db, start, end, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("stats", "--from", start, "--to", end, "--json", stdout=io.StringIO())
+
+
+def test_it_lets_an_app_register_a_figure(known):
+    from vigil.tips.models import Tip
+
+    registry.register(
+        "test_unfounded",
+        "Unfounded",
+        section="Test",
+        compute=registry.Count(Tip.objects.filter(status="unfounded"), "received_at"),
+    )
+    try:
+        f = _figures()
+        assert f["months"]["2026-01"]["test_unfounded"] == 1
+        assert f["totals"]["test_unfounded"] == 1
+    finally:
+        registry.unregister("test_unfounded")
