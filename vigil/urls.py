@@ -12,6 +12,7 @@ urlpatterns = [
     path("tips/", include("vigil.tips.urls")),
     path("deconfliction/", include("vigil.deconfliction.urls")),
     path("victimid/", include("vigil.victimid.urls")),
+    path("stats/", include("vigil.stats.urls")),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -7,6 +7,8 @@ class StatsConfig(AppConfig):
     verbose_name = "Statistics"
 
     def ready(self) -> None:
-        from vigil.stats import providers
+        from vigil.core import dashboard
+        from vigil.stats import providers, views
 
         providers.register_all()
+        dashboard.register(views.dashboard_panel)

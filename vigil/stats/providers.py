@@ -23,6 +23,12 @@ def _source_names(ids: set) -> dict:
     return dict(Source.objects.filter(id__in=ids).values_list("id", "name"))
 
 
+def _source_kinds(ids: set) -> dict:
+    from vigil.tips.models import Source
+
+    return dict(Source.objects.filter(id__in=ids).values_list("id", "kind"))
+
+
 def _json_int(path: str):
     return Cast(KT(path), IntegerField())
 
@@ -33,13 +39,14 @@ def register_all() -> None:
     from vigil.victimid.models import MatchItem, MatchRequest
 
     tips = Tip.objects.all()
+    cube = registry.Cube(tips, "received_at", ["source_id", "status", "priority"])
     reg = registry.register
     reg(
         "tips_received",
         "Tips received",
         section=TIPS,
         order=10,
-        compute=registry.Count(tips, "received_at"),
+        compute=cube.count(),
         help="By the tip's received time (UTC), not the time it was entered.",
     )
     reg(
@@ -56,25 +63,25 @@ def register_all() -> None:
         "Tips received by source",
         section=TIPS,
         order=12,
-        compute=registry.Breakdown(tips, "received_at", "source_id", labels=_source_names),
+        compute=cube.breakdown("source_id", labels=_source_names),
     )
     reg(
         "tips_by_source_kind",
         "Tips received by source kind",
         section=TIPS,
         order=13,
-        compute=registry.Breakdown(
-            tips, "received_at", "source__kind", keys=[k.value for k in Source.Kind]
+        compute=cube.breakdown(
+            "source_id", labels=_source_kinds, keys=[k.value for k in Source.Kind]
         ),
+        key_labels=dict(Source.Kind.choices),
     )
     reg(
         "tips_by_status",
         "Tips received by current status",
         section=TIPS,
         order=14,
-        compute=registry.Breakdown(
-            tips, "received_at", "status", keys=[s.value for s in Tip.Status]
-        ),
+        compute=cube.breakdown("status", keys=[s.value for s in Tip.Status]),
+        key_labels=dict(Tip.Status.choices),
     )
     priorities = {p.value: p.name.lower() for p in Tip.Priority}
     reg(
@@ -82,9 +89,8 @@ def register_all() -> None:
         "Tips received by priority",
         section=TIPS,
         order=15,
-        compute=registry.Breakdown(
-            tips, "received_at", "priority", labels=priorities, keys=list(priorities.values())
-        ),
+        compute=cube.breakdown("priority", labels=priorities, keys=list(priorities.values())),
+        key_labels={p.name.lower(): f"{p.value} · {p.label}" for p in Tip.Priority},
     )
 
     decided = Flag.objects.exclude(status=Flag.Status.OPEN).exclude(decided_at=None)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from vigil.audit.models import AuditEvent
+from vigil.testing.roles import check_roles
+from vigil.tips.models import Source
+
+Q = "?from=2026-01&to=2026-04"
+MANAGERS_ONLY = {
+    "anonymous": 302,
+    "reader": 403,
+    "other_investigator": 403,
+    "investigator": 403,
+    "manager": 200,
+    "admin": 403,
+}
+
+
+def test_it_shows_the_statistics_page_to_managers_only(client, personas, known):
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("stats-page") + Q,
+        expect=MANAGERS_ONLY,
+        audit_action="stats.view",
+    )
+
+
+def test_it_exports_csv_and_xlsx_to_managers_only(client, personas, known):
+    for name in ("stats-export-csv", "stats-export-xlsx"):
+        check_roles(
+            client,
+            personas,
+            "get",
+            reverse(name) + Q,
+            expect=MANAGERS_ONLY,
+            audit_action="stats.export",
+        )
+
+
+def test_it_draws_a_chart_and_a_table_for_each_figure(client, personas, known):
+    client.force_login(personas.manager)
+    body = client.get(reverse("stats-page") + Q).content.decode()
+    assert body.count('<svg class="chart"') >= 10
+    assert 'role="img"' in body and "<desc" in body
+    assert 'id="chart-tips-received"' in body
+    assert "<h2" in body and "<h3" in body and 'scope="col"' in body
+    # January's 2 tips appear in the tips-received table and as a bar title.
+    assert "2026-01: 2</title>" in body
+    assert "<script" not in body.split("<main>")[1]
+
+
+def test_it_filters_by_section(client, personas, known):
+    client.force_login(personas.manager)
+    body = client.get(reverse("stats-page") + Q + "&section=Flags").content.decode()
+    assert 'id="chart-flags-raised"' in body
+    assert 'id="chart-tips-received"' not in body
+
+
+def test_it_answers_400_with_a_message_for_a_bad_filter(client, personas, known):
+    client.force_login(personas.manager)
+    before = AuditEvent.objects.count()
+    for query in ("?from=2026-13", "?from=2026-05&to=2026-01", "?section=Nope"):
+        r = client.get(reverse("stats-page") + query)
+        assert r.status_code == 400
+        assert 'class="error"' in r.content.decode()
+        assert client.get(reverse("stats-export-xlsx") + query).status_code == 400
+    assert not AuditEvent.objects.filter(id__gt=before, action__startswith="stats.").exists()
+
+
+def test_it_exports_the_figures_as_csv(client, personas, known):
+    client.force_login(personas.manager)
+    r = client.get(reverse("stats-export-csv") + Q)
+    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert rows[0] == [
+        "Section",
+        "Figure",
+        "Key",
+        "Breakdown",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+        "Total",
+    ]
+    tips = next(row for row in rows if row[2] == "tips_received")
+    assert tips[4:] == ["2", "0", "4", "0", "6"]
+    alpha = next(row for row in rows if row[2] == "tips_by_source" and row[3] == "Alpha")
+    assert alpha[4:] == ["2", "0", "0", "0", "2"]
+
+
+def test_it_escapes_formulas_in_exports(client, personas, known):
+    Source.objects.filter(name="Alpha").update(name="=HYPERLINK(1)")
+    client.force_login(personas.manager)
+    text = client.get(reverse("stats-export-csv") + Q).content.decode()
+    assert "'=HYPERLINK(1)" in text
+    wb = load_workbook(io.BytesIO(client.get(reverse("stats-export-xlsx") + Q).content))
+    cells = [c.value for row in wb["Statistics"].iter_rows() for c in row]
+    assert "'=HYPERLINK(1)" in cells and "=HYPERLINK(1)" not in cells
+
+
+def test_it_shows_this_months_figures_on_a_managers_dashboard(client, personas, known):
+    client.force_login(personas.manager)
+    body = client.get(reverse("core-dashboard")).content.decode()
+    assert 'data-testid="stats-month"' in body and "Tips received" in body
+    client.force_login(personas.investigator)
+    assert 'data-testid="stats-month"' not in client.get(reverse("core-dashboard")).content.decode()
