@@ -13,8 +13,14 @@ Refused, with an :class:`ArchiveError` whose message says why:
 - symbolic links (Unix mode bits in ``external_attr``);
 - nested archives (a ZIP, 7z, RAR, tar, gzip, bzip2 or xz member, by name or magic);
 - more than ``max_files`` members, a declared total above ``max_total`` bytes, a
-  member whose compression ratio is above ``max_ratio`` (ZIP bombs), and a member
-  that inflates past its declared size while being read;
+  member whose compression ratio is above ``max_ratio``, and a whole archive whose
+  declared total is above ``max_ratio`` times its real size on disk (ZIP bombs:
+  many small members of zeros each pass the per-member check). All of this is
+  counted from the central directory *before* anything is extracted; the real
+  file size is used for the total ratio because a member's compressed size is
+  only what the directory claims;
+- a member that inflates past its declared size, fails its CRC or whose directory
+  entry otherwise lies about it, while being read;
 - encrypted members and files that are not ZIP archives at all.
 """
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -58,6 +65,20 @@ _ARCHIVE_MAGIC = (
     b"\xfd7zXZ\x00",
     b"\x28\xb5\x2f\xfd",
     b"MSCF",
+)
+
+
+# What zipfile and zlib raise for a damaged or lying archive (bad CRC, a size or
+# offset that does not match the data, an unsupported compression method).
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
 )
 
 
@@ -109,8 +130,11 @@ def inspect(
 ) -> list[Member]:
     """Check the whole archive and list its regular files (directories skipped)."""
     try:
+        fileobj.seek(0, 2)
+        archive_size = fileobj.tell()
+        fileobj.seek(0)
         zf = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except _DAMAGED as exc:
         raise ArchiveError(f"The file is not a readable ZIP archive ({exc}).") from None
     with zf:
         infos = zf.infolist()
@@ -155,6 +179,12 @@ def inspect(
                 raise ArchiveError(f"The archive holds {name!r} twice; refusing the archive.")
             seen.add(name)
             members.append(Member(name, info.file_size, info.compress_size))
+        if total >= RATIO_MIN_SIZE and total > max_ratio * max(archive_size, 1):
+            raise ArchiveError(
+                f"The archive's {len(members):,} files unpack to {total:,} bytes, "
+                f"{total // max(archive_size, 1):,} times its size (limit {max_ratio}): "
+                "it looks like a ZIP bomb; refusing the archive."
+            )
         return members
 
 
@@ -176,8 +206,14 @@ def iter_files(
         by_name = {_safe_name(i.filename): i for i in zf.infolist() if not i.is_dir()}
         for member in members:
             info = by_name[member.name]
-            with zf.open(info) as fh:
-                data = fh.read(member.size + 1)
+            try:
+                with zf.open(info) as fh:
+                    data = fh.read(member.size + 1)
+            except _DAMAGED as exc:
+                raise ArchiveError(
+                    f"The archive member {info.filename!r} is damaged or its directory entry "
+                    f"does not match its data ({exc}); refusing the archive."
+                ) from None
             if len(data) > member.size:
                 raise ArchiveError(
                     f"The archive member {info.filename!r} is larger than its header says; "

@@ -269,7 +269,9 @@ def request_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Match request #{mr.pk} received.")
             return redirect("victimid-request-detail", mr.pk)
-    return render(request, "victimid/request_form.html", {"form": form})
+    # A refused submission (bad field, hostile or damaged archive) answers 400, not 200.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "victimid/request_form.html", {"form": form}, status=status)
 
 
 @login_required

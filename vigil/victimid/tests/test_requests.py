@@ -175,7 +175,7 @@ def test_it_refuses_bad_inputs_with_a_clear_error(client, personas):
         f = io.BytesIO(content)
         f.name = name
         response = _submit(client, personas.investigator, **{field: f})
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert message in response.content.decode(), message
     assert MatchRequest.objects.count() == 0
     assert Media.objects.count() == 0
@@ -284,3 +284,44 @@ def test_it_matches_submitted_videos(client, personas, series_factory, conforman
     assert doorknob["kind"] == "video" and doorknob["matches"] == []
     stored = Media.objects.get(series=None, sha256=clip["sha256"])
     assert stored.frames.count() == clip["video_frames"]
+
+
+def _small_zeros_bomb() -> io.BytesIO:
+    # 60 members of ~1 MB of zeros: each under the per-member ratio check's floor.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(60):
+            zf.writestr(f"zeros{i:02}.jpg", b"\0" * 1_000_000)
+    buf.seek(0)
+    buf.name = "many.zip"
+    return buf
+
+
+def test_it_refuses_a_zip_bomb_of_many_small_members_before_sealing_any(client, personas):
+    bomb = _small_zeros_bomb()
+    assert len(bomb.getvalue()) < 100_000
+    response = _submit(client, personas.investigator, archive=bomb)
+    assert response.status_code == 400
+    assert "looks like a ZIP bomb" in response.content.decode()
+    assert MatchRequest.objects.count() == 0
+    store = client_settings_store()
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_it_answers_400_to_a_zip_whose_directory_lies_about_a_member(client, personas):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.jpg", BRIDGE.read_bytes())
+        zf.writestr("b.jpg", b"x" * 5000)
+    raw = bytearray(buf.getvalue())
+    cd = raw.rfind(b"PK\x01\x02")  # b.jpg's central-directory entry
+    raw[cd + 24 : cd + 28] = (100).to_bytes(4, "little")  # "100 bytes uncompressed"
+    raw[cd + 16 : cd + 20] = (0).to_bytes(4, "little")  # and a CRC that is not its data's
+    upload = io.BytesIO(bytes(raw))
+    upload.name = "lying.zip"
+    response = _submit(client, personas.investigator, archive=upload)
+    assert response.status_code == 400
+    assert "b.jpg" in response.content.decode()
+    assert MatchRequest.objects.count() == 0
+    store = client_settings_store()
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
