@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import struct
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -147,3 +148,78 @@ def open_sealed(path: Path, wrapped_key: bytes) -> bytes:
                     raise CryptoError(f"{path.name} has data after its last chunk.") from None
                 return b"".join(parts)
             counter += 1
+
+
+class SealedReader(io.RawIOBase):
+    """A file written by :func:`seal_file`, decrypted one chunk at a time (seekable).
+
+    For streaming readers (bulk imports) that must not hold the whole file in
+    memory nor write it to disk in clear. Raises CryptoError when a chunk was
+    altered, reordered or the file truncated.
+    """
+
+    def __init__(self, path: Path, wrapped_key: bytes):
+        super().__init__()
+        self._aes = AESGCM(_unwrap(wrapped_key))
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed in close()
+        head = self._fh.read(8)
+        if head[:4] != MAGIC:
+            self._fh.close()
+            raise CryptoError(f"{Path(path).name} is not a Vigil sealed file.")
+        self._prefix = head[4:]
+        body = os.fstat(self._fh.fileno()).st_size - 8
+        self._stride = 4 + CHUNK + 16
+        self._count = max(1, -(-body // self._stride))
+        last = body - (self._count - 1) * self._stride
+        if last < 4 + 16:
+            self._fh.close()
+            raise CryptoError(f"{Path(path).name} is truncated.")
+        self._length = (self._count - 1) * CHUNK + last - 4 - 16
+        self._pos = 0
+        self._cached: tuple[int, bytes] = (-1, b"")
+
+    def _chunk(self, index: int) -> bytes:
+        if self._cached[0] == index:
+            return self._cached[1]
+        self._fh.seek(8 + index * self._stride)
+        size_raw = self._fh.read(4)
+        if len(size_raw) < 4:
+            raise CryptoError("sealed file is truncated")
+        sealed = self._fh.read(struct.unpack(">I", size_raw)[0])
+        nonce = self._prefix + struct.pack(">Q", index)
+        aad = b"last" if index == self._count - 1 else b"more"
+        try:
+            data = self._aes.decrypt(nonce, sealed, aad)
+        except InvalidTag as exc:
+            raise CryptoError("sealed file was altered or truncated") from exc
+        self._cached = (index, data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, b: Any) -> int:
+        if self._pos >= self._length:
+            return 0
+        index, offset = divmod(self._pos, CHUNK)
+        data = self._chunk(index)
+        n = min(len(b), len(data) - offset)
+        b[:n] = data[offset : offset + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()

@@ -127,6 +127,8 @@ def build_selector(
     else:
         value = sel.normalise(kind, raw, default_region=region, platform=item.platform)
     if not value:
+        if kind in HASHED_TYPES:  # an error message is stored (import summaries): no echo
+            raise ValidationError(f"{kind}: the value is not {TYPE_HELP[kind]} (value not shown)")
         raise ValidationError(f"{kind}: {raw[:80]!r} is not {TYPE_HELP.get(kind, 'valid')}")
     selector = Selector(
         tip=tip,

@@ -42,7 +42,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import diff, record
 from vigil.lib import selectors as sel
-from vigil.tips import actions, search
+from vigil.tips import actions, columns, search
 from vigil.tips.models import Selector, Source, Tip
 
 FORMATS = ("csv", "xlsx", "json", "iplist", "cybertipline")
@@ -73,7 +73,6 @@ _SELECTOR_COLUMNS = {
     "url": "url",
     "phone": "phone",
 }
-_VICTIM_RE = re.compile(r"victim", re.IGNORECASE)
 
 csv.field_size_limit(1_000_000)
 
@@ -224,11 +223,18 @@ def record_to_row(line: int, data: dict[str, str], *, default_via: str = Tip.Via
             )
         )
     for key, value in data.items():
-        if key not in COLUMNS and value.strip():
-            row.attributes[key] = value.strip()
-            row.selectors.append(
-                actions.SelectorInput("attribute", value.strip(), details={"key": key})
-            )
+        if key in COLUMNS or not value.strip():
+            continue
+        if columns.is_child_column(key):  # readers drop these first; never keep one
+            continue
+        kind = columns.sensitive_kind(key)
+        if kind:  # SSN / card columns become encrypted selectors, never attributes
+            row.selectors.extend(actions.SelectorInput(kind, raw) for raw in _split(value))
+            continue
+        row.attributes[key] = value.strip()
+        row.selectors.append(
+            actions.SelectorInput("attribute", value.strip(), details={"key": key})
+        )
     if errors:
         raise ValidationError(errors)
     return row
@@ -300,19 +306,26 @@ def _header(cells: list[str], line: int) -> list[str]:
 
 def _apply_header(names: list[str], cells: list[str], summary: Summary) -> dict[str, str]:
     data = {}
+    dropped = False
     for name, cell in zip(names, cells, strict=False):
-        if not name or _VICTIM_RE.search(name):
+        if not name:
+            continue
+        if columns.is_child_column(name):
+            # Counted like a CyberTipline victim section: one per row that had one.
+            dropped = dropped or bool(str(cell or "").strip())
             continue
         data[name] = cell if isinstance(cell, str) else str(cell)
+    if dropped:
+        summary.victim_sections_dropped += 1
     return data
 
 
 def _victim_columns(names: list[str], summary: Summary) -> None:
-    dropped = [n for n in names if _VICTIM_RE.search(n)]
+    dropped = [n for n in names if n and columns.is_child_column(n)]
     if dropped:
-        summary.victim_sections_dropped += 1
         summary.warnings.append(
-            f"Column(s) {', '.join(dropped)} dropped unread: Vigil stores no victim information."
+            f"Column(s) {', '.join(dropped)} dropped unread: Vigil stores no information "
+            "about a child, a victim or a complainant."
         )
 
 
@@ -445,6 +458,7 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
         io.BufferedReader(_Chain(head, binary)), encoding="utf-8-sig", errors="strict"
     )  # type: ignore[arg-type]
     decoder = json.JSONDecoder()
+    dropped_names: set[str] = set()
     buf, pos, line, eof = "", 0, 1, False
     chunk = 65536
 
@@ -514,10 +528,11 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
             continue
         data: dict[str, str] = {}
         bad = ""
+        dropped = False
         for key, value in obj.items():
             name = str(key).strip().lower()
-            if _VICTIM_RE.search(name):
-                summary.victim_sections_dropped += 1
+            if columns.is_child_column(name):
+                dropped, dropped_names = True, dropped_names | {name}
                 continue
             if value is None:
                 value = ""
@@ -528,12 +543,17 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
             elif isinstance(value, (dict, bool)):
                 bad = f"{name}: a text value is expected"
             data[name] = str(value)
+        if dropped:
+            summary.victim_sections_dropped += 1
         if bad:
             yield RowError(start_line, bad)
             continue
         yield _to_row(start_line, data)
-    if summary.victim_sections_dropped:
-        summary.warnings.append("Victim fields dropped unread: Vigil stores no victim information.")
+    if dropped_names:
+        summary.warnings.append(
+            f"Field(s) {', '.join(sorted(dropped_names))} dropped unread: Vigil stores no "
+            "information about a child, a victim or a complainant."
+        )
 
 
 def read_iplist(
@@ -597,10 +617,15 @@ def _text(elem: Any, name: str) -> str:
     return ""
 
 
+def _dropped_tag(name: str) -> bool:
+    """A `<victim>`, `<intendedRecipient>` or any element that names a child: dropped unread."""
+    return name in _DROPPED or columns.is_child_column(name)
+
+
 def _walk(elem: Any, context: dict[str, str]) -> Iterator[tuple[Any, dict[str, str]]]:
     for child in elem:
         name = _tag(child).lower()
-        if name in _SKIPPED or name in _DROPPED:
+        if name in _SKIPPED or _dropped_tag(name):
             continue
         ctx = context
         if name == "personoruserreported":
@@ -687,6 +712,8 @@ def _report_to_row(report: Any, index: int) -> TipRow:
             add("address", ", ".join(parts))
         elif name.endswith("hash") and re.fullmatch(r"[0-9a-fA-F]{32,64}", text):
             add("file_hash", text, details={"algorithm": (elem.get("hashType") or "").lower()})
+        elif columns.sensitive_kind(name) and text:
+            add(columns.sensitive_kind(name) or "", text)
     # Keep what does not parse rather than lose the report.
     good = []
     for item in row.selectors:
@@ -694,7 +721,10 @@ def _report_to_row(report: Any, index: int) -> TipRow:
             actions.build_selector(Tip(country=""), item)
             good.append(item)
         except ValidationError:
-            unparsed.append(f"{item.type}: {item.raw[:100]}")
+            if item.type in actions.HASHED_TYPES:  # never keep a near-SSN in clear
+                unparsed.append(f"{item.type}: a value that is not valid (not kept)")
+            else:
+                unparsed.append(f"{item.type}: {item.raw[:100]}")
     row.selectors = good
     if unparsed:
         row.attributes["unparsed"] = unparsed
@@ -723,13 +753,14 @@ def read_cybertipline(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | 
             if event == "start":
                 if root is None:
                     root = elem
-                if name in _DROPPED:
+                if _dropped_tag(name):
                     depth_dropped += 1
                 continue
-            if name in _DROPPED:
+            if _dropped_tag(name):
                 depth_dropped -= 1
                 elem.clear()
-                summary.victim_sections_dropped += 1
+                if depth_dropped == 0:  # a section nested in another counts once
+                    summary.victim_sections_dropped += 1
                 continue
             if name == "report" and depth_dropped == 0:
                 index += 1
@@ -783,6 +814,29 @@ class _Prepared:
     selectors: list[Selector]
 
 
+def _protect(row: TipRow) -> None:
+    """SSNs and card numbers in attributes (any reader, any column) become encrypted selectors.
+
+    An attribute selector whose value is one changes type; one holding one inside
+    longer text keeps its text masked (vigil/tips/columns.py).
+    """
+    row.attributes, taken = columns.protect_attributes(row.attributes)
+    items: list[actions.SelectorInput] = []
+    for item in row.selectors:
+        if item.type == "attribute":
+            kind = columns.value_kind(item.raw)
+            if kind:
+                items.append(actions.SelectorInput(kind, item.raw))
+                continue
+            masked, found = columns.mask_text(item.raw)
+            taken.extend(found)
+            if masked != item.raw:
+                item = actions.SelectorInput("attribute", masked, details=dict(item.details))
+        items.append(item)
+    items.extend(actions.SelectorInput(kind, raw) for kind, raw in taken)
+    row.selectors = items
+
+
 class Importer:
     def __init__(
         self,
@@ -791,13 +845,24 @@ class Importer:
         source: Source | None = None,
         batch_size: int = BATCH,
         progress: Callable[[int], None] | None = None,
+        checkpoint: Callable[[dict[str, Any]], None] | None = None,
+        resume: dict[str, Any] | None = None,
     ):
         access.require(access.can_create(actor))
         self.actor = actor
         self.default_source = source
         self.batch_size = batch_size
         self.progress = progress
+        self.checkpoint = checkpoint
         self.summary = Summary()
+        # Resuming after a lost worker: the summary as of the last committed batch;
+        # that many records of the file are skipped (re-reading them would be
+        # idempotent anyway, but would count created tips as unchanged).
+        self._skip = 0
+        if resume:
+            known = set(Summary.__dataclass_fields__)
+            self.summary = Summary(**{k: v for k, v in resume.items() if k in known})
+            self._skip = self.summary.rows_read
         self._sources: dict[str, Source | None] = {}
 
     def _source(self, name: str) -> Source:
@@ -816,6 +881,7 @@ class Importer:
         return found
 
     def _prepare(self, row: TipRow) -> _Prepared:
+        _protect(row)
         source = self._source(row.source_name)
         tip = Tip(
             source=source,
@@ -846,8 +912,12 @@ class Importer:
     def run(self, rows: Iterable[TipRow | RowError]) -> Summary:
         batch: list[_Prepared] = []
         keys: set[tuple[int, str]] = set()
+        skip = self._skip
         try:
             for item in rows:
+                if skip:
+                    skip -= 1
+                    continue
                 self.summary.rows_read += 1
                 if isinstance(item, RowError):
                     self.summary.reject(item.line, item.reason)
@@ -859,7 +929,7 @@ class Importer:
                     continue
                 key = (prepared.source.pk, item.reference)
                 if key in keys:
-                    self._flush(batch)
+                    self._flush(batch, pending=1)
                     batch, keys = [], set()
                 batch.append(prepared)
                 keys.add(key)
@@ -871,7 +941,8 @@ class Importer:
         self._flush(batch)
         return self.summary
 
-    def _flush(self, batch: list[_Prepared]) -> None:
+    def _flush(self, batch: list[_Prepared], *, pending: int = 0) -> None:
+        """Write one batch; `pending` records already counted are not in it (not committed)."""
         if not batch:
             return
         try:
@@ -899,6 +970,10 @@ class Importer:
                 self._apply(delta)
         else:
             self._apply(delta)
+        if self.checkpoint:
+            state = self.summary.as_dict()
+            state["rows_read"] -= pending
+            self.checkpoint(state)
         if self.progress:
             self.progress(self.summary.rows_read)
 
@@ -1018,11 +1093,22 @@ def import_file(
     note: str = "",
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH,
+    fileobj: IO[bytes] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    resume: dict[str, Any] | None = None,
 ) -> Summary:
-    """Import one file. `progress(done, total)` is called after each batch (bytes, or rows for XLSX)."""
+    """Import one file. `progress(done, total)` is called after each batch (bytes, or rows for XLSX).
+
+    `fileobj` (seekable) is read instead of opening `path`, whose name still picks
+    the format: a web upload is stored sealed and decrypted as it is read.
+    """
     path = Path(path)
-    size = path.stat().st_size
-    with open(path, "rb") as raw:
+    if fileobj is not None:
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+    else:
+        size = path.stat().st_size
+    with fileobj if fileobj is not None else open(path, "rb") as raw:
         head = raw.read(8192)
         raw.seek(0)
         if fmt == "auto":
@@ -1043,7 +1129,14 @@ def import_file(
                     max(total, counting.count) if fmt != "xlsx" else 0,
                 )
 
-        importer = Importer(actor=actor, source=source, progress=tick, batch_size=batch_size)
+        importer = Importer(
+            actor=actor,
+            source=source,
+            progress=tick,
+            batch_size=batch_size,
+            checkpoint=checkpoint,
+            resume=resume,
+        )
         importer.summary.format = fmt
         readers = {
             "csv": read_csv,

@@ -324,6 +324,8 @@ class ImportJob(models.Model):
     original_name = models.CharField(max_length=255)
     # Relative to settings.UPLOAD_DIR; emptied when the file is deleted.
     file_path = models.CharField(max_length=500, blank=True)
+    # The upload is sealed like media (vigil/lib/crypto.py): its key, wrapped.
+    file_key = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveBigIntegerField(default=0)
     progress_total = models.PositiveBigIntegerField(default=0)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core import request_context
+from vigil.lib import crypto
 from vigil.lib.csvsafe import safe_row
 from vigil.tips import actions, panels, search, tasks
 from vigil.tips.importers import FORMATS
@@ -654,12 +655,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         if error:
             messages.error(request, error)
         else:
-            rel = Path("imports") / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:10]}"
+            # Sealed like media: the file may hold SSNs or card numbers, never on disk in clear.
+            rel = Path("imports") / f"{uuid.uuid4().hex}.sealed"
             dest = Path(settings.UPLOAD_DIR) / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(dest, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
+            upload.seek(0)
+            file_key = crypto.seal_file(upload, dest)
             with transaction.atomic():
                 job = ImportJob.objects.create(
                     created_by=request.user,
@@ -668,6 +668,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                     note=request.POST.get("note", "")[:5000],
                     original_name=Path(upload.name).name[:255],
                     file_path=str(rel),
+                    file_key=file_key,
                     progress_total=upload.size,
                 )
                 record(
