@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "vigil.deconfliction",
     "vigil.victimid",
     "vigil.stats",
+    "vigil.lookups",
 ]
 
 MIDDLEWARE = [

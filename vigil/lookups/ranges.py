@@ -1,0 +1,475 @@
+"""The offline range database: iptoasn `ip2asn` TSV in, ownership of IPs out.
+
+Works air-gapped. Ranges are stored in the database (one row per range, start
+and end as 32-digit zero-padded hex so text order is numeric order) and looked
+up in memory: per source and address family, sorted arrays of starts and ends
+(numpy uint32 for IPv4, Python ints for IPv6's 128 bits) searched by bisection.
+
+Overlapping ranges (a more specific range inside a bigger one) are flattened
+when the index is built: each address is answered by the smallest range that
+covers it. The usual iptoasn file has no overlaps and skips that step.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import gzip
+import heapq
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from vigil.lib import selectors as sel
+
+BATCH = 5000
+DEFAULT_SOURCE = "iptoasn"
+
+
+class RangeFileError(Exception):
+    """A file that cannot be loaded; the message names the line."""
+
+
+@dataclass(frozen=True)
+class ParsedRange:
+    family: int
+    start: int
+    end: int
+    asn: int | None
+    country: str
+    owner: str
+
+
+def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    norm = sel.normalise("ip", text) if text else None
+    if norm is None:
+        return None
+    addr = ipaddress.ip_address(norm)
+    return addr
+
+
+def parse_ip(text: str) -> tuple[int, int, str] | None:
+    """(family, integer, canonical text) of one IP, or None. Fast path for plain forms."""
+    text = text.strip()
+    try:
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"), text
+    except OSError:
+        pass
+    if ":" in text and "%" not in text and "[" not in text:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, text)
+        except OSError:
+            packed = b""
+        if packed and packed[:12] != _MAPPED:
+            return 6, int.from_bytes(packed, "big"), socket.inet_ntop(socket.AF_INET6, packed)
+    norm = sel.normalise("ip", text) if text else None
+    if norm is None:
+        return None
+    addr = ipaddress.ip_address(norm)
+    return addr.version, int(addr), addr.compressed
+
+
+_MAPPED = b"\x00" * 10 + b"\xff\xff"
+
+
+def to_text(family: int, value: int) -> str:
+    if family == 4:
+        return socket.inet_ntop(socket.AF_INET, value.to_bytes(4, "big"))
+    return socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))
+
+
+def parse_line(line: str, number: int) -> ParsedRange | None:
+    """One TSV row; None for a blank or comment line; RangeFileError naming the line."""
+    line = line.rstrip("\r\n")
+    if not line.strip() or line.startswith("#"):
+        return None
+    cols = line.split("\t")
+    if len(cols) < 3:
+        raise RangeFileError(
+            f"line {number}: expected 5 tab-separated columns (range start, range end, AS number, "
+            f"country, AS description), found {len(cols)}"
+        )
+    cols += [""] * (5 - len(cols))
+    start_text, end_text, asn_text, country, owner = (c.strip() for c in cols[:5])
+    if len(cols) > 5:  # a description with a tab in it
+        owner = "\t".join(cols[4:]).strip()
+    start, end = _addr(start_text), _addr(end_text)
+    if start is None:
+        raise RangeFileError(f"line {number}: {start_text[:60]!r} is not an IP address")
+    if end is None:
+        raise RangeFileError(f"line {number}: {end_text[:60]!r} is not an IP address")
+    if start.version != end.version:
+        raise RangeFileError(f"line {number}: the range mixes IPv4 and IPv6")
+    if int(end) < int(start):
+        raise RangeFileError(f"line {number}: the range ends ({end}) before it starts ({start})")
+    asn_text = asn_text.upper().removeprefix("AS")
+    if not asn_text.isdigit() or int(asn_text) > 4294967295:
+        raise RangeFileError(f"line {number}: {asn_text[:20]!r} is not an AS number")
+    asn = int(asn_text) or None  # AS 0: not routed
+    country = "" if country.lower() in {"none", "", "-"} else country.upper()[:8]
+    if owner.lower() == "none":
+        owner = ""
+    return ParsedRange(start.version, int(start), int(end), asn, country, owner[:300])
+
+
+def _open_text(path: Path) -> Iterator[str]:
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            yield from fh
+    else:
+        with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+            yield from fh
+
+
+def parse_file(path: Path) -> list[ParsedRange]:
+    out = []
+    try:
+        for number, line in enumerate(_open_text(path), start=1):
+            row = parse_line(line, number)
+            if row is not None:
+                out.append(row)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise RangeFileError(f"{path.name}: cannot be read ({exc})") from None
+    if not out:
+        raise RangeFileError(f"{path.name}: no ranges in the file")
+    return out
+
+
+def import_ranges(
+    path: Path,
+    *,
+    source: str = DEFAULT_SOURCE,
+    actor: Any = None,
+    actor_username: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Replace `source`'s load with the file's ranges, in one transaction. Audited."""
+    from vigil.audit.log import record
+    from vigil.lookups.models import IPRange, RangeSource
+
+    source = (source or DEFAULT_SOURCE).strip()
+    if not source or len(source) > 100:
+        raise RangeFileError("--source must name the source (1-100 characters)")
+    rows = parse_file(path)
+    as_of = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    total = len(rows)
+    with transaction.atomic():
+        src, created = RangeSource.objects.select_for_update().get_or_create(name=source)
+        replaced = 0 if created else src.ranges.count()
+        src.ranges.all().delete()
+        done = 0
+        for i in range(0, total, BATCH):
+            IPRange.objects.bulk_create(
+                [
+                    IPRange(
+                        source=src,
+                        family=r.family,
+                        start=f"{r.start:032x}",
+                        end=f"{r.end:032x}",
+                        asn=r.asn,
+                        country=r.country,
+                        owner=r.owner,
+                    )
+                    for r in rows[i : i + BATCH]
+                ]
+            )
+            done = min(total, i + BATCH)
+            if progress is not None:
+                progress(done, total)
+        v4 = sum(1 for r in rows if r.family == 4)
+        src.as_of = as_of
+        src.loaded_at = timezone.now()
+        src.file_name = path.name[:255]
+        src.row_count = total
+        src.ipv4_count = v4
+        src.ipv6_count = total - v4
+        src.generation += 1
+        src.save()
+        summary = {
+            "source": src.name,
+            "file": path.name,
+            "ranges": total,
+            "ipv4": v4,
+            "ipv6": total - v4,
+            "replaced": replaced,
+            "as_of": as_of.date().isoformat(),
+            "loaded_at": src.loaded_at.isoformat(),
+        }
+        record(
+            "lookups.ranges_import",
+            actor=actor,
+            actor_username=actor_username,
+            obj=src,
+            changes=summary,
+            summary=f"{total:,} ranges loaded into {src.name} (replacing {replaced:,})",
+        )
+    invalidate()
+    return summary
+
+
+# --- the in-memory index ------------------------------------------------------------
+
+
+def _flatten(
+    starts: list[int], ends: list[int], rows: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """Disjoint segments, each owned by the smallest covering range (sorted by start)."""
+    order = sorted(range(len(starts)), key=lambda i: (starts[i], -ends[i]))
+    out_s: list[int] = []
+    out_e: list[int] = []
+    out_r: list[int] = []
+    active: list[tuple[int, int, int]] = []  # (size, end, index) min-heap: smallest first
+
+    def emit(lo: int, hi: int) -> None:
+        while active and active[0][1] < lo:
+            heapq.heappop(active)
+        if not active or lo > hi:
+            return
+        idx = active[0][2]
+        if out_e and out_r[-1] == idx and out_e[-1] + 1 == lo:
+            out_e[-1] = hi
+        else:
+            out_s.append(lo)
+            out_e.append(hi)
+            out_r.append(idx)
+
+    # Boundaries: every start, and every end + 1.
+    cursor: int | None = None
+    events = sorted({starts[i] for i in order} | {ends[i] + 1 for i in order})
+    pos = 0
+    for point in events:
+        if cursor is not None and cursor <= point - 1:
+            emit(cursor, point - 1)
+        while pos < len(order) and starts[order[pos]] == point:
+            i = order[pos]
+            heapq.heappush(active, (ends[i] - starts[i], ends[i], i))
+            pos += 1
+        while active and active[0][1] < point:
+            heapq.heappop(active)
+        cursor = point
+    return out_s, out_e, [rows[i] for i in out_r]
+
+
+class _Family:
+    """Sorted disjoint segments of one family: starts, ends, and the row each came from."""
+
+    def __init__(self, family: int, starts: list[int], ends: list[int], rows: list[int]) -> None:
+        order = sorted(range(len(starts)), key=lambda i: starts[i])
+        starts = [starts[i] for i in order]
+        ends = [ends[i] for i in order]
+        rows = [rows[i] for i in order]
+        if any(starts[i + 1] <= ends[i] for i in range(len(starts) - 1)):
+            starts, ends, rows = _flatten(starts, ends, rows)
+        self.family = family
+        self.rows = np.asarray(rows, dtype=np.int64)
+        if family == 4:
+            self.np_starts = np.asarray(starts, dtype=np.uint64)
+            self.np_ends = np.asarray(ends, dtype=np.uint64)
+        self.starts = starts
+        self.ends = ends
+
+    def find(self, value: int) -> int | None:
+        i = bisect.bisect_right(self.starts, value) - 1
+        if i >= 0 and self.ends[i] >= value:
+            return int(self.rows[i])
+        return None
+
+    def find_many_v4(self, values: np.ndarray) -> np.ndarray:
+        """Row index per value (-1 where nothing covers it), vectorised."""
+        if not len(self.starts):
+            return np.full(len(values), -1, dtype=np.int64)
+        idx = np.searchsorted(self.np_starts, values, side="right") - 1
+        safe = np.clip(idx, 0, None)
+        hit = (idx >= 0) & (self.np_ends[safe] >= values)
+        return np.where(hit, self.rows[safe], -1)
+
+
+@dataclass
+class SourceIndex:
+    name: str
+    as_of: dt.datetime | None
+    generation: int
+    v4: _Family
+    v6: _Family
+    asn: list[int | None]
+    country: list[str]
+    owner: list[str]
+    range_start: list[int]
+    range_end: list[int]
+    family: list[int]
+    texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def as_of_text(self) -> str | None:
+        return self.as_of.date().isoformat() if self.as_of else None
+
+
+_lock = threading.Lock()
+_cache: dict[int, SourceIndex] = {}
+
+
+def invalidate() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _build(src: Any) -> SourceIndex:
+    from vigil.lookups.models import IPRange
+
+    asn: list[int | None] = []
+    country: list[str] = []
+    owner: list[str] = []
+    rs: list[int] = []
+    re_: list[int] = []
+    fam: list[int] = []
+    per: dict[int, tuple[list[int], list[int], list[int]]] = {4: ([], [], []), 6: ([], [], [])}
+    qs = IPRange.objects.filter(source=src).values_list(
+        "family", "start", "end", "asn", "country", "owner"
+    )
+    for n, (f, s, e, a, c, o) in enumerate(qs.iterator(chunk_size=20000)):
+        si, ei = int(s, 16), int(e, 16)
+        asn.append(a)
+        country.append(c)
+        owner.append(o)
+        rs.append(si)
+        re_.append(ei)
+        fam.append(f)
+        bucket = per[f]
+        bucket[0].append(si)
+        bucket[1].append(ei)
+        bucket[2].append(n)
+    return SourceIndex(
+        src.name,
+        src.as_of,
+        src.generation,
+        _Family(4, *per[4]),
+        _Family(6, *per[6]),
+        asn,
+        country,
+        owner,
+        rs,
+        re_,
+        fam,
+    )
+
+
+def indexes() -> list[SourceIndex]:
+    """One index per loaded source (newest data first), rebuilt when a source was reloaded."""
+    from vigil.lookups.models import RangeSource
+
+    current = list(RangeSource.objects.filter(row_count__gt=0).order_by("-as_of", "name"))
+    out = []
+    with _lock:
+        for gone in set(_cache) - {s.pk for s in current}:
+            del _cache[gone]
+        for src in current:
+            idx = _cache.get(src.pk)
+            if idx is None or idx.generation != src.generation:
+                idx = _cache[src.pk] = _build(src)
+            out.append(idx)
+    return out
+
+
+EMPTY = {
+    "asn": None,
+    "country": None,
+    "owner": None,
+    "range_start": None,
+    "range_end": None,
+    "source": None,
+    "as_of": None,
+}
+
+
+def _result(ip: str, idx: SourceIndex, row: int) -> dict[str, Any]:
+    texts = idx.texts.get(row)
+    if texts is None:
+        f = idx.family[row]
+        texts = idx.texts[row] = (to_text(f, idx.range_start[row]), to_text(f, idx.range_end[row]))
+    return {
+        "ip": ip,
+        "asn": idx.asn[row],
+        "country": idx.country[row] or None,
+        "owner": idx.owner[row] or None,
+        "range_start": texts[0],
+        "range_end": texts[1],
+        "source": idx.name,
+        "as_of": idx.as_of_text,
+    }
+
+
+class BadIP(ValueError):
+    def __init__(self, bad: list[tuple[int, str]]) -> None:
+        self.bad = bad
+        shown = ", ".join(f"#{n} {text[:60]!r}" for n, text in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        super().__init__(f"not an IP address: {shown}{more}")
+
+
+def lookup_many(ips: Iterable[str]) -> list[dict[str, Any]]:
+    """One result per input, in order. Raises BadIP (naming each by position) for invalid ones.
+
+    With several sources the smallest covering range wins (the newest source on a tie).
+    """
+    parsed: list[tuple[int, int, str]] = []
+    bad: list[tuple[int, str]] = []
+    for n, text in enumerate(ips, start=1):
+        p = parse_ip(text)
+        if p is None:
+            bad.append((n, text))
+        else:
+            parsed.append(p)
+    if bad:
+        raise BadIP(bad)
+    idxs = indexes()
+    best: list[tuple[SourceIndex, int] | None] = [None] * len(parsed)
+    v4_pos = [i for i, p in enumerate(parsed) if p[0] == 4]
+    v4_vals = np.fromiter((parsed[i][1] for i in v4_pos), dtype=np.uint64, count=len(v4_pos))
+    for idx in idxs:
+        hits = idx.v4.find_many_v4(v4_vals) if len(v4_pos) else np.empty(0, dtype=np.int64)
+        if len(idxs) == 1:
+            for pos, row in zip(v4_pos, hits.tolist(), strict=True):
+                if row >= 0:
+                    best[pos] = (idx, row)
+        else:
+            for pos, row in zip(v4_pos, hits.tolist(), strict=True):
+                if row >= 0:
+                    _keep_best(best, pos, idx, row)
+        for pos, p in enumerate(parsed):
+            if p[0] == 6:
+                row6 = idx.v6.find(p[1])
+                if row6 is not None:
+                    _keep_best(best, pos, idx, row6)
+    out = []
+    for p, b in zip(parsed, best, strict=True):
+        out.append(_result(p[2], *b) if b is not None else {"ip": p[2], **EMPTY})
+    return out
+
+
+def _keep_best(
+    best: list[tuple[SourceIndex, int] | None], pos: int, idx: SourceIndex, row: int
+) -> None:
+    old = best[pos]
+    if old is None:
+        best[pos] = (idx, row)
+        return
+    o_idx, o_row = old
+    if (
+        idx.range_end[row] - idx.range_start[row]
+        < o_idx.range_end[o_row] - o_idx.range_start[o_row]
+    ):
+        best[pos] = (idx, row)
+
+
+def lookup(ip: str) -> dict[str, Any]:
+    return lookup_many([ip])[0]
