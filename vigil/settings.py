@@ -338,6 +338,10 @@ OUTBOUND_DEADLINE = float(os.environ.get("VIGIL_OUTBOUND_DEADLINE", "30"))
 OUTBOUND_MAX_BYTES = _int("VIGIL_OUTBOUND_MAX_BYTES", 2 * 1024 * 1024)
 OUTBOUND_USER_AGENT = os.environ.get("VIGIL_OUTBOUND_USER_AGENT", "Mozilla/5.0 (compatible)")
 OUTBOUND_CA_FILE = os.environ.get("VIGIL_OUTBOUND_CA_FILE", "")
+# RDAP (off until an administrator enables it in the app; hosts must be in VIGIL_OUTBOUND_HOSTS).
+RDAP_BOOTSTRAP_URL = os.environ.get("VIGIL_RDAP_BOOTSTRAP_URL", "https://data.iana.org/rdap/")
+RDAP_CACHE_DAYS = _int("VIGIL_RDAP_CACHE_DAYS", 7)
+RDAP_MAX_BYTES = _int("VIGIL_RDAP_MAX_BYTES", 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("deconfliction/", include("vigil.deconfliction.urls")),
     path("victimid/", include("vigil.victimid.urls")),
     path("stats/", include("vigil.stats.urls")),
+    path("lookups/", include("vigil.lookups.urls")),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

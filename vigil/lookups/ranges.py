@@ -307,7 +307,7 @@ class SourceIndex:
     range_start: list[int]
     range_end: list[int]
     family: list[int]
-    texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    templates: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def as_of_text(self) -> str | None:
@@ -391,21 +391,28 @@ EMPTY = {
 }
 
 
-def _result(ip: str, idx: SourceIndex, row: int) -> dict[str, Any]:
-    texts = idx.texts.get(row)
-    if texts is None:
-        f = idx.family[row]
-        texts = idx.texts[row] = (to_text(f, idx.range_start[row]), to_text(f, idx.range_end[row]))
+def _template(idx: SourceIndex, row: int) -> dict[str, Any]:
+    f = idx.family[row]
     return {
-        "ip": ip,
+        "ip": None,
         "asn": idx.asn[row],
         "country": idx.country[row] or None,
         "owner": idx.owner[row] or None,
-        "range_start": texts[0],
-        "range_end": texts[1],
+        "range_start": to_text(f, idx.range_start[row]),
+        "range_end": to_text(f, idx.range_end[row]),
         "source": idx.name,
         "as_of": idx.as_of_text,
     }
+
+
+def _result(ip: str, idx: SourceIndex, row: int) -> dict[str, Any]:
+    # One template per range, copied per IP: a C-level copy keeps "ip" the first key.
+    tpl = idx.templates.get(row)
+    if tpl is None:
+        tpl = idx.templates[row] = _template(idx, row)
+    out = tpl.copy()
+    out["ip"] = ip
+    return out
 
 
 class BadIP(ValueError):
@@ -420,40 +427,64 @@ def lookup_many(ips: Iterable[str]) -> list[dict[str, Any]]:
     """One result per input, in order. Raises BadIP (naming each by position) for invalid ones.
 
     With several sources the smallest covering range wins (the newest source on a tie).
+    Plain dotted quads take a vectorised path (parse with inet_pton, search with numpy).
     """
-    parsed: list[tuple[int, int, str]] = []
+    texts = list(ips)
+    n = len(texts)
+    pton, af4 = socket.inet_pton, socket.AF_INET
+    packed: list[bytes] = []
+    slow: list[int] = []
+    zero = bytes(4)
+    for i, text in enumerate(texts):
+        try:
+            packed.append(pton(af4, text))
+        except (OSError, TypeError):
+            packed.append(zero)
+            slow.append(i)
+    v4_vals = np.frombuffer(b"".join(packed), dtype=">u4").astype(np.uint64)
+    is_v4 = np.ones(n, dtype=bool)
+    canon = texts
+    v6: list[tuple[int, int]] = []  # (position, value)
     bad: list[tuple[int, str]] = []
-    for n, text in enumerate(ips, start=1):
-        p = parse_ip(text)
-        if p is None:
-            bad.append((n, text))
-        else:
-            parsed.append(p)
+    if slow:
+        canon = list(texts)
+        for i in slow:
+            p = parse_ip(str(texts[i]))
+            if p is None:
+                bad.append((i + 1, str(texts[i])))
+                is_v4[i] = False
+            elif p[0] == 4:
+                v4_vals[i] = p[1]
+                canon[i] = p[2]
+            else:
+                is_v4[i] = False
+                v6.append((i, p[1]))
+                canon[i] = p[2]
     if bad:
         raise BadIP(bad)
+    v4_pos = np.flatnonzero(is_v4)
+    v4_query = v4_vals[v4_pos]
+    best: list[tuple[SourceIndex, int] | None] = [None] * n
     idxs = indexes()
-    best: list[tuple[SourceIndex, int] | None] = [None] * len(parsed)
-    v4_pos = [i for i, p in enumerate(parsed) if p[0] == 4]
-    v4_vals = np.fromiter((parsed[i][1] for i in v4_pos), dtype=np.uint64, count=len(v4_pos))
     for idx in idxs:
-        hits = idx.v4.find_many_v4(v4_vals) if len(v4_pos) else np.empty(0, dtype=np.int64)
+        hits = idx.v4.find_many_v4(v4_query) if len(v4_pos) else np.empty(0, dtype=np.int64)
+        found = hits >= 0
+        pos_list = v4_pos[found].tolist()
+        row_list = hits[found].tolist()
         if len(idxs) == 1:
-            for pos, row in zip(v4_pos, hits.tolist(), strict=True):
-                if row >= 0:
-                    best[pos] = (idx, row)
+            for pos, row in zip(pos_list, row_list, strict=True):
+                best[pos] = (idx, row)
         else:
-            for pos, row in zip(v4_pos, hits.tolist(), strict=True):
-                if row >= 0:
-                    _keep_best(best, pos, idx, row)
-        for pos, p in enumerate(parsed):
-            if p[0] == 6:
-                row6 = idx.v6.find(p[1])
-                if row6 is not None:
-                    _keep_best(best, pos, idx, row6)
-    out = []
-    for p, b in zip(parsed, best, strict=True):
-        out.append(_result(p[2], *b) if b is not None else {"ip": p[2], **EMPTY})
-    return out
+            for pos, row in zip(pos_list, row_list, strict=True):
+                _keep_best(best, pos, idx, row)
+        for pos, value in v6:
+            row6 = idx.v6.find(value)
+            if row6 is not None:
+                _keep_best(best, pos, idx, row6)
+    return [
+        _result(ip, *b) if b is not None else {"ip": ip, **EMPTY}
+        for ip, b in zip(canon, best, strict=True)
+    ]
 
 
 def _keep_best(

@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vigil.accounts import access
+from vigil.audit.log import record
+from vigil.lookups import actions, ranges, rdap
+from vigil.lookups.models import LookupSettings, Provider, ProviderMapping, RangeSource, RdapResult
+from vigil.tips.models import Selector, Tip
+
+
+def _tip(request: HttpRequest, tip_id: int) -> Tip:
+    return access.get_for_user(Tip.objects.select_related("source"), request.user, tip_id)
+
+
+def tip_lookups(tip: Tip) -> dict:
+    """Offline ownership, cached RDAP and the proposed provider for each IP, e-mail and online ID."""
+    sels = list(
+        tip.selectors.filter(
+            type__in=[Selector.Type.IP, Selector.Type.EMAIL, Selector.Type.ONLINE_ID]
+        )
+    )
+    ips = [s for s in sels if s.type == Selector.Type.IP]
+    offline = ranges.lookup_many([s.value for s in ips]) if ips else []
+    cached = {
+        r.query: r for r in RdapResult.objects.filter(kind="ip", query__in=[s.value for s in ips])
+    }
+    rows = []
+    for s, off in zip(ips, offline, strict=True):
+        res = cached.get(s.value)
+        provider = actions.propose_provider(
+            rdap_handle=res.org_handle if res is not None and res.status == "ok" else "",
+            asn=off["asn"],
+        )
+        rows.append({"selector": s, "offline": off, "rdap": res, "provider": provider})
+    others = []
+    for s in sels:
+        if s.type == Selector.Type.EMAIL:
+            provider = actions.propose_provider(email_domain=s.value.rsplit("@", 1)[-1])
+        elif s.type == Selector.Type.ONLINE_ID:
+            provider = actions.propose_provider(platform=s.value.split(":", 1)[0])
+        else:
+            continue
+        others.append({"selector": s, "provider": provider})
+    return {"ip_rows": rows, "other_rows": others}
+
+
+@login_required
+@require_GET
+def tip_panel(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = _tip(request, tip_id)
+    ctx = tip_lookups(tip)
+    ctx.update(
+        tip=tip,
+        rdap_enabled=rdap.enabled(),
+        can_rdap=actions.can_run_rdap(request.user),
+    )
+    return render(request, "lookups/_panel.html", ctx)
+
+
+@login_required
+@require_POST
+def tip_rdap(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = _tip(request, tip_id)
+    if not actions.can_run_rdap(request.user):
+        raise PermissionDenied
+    ips = list(tip.selectors.filter(type=Selector.Type.IP).values_list("value", flat=True))
+    refresh = request.POST.get("refresh") == "1"
+    problems = []
+    for ip in ips:
+        try:
+            res = actions.do_rdap_lookup("ip", ip, actor=request.user, refresh=refresh)
+        except rdap.RdapError as exc:
+            problems.append(str(exc))
+            break
+        if res.status != RdapResult.Status.OK:
+            problems.append(f"{ip}: {res.get_status_display()} — {res.error}")
+    if problems:
+        messages.warning(request, " ".join(problems))
+    elif ips:
+        messages.success(request, f"RDAP looked up {len(ips)} IP(s).")
+    else:
+        messages.info(request, "This tip has no IP address to look up.")
+    return redirect(reverse("tips-detail", args=[tip.pk]) + "#lookups")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (access.can_manage_accounts(user) or access.can_manage_reference_data(user)):
+        raise PermissionDenied
+    if request.method == "POST":
+        actions.do_set_rdap_enabled(request.POST.get("rdap_enabled") == "1", actor=user)
+        messages.success(request, "Saved.")
+        return redirect("lookups-settings")
+    record("lookups.settings_view", actor=user, object_type="lookups.lookupsettings", object_id=1)
+    try:
+        boot = rdap.bootstrap_info()
+    except rdap.BootstrapError as exc:
+        boot = [{"kind": "?", "origin": str(exc), "publication": ""}]
+    from django.conf import settings as dj
+
+    return render(
+        request,
+        "lookups/settings.html",
+        {
+            "cfg": LookupSettings.current(),
+            "can_toggle": access.can_manage_accounts(user),
+            "bootstrap": boot,
+            "sources": RangeSource.objects.all(),
+            "allowed_hosts": dj.OUTBOUND_ALLOWED_HOSTS,
+            "proxy": dj.OUTBOUND_PROXY,
+        },
+    )
+
+
+# --- provider directory ---------------------------------------------------------------------
+
+
+def _provider(request: HttpRequest, pk: int, action: access.Action = access.READ) -> Provider:
+    return access.get_for_user(Provider, request.user, pk, action)
+
+
+@login_required
+@require_GET
+def provider_list(request: HttpRequest) -> HttpResponse:
+    qs = Provider.objects.for_user(request.user).prefetch_related("mappings")
+    if not (access.can_read_data(request.user) or access.can_manage_reference_data(request.user)):
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    record("lookups.provider_list", actor=request.user, object_type="lookups.provider")
+    return render(
+        request,
+        "lookups/providers.html",
+        {
+            "providers": qs[:500],
+            "q": q,
+            "can_manage": access.can_manage_reference_data(request.user),
+        },
+    )
+
+
+def _form_fields(post) -> dict:
+    fields = {k: post.get(k, "") for k in Provider.EDITABLE if k != "active"}
+    fields["active"] = post.get("active") == "on"
+    return fields
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if not access.can_manage_reference_data(request.user):
+        if pk is not None:
+            _provider(request, pk)  # 404 before 403
+        raise PermissionDenied
+    provider = _provider(request, pk, access.WRITE) if pk is not None else None
+    values = None
+    if request.method == "POST":
+        fields = _form_fields(request.POST)
+        try:
+            if provider is None:
+                provider = actions.do_create_provider(actor=request.user, **fields)
+            else:
+                actions.do_update_provider(provider, actor=request.user, **fields)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            values = fields
+            provider = Provider.objects.filter(pk=pk).first() if pk else None
+        else:
+            messages.success(request, f"Saved {provider.name}.")
+            return redirect("lookups-provider-edit", pk=provider.pk)
+    return render(
+        request,
+        "lookups/provider_form.html",
+        {
+            "provider": provider,
+            "v": values,
+            "kinds": Provider.Kind.choices,
+            "methods": Provider.Method.choices,
+            "mapping_kinds": ProviderMapping.Kind.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def provider_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    provider = _provider(request, pk, access.DELETE)
+    try:
+        actions.do_delete_provider(provider, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("lookups-provider-edit", pk=pk)
+    messages.success(request, f"Deleted {provider.name}.")
+    return redirect("lookups-providers")
+
+
+@login_required
+@require_POST
+def mapping_add(request: HttpRequest, pk: int) -> HttpResponse:
+    provider = _provider(request, pk, access.WRITE)
+    try:
+        actions.do_add_mapping(
+            provider,
+            request.POST.get("kind", ""),
+            request.POST.get("value", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("lookups-provider-edit", pk=pk)
+
+
+@login_required
+@require_POST
+def mapping_remove(request: HttpRequest, pk: int, mapping_id: int) -> HttpResponse:
+    provider = _provider(request, pk, access.WRITE)
+    mapping = provider.mappings.filter(pk=mapping_id).first()
+    if mapping is None:
+        from django.http import Http404
+
+        raise Http404
+    actions.do_remove_mapping(mapping, actor=request.user)
+    return redirect("lookups-provider-edit", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_import(request: HttpRequest) -> HttpResponse:
+    if not access.can_manage_reference_data(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose a CSV file.")
+        else:
+            try:
+                summary = actions.do_import_providers(upload.read(), actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, "Nothing was imported. " + " ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    f"{summary['created']} created, {summary['updated']} updated, "
+                    f"{summary['mappings_added']} mappings added.",
+                )
+                return redirect("lookups-providers")
+    return render(
+        request,
+        "lookups/provider_import.html",
+        {
+            "columns": [
+                "name",
+                *[f for f in Provider.EDITABLE if f != "name"],
+                *actions.CSV_MAPPING_COLUMNS,
+            ]
+        },
+    )
