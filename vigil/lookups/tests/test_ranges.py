@@ -12,7 +12,7 @@ from vigil.audit.models import AuditEvent
 from vigil.lookups import ranges
 from vigil.lookups.models import IPRange, RangeSource
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "testing" / "data" / "conformance"
 KEYS = ["ip", "asn", "country", "owner", "range_start", "range_end", "source", "as_of"]
 
 
@@ -33,7 +33,7 @@ def _lookup(*ips):
 @pytest.fixture
 def loaded(db):
     out = StringIO()
-    call_command("import_ranges", str(DATA / "ip2asn-small.tsv"), "--json", stdout=out)
+    call_command("import_ranges", str(DATA / "ip2asn" / "ip2asn-small.tsv"), "--json", stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -202,7 +202,7 @@ def test_it_reads_a_gzipped_file_and_a_list_file(db, tmp_path):
     import gzip
 
     gz = tmp_path / "ip2asn-combined.tsv.gz"
-    gz.write_bytes(gzip.compress((DATA / "ip2asn-small.tsv").read_bytes()))
+    gz.write_bytes(gzip.compress((DATA / "ip2asn" / "ip2asn-small.tsv").read_bytes()))
     call_command("import_ranges", str(gz), "--json", stdout=StringIO())
     ips = _write(tmp_path, "# a comment\n8.8.8.8\n\n1.1.1.1\n", name="ips.txt")
     out = StringIO()

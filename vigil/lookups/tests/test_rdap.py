@@ -14,11 +14,11 @@ from vigil.lookups import actions, rdap
 from vigil.lookups.models import RdapResult
 from vigil.testing.httpserver import serve
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "testing" / "data" / "conformance"
 
 
 def _response(name):
-    return json.loads((DATA / name).read_text())["response"]
+    return json.loads((DATA / "rdap" / name).read_text())["response"]
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -161,7 +161,9 @@ def test_it_routes_queries_with_the_shipped_bootstrap_files(settings, tmp_path):
 )
 def test_it_gives_a_clear_error_for_a_malformed_bootstrap_file(name, message):
     with pytest.raises(rdap.BootstrapError, match=message):
-        rdap.validate_bootstrap((DATA / "bootstrap-malformed" / name).read_bytes(), "dns.json")
+        rdap.validate_bootstrap(
+            (DATA / "rdap" / "bootstrap" / "malformed" / name).read_bytes(), "dns.json"
+        )
 
 
 # --- live server ------------------------------------------------------------------------------

@@ -65,7 +65,16 @@ def test_it_guards_the_tip_panel(client, personas, tip, provider):
     from django.core.management import call_command
 
     call_command(
-        "import_ranges", str(Path(__file__).parent / "data" / "ip2asn-small.tsv"), stdout=StringIO()
+        "import_ranges",
+        str(
+            Path(__file__).resolve().parents[2]
+            / "testing"
+            / "data"
+            / "conformance"
+            / "ip2asn"
+            / "ip2asn-small.tsv"
+        ),
+        stdout=StringIO(),
     )
     check_roles(
         client,
