@@ -162,6 +162,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "vigil.core.middleware.RequestIdMiddleware",
+    "vigil.core.params.BadInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "vigil.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,7 +281,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "vigil.core.params.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "vigil.core.params.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 100,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }

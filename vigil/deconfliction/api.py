@@ -13,15 +13,22 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.accounts import access
+from vigil.core.params import BadParameter, Pagination, int_param
 from vigil.deconfliction import actions, queries
 from vigil.deconfliction.models import Flag, Link
 from vigil.tips.models import Tip
+
+
+def _tip_param(value: str) -> int:
+    try:
+        return int_param(value, "tip", minimum=1) or 0
+    except BadParameter as exc:
+        raise ValidationError({"tip": [f"A tip id is a whole number: {exc}"]}) from None
 
 
 class TipRefSerializer(serializers.ModelSerializer):
@@ -126,17 +133,14 @@ class FlagList(APIView):
         qs = _flags(request.user).order_by("-created_at", "-id")
         p = request.query_params
         if p.get("tip"):
-            try:
-                qs = qs.involving(int(p["tip"]))
-            except ValueError:
-                raise ValidationError({"tip": ["A tip id is a number."]}) from None
+            qs = qs.involving(_tip_param(p["tip"]))
         if p.get("status"):
             if p["status"] not in Flag.Status.values:
                 raise ValidationError({"status": [f"One of {', '.join(Flag.Status.values)}."]})
             qs = qs.filter(status=p["status"])
         if p.get("type"):
             qs = qs.filter(type=p["type"])
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(FlagSerializer(page, many=True).data)
 
@@ -197,12 +201,9 @@ class LinkList(APIView):
         if p.get("active", "true").lower() not in {"0", "false", "no"}:
             qs = qs.active()
         if p.get("tip"):
-            try:
-                tip_id = int(p["tip"])
-            except ValueError:
-                raise ValidationError({"tip": ["A tip id is a number."]}) from None
+            tip_id = _tip_param(p["tip"])
             qs = qs.filter(Q(tip_a_id=tip_id) | Q(tip_b_id=tip_id))
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(LinkSerializer(page, many=True).data)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from vigil.accounts import access
+from vigil.core.params import int_param
 from vigil.messaging import actions
 from vigil.messaging.models import Message
 
@@ -30,10 +31,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def send(request: HttpRequest) -> HttpResponse:
+    # "abc" or a 30-digit id answers 400 with the reason (vigil/core/params.py).
+    recipient_id = int_param(request.POST.get("recipient"), "recipient", minimum=1)
     recipient = (
-        get_user_model()
-        .objects.filter(pk=request.POST.get("recipient") or 0, is_active=True)
-        .first()
+        get_user_model().objects.filter(pk=recipient_id, is_active=True).first()
+        if recipient_id
+        else None
     )
     if recipient is None:
         messages.error(request, "Choose who the message is for.")

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.accounts import access
 from vigil.audit.log import record
+from vigil.core.params import Pagination
 from vigil.tips import actions
 from vigil.tips.models import Selector, Tip
 
@@ -172,7 +172,7 @@ class TipListCreate(APIView):
             qs = qs.filter(assigned_to__isnull=True)
         elif p.get("assignee"):
             qs = qs.filter(assigned_to__username=p["assignee"])
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TipSerializer(page, many=True).data)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core import request_context
+from vigil.core.params import int_param
 from vigil.lib import crypto
 from vigil.lib.csvsafe import safe_row
 from vigil.tips import actions, panels, search, tasks
@@ -60,16 +61,17 @@ def _filtered(request: HttpRequest):
         qs = qs.open()
     elif f["status"] in Tip.Status.values:
         qs = qs.filter(status=f["status"])
-    if f["source"].isdigit():
-        qs = qs.filter(source_id=int(f["source"]))
+    # A value that is not an id in range answers 400 (vigil/core/params.py), not a 500.
+    if f["source"]:
+        qs = qs.filter(source_id=int_param(f["source"], "source"))
     if f["assignee"] == "none":
         qs = qs.filter(assigned_to__isnull=True)
     elif f["assignee"] == "me":
         qs = qs.filter(assigned_to=request.user)
-    elif f["assignee"].isdigit():
-        qs = qs.filter(assigned_to_id=int(f["assignee"]))
-    if f["priority"].isdigit():
-        qs = qs.filter(priority=int(f["priority"]))
+    elif f["assignee"]:
+        qs = qs.filter(assigned_to_id=int_param(f["assignee"], "assignee"))
+    if f["priority"]:
+        qs = qs.filter(priority=int_param(f["priority"], "priority", maximum=32767))
     return qs.queue(), f
 
 
@@ -240,8 +242,8 @@ def _selector_inputs(request: HttpRequest) -> list[actions.SelectorInput]:
 
 def _int(value: str, default: int) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int_param(value, "id", default=default) or default
+    except BadRequest:
         return default
 
 

@@ -91,9 +91,11 @@ def _media_records(doc: Any) -> list[dict]:
 def parse_vics(text: str) -> list[ItemSpec]:
     try:
         doc = json.loads(text)
+        reject_victim_names(doc)
     except json.JSONDecodeError as exc:
         raise HashListError(f"The JSON cannot be read: {exc.msg} at line {exc.lineno}.") from None
-    reject_victim_names(doc)
+    except RecursionError:  # 5,000 nested '[': a clear refusal, not a server error
+        raise HashListError("The JSON is nested too deeply to be a VICS media list.") from None
     items = []
     for n, rec in enumerate(_media_records(doc), start=1):
         if n > MAX_ROWS:
