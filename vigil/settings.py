@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: callers must sign in like everywhere else.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Several models have a `status`; name each choice set once.
     "ENUM_NAME_OVERRIDES": {"TipStatusEnum": "vigil.tips.models.Tip.Status"},
 }

@@ -83,6 +83,8 @@ def record(
     actor_username: str = "",
 ) -> AuditEvent:
     """Append one event to the chain."""
+    if outcome not in Outcome.values:
+        raise ValueError(f"audit outcome {outcome!r} is not one of {', '.join(Outcome.values)}")
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
@@ -125,7 +127,7 @@ def verify() -> tuple[int, AuditEvent | None, str]:
                 event,
                 "its previous-hash does not match the event before it (a row was removed or altered)",
             )
-        if event.compute_hash() != event.hash:
+        if not event.hash_matches():
             return count, event, "its contents do not match its hash (the row was altered)"
         prev = event.hash
         count += 1

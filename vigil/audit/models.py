@@ -8,9 +8,22 @@ from django.db import models
 
 
 class Outcome(models.TextChoices):
+    """The one outcome vocabulary (docs/security.md, "Audit outcomes").
+
+    success: the action was done. denied: the access rules refused it (403/404,
+    wrong password, locked account, missing MFA). failed: it was allowed but
+    could not be done (bad input, a job that ended in error).
+    """
+
     SUCCESS = "success", "Success"
     DENIED = "denied", "Denied"
     FAILED = "failed", "Failed"
+
+
+# Spellings once written and since migrated to the vocabulary above
+# (audit 0003). A migrated row keeps its original hash, so the chain check
+# also accepts the hash under the old spelling.
+LEGACY_OUTCOMES = {"failure": Outcome.FAILED}
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -78,6 +91,18 @@ class AuditEvent(models.Model):
             "changes": self.changes,
         }
 
-    def compute_hash(self) -> str:
-        body = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
+    def compute_hash(self, *, outcome: str | None = None) -> str:
+        payload = self.payload()
+        if outcome is not None:
+            payload["outcome"] = outcome
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(f"{self.prev_hash}\n{body}".encode()).hexdigest()
+
+    def hash_matches(self) -> bool:
+        """Does the stored hash cover this row's contents (old outcome spellings included)?"""
+        if self.compute_hash() == self.hash:
+            return True
+        return any(
+            new == self.outcome and self.compute_hash(outcome=old) == self.hash
+            for old, new in LEGACY_OUTCOMES.items()
+        )

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from vigil.accounts import access
 from vigil.audit.log import record
-from vigil.audit.models import AuditEvent, Outcome
+from vigil.audit.models import LEGACY_OUTCOMES, AuditEvent, Outcome
 from vigil.lib.csvsafe import safe_row
 
 FILTERS = ("user", "action", "object_type", "object_id", "outcome", "since", "until")
@@ -39,8 +39,13 @@ def _filtered(request: HttpRequest):
         qs = qs.filter(object_type=q["object_type"].strip())
     if q.get("object_id"):
         qs = qs.filter(object_id=q["object_id"].strip())
-    if q.get("outcome") in Outcome.values:
-        qs = qs.filter(outcome=q["outcome"])
+    if q.get("outcome"):
+        outcome = q["outcome"].strip().lower()
+        outcome = LEGACY_OUTCOMES.get(outcome, outcome)
+        if outcome in Outcome.values:
+            qs = qs.filter(outcome=outcome)
+        else:
+            errors.append(f"Outcome must be one of: {', '.join(Outcome.values)}.")
     for key, lookup, shift in (("since", "at__gte", 0), ("until", "at__lt", 1)):
         if q.get(key):
             try:

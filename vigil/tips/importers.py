@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record
+from vigil.audit.models import Outcome
 from vigil.lib import selectors as sel
 from vigil.tips import actions, columns, search
 from vigil.tips.models import Selector, Source, Tip
@@ -1164,6 +1165,6 @@ def import_file(
             },
             summary=f"{path.name[:100]} ({fmt}): {summary.tips_created} created, "
             f"{summary.tips_updated} updated, {summary.rejected_count} rejected",
-            outcome="failed" if summary.error and not summary.rows_read else "success",
+            outcome=Outcome.FAILED if summary.error and not summary.rows_read else Outcome.SUCCESS,
         )
     return summary

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
+from vigil.audit.models import Outcome
 from vigil.core import request_context
 from vigil.victimid import storage
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
@@ -364,7 +365,7 @@ def do_finish_match_request(mr: MatchRequest, *, failed: str = "") -> None:
             "matchrequest.finish",
             obj=mr,
             actor=mr.submitted_by,
-            outcome="failure" if failed else "success",
+            outcome=Outcome.FAILED if failed else Outcome.SUCCESS,
             summary=failed[:200]
             or (
                 f"{mr.summary['matched_identified']} identified, "
