@@ -27,6 +27,12 @@ def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def _audit_head_per_test(settings, tmp_path):
+    # Each test has its own database, so its own audit chain head (vigil/audit/head.py).
+    settings.AUDIT_HEAD_FILE = tmp_path / "audit-head.json"
+
+
 @pytest.fixture
 def personas(db):
     from vigil.testing import personas as p

@@ -82,6 +82,20 @@ DATA_DIR = Path(os.environ.get("VIGIL_DATA_DIR") or REPO_DIR / "var").resolve()
 SECRET_KEY = _secret("VIGIL_SECRET_KEY", required=not RELAXED, demo_file=DATA_DIR / "secret_key")
 # Field encryption (SSNs, card numbers) and media master key; see vigil/lib/crypto.py.
 FIELD_KEY = _secret("VIGIL_FIELD_KEY", required=not RELAXED, demo_file=DATA_DIR / "field_key")
+# Audit MAC key (docs/security.md, "Tamper-evident audit trail"). Unset: derived
+# from FIELD_KEY. Retired keys (one a line or comma-separated) only verify old rows.
+AUDIT_KEY = _secret("VIGIL_AUDIT_KEY", required=False)
+AUDIT_OLD_KEYS = [
+    k.strip()
+    for k in _secret("VIGIL_AUDIT_OLD_KEYS", required=False).replace(",", "\n").splitlines()
+    if k.strip()
+]
+# The chain head (newest event id + MAC) lives outside the database.
+AUDIT_HEAD_FILE = Path(
+    os.environ.get("VIGIL_AUDIT_HEAD_FILE") or DATA_DIR / "audit" / "head.json"
+).resolve()
+# Optional mirror of every head update to syslog: "/dev/log", or "host:port" (UDP).
+AUDIT_SYSLOG = os.environ.get("VIGIL_AUDIT_SYSLOG", "").strip()
 
 REQUIRE_MFA = _flag("VIGIL_REQUIRE_MFA", not RELAXED)
 

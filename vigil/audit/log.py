@@ -6,13 +6,16 @@ Fails closed: if the row cannot be written the surrounding transaction fails.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from vigil.audit import head
 from vigil.audit.models import AuditEvent, Outcome
 from vigil.core import request_context
+from vigil.lib import crypto
 
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
@@ -32,6 +35,7 @@ SENSITIVE_FIELDS = frozenset(
     }
 )
 _LOCK_ID = 0x76696769  # "vigi"
+_PENDING_MAX = 5000
 
 
 def _clean(value: Any) -> Any:
@@ -90,13 +94,17 @@ def record(
         object_id = object_id or obj.pk
     ctx = request_context.current()
     real_actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Serialise writers so each row chains onto the true previous one.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+        # Ids are given here, under the writers' lock, not by the sequence: MACed
+        # events are numbered without gaps, so a missing one is counted exactly.
         event = AuditEvent(
+            id=last[0] + 1 if last else 1,
             at=timezone.now(),
             actor=real_actor,
             actor_username=actor_username or (real_actor.get_username() if real_actor else ""),
@@ -109,26 +117,30 @@ def record(
             via=ctx.via,
             summary=summary[:300],
             changes=_clean(changes or {}),
-            prev_hash=last or GENESIS,
+            prev_hash=last[1] if last else GENESIS,
         )
         event.hash = event.compute_hash()
+        event.mac_key, key = crypto.audit_key()
+        event.mac = crypto.audit_mac(key, event.mac_message())
         event.save(force_insert=True)
+        _move_head_on_commit(event, fresh=outermost)
     return event
 
 
-def verify() -> tuple[int, AuditEvent | None, str]:
-    """Walk the chain. Returns (events checked, first broken event or None, reason)."""
-    prev = GENESIS
-    count = 0
-    for event in AuditEvent.objects.chain_order().iterator(chunk_size=2000):
-        if event.prev_hash != prev:
-            return (
-                count,
-                event,
-                "its previous-hash does not match the event before it (a row was removed or altered)",
-            )
-        if not event.hash_matches():
-            return count, event, "its contents do not match its hash (the row was altered)"
-        prev = event.hash
-        count += 1
-    return count, None, ""
+def _move_head_on_commit(event: AuditEvent, *, fresh: bool) -> None:
+    """Move the chain head once the row is committed, once per transaction.
+
+    A rolled-back event never becomes the head. Every event registers a
+    callback (so a savepoint rollback drops only its own), but they share one
+    list per connection: the first callback after a commit moves the head to
+    the newest listed event that is in the database, the others find nothing
+    left to do. A batch of 1,000 events costs one head write, not 1,000.
+    """
+    pending = getattr(connection, "_vigil_audit_pending", None)
+    if pending is None or fresh:
+        # A new outermost transaction: nothing listed before it can still commit.
+        pending = connection._vigil_audit_pending = []  # type: ignore[attr-defined]
+    elif len(pending) >= _PENDING_MAX:
+        del pending[: len(pending) - _PENDING_MAX + 1]  # rolled-back leftovers; newest kept
+    pending.append((event.id, event.hash, event.mac, event.prev_hash))
+    transaction.on_commit(partial(head.advance_to_newest, pending), robust=True)

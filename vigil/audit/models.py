@@ -26,6 +26,10 @@ class Outcome(models.TextChoices):
 LEGACY_OUTCOMES = {"failure": Outcome.FAILED}
 
 
+def mac_message(event_id: int, event_hash: str) -> str:
+    return f"vigil-audit-1\n{event_id}\n{event_hash}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def chain_order(self):
         return self.order_by("id")
@@ -36,7 +40,11 @@ class AuditEvent(models.Model):
 
     `hash` covers every field and the previous row's hash, so altering or
     removing any row breaks the chain at that row (`vigil verify_audit`).
-    On PostgreSQL a trigger refuses UPDATE and DELETE.
+    `mac` is a keyed MAC over the id and the hash: someone who can write to the
+    database but has no key cannot rewrite the chain with `compute_hash`.
+    The newest id and MAC are also kept outside the database (audit/head.py),
+    so removing the newest rows is noticed too. On PostgreSQL a trigger
+    refuses UPDATE and DELETE.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -63,6 +71,10 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Keyed MAC over (id, hash) with a key the database never holds; empty on
+    # rows written before MACs existed (the "legacy" rows, docs/security.md).
+    mac = models.CharField(max_length=64, blank=True, default="")
+    mac_key = models.CharField(max_length=16, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -97,6 +109,9 @@ class AuditEvent(models.Model):
             payload["outcome"] = outcome
         body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(f"{self.prev_hash}\n{body}".encode()).hexdigest()
+
+    def mac_message(self) -> str:
+        return mac_message(self.id, self.hash)
 
     def hash_matches(self) -> bool:
         """Does the stored hash cover this row's contents (old outcome spellings included)?"""

@@ -9,6 +9,11 @@
   last-chunk flag in the associated data, so truncation and reordering fail);
   the file key is stored wrapped (AES-GCM) by the master key.
 
+- Audit rows: HMAC-SHA256 under a key from settings.AUDIT_KEY (VIGIL_AUDIT_KEY
+  or _FILE), or derived from the master key when that is unset. Each key has a
+  short public id so rows name the key that MACed them and retired keys
+  (settings.AUDIT_OLD_KEYS) still verify old rows after a rotation.
+
 The master key comes from settings.FIELD_KEY (VIGIL_FIELD_KEY or _FILE): any
 string; subkeys are derived with HKDF so the same secret is never used twice.
 """
@@ -55,6 +60,36 @@ def _derive(master: bytes, purpose: str) -> bytes:
 
 def _key(purpose: str) -> bytes:
     return _derive(_master(), purpose)
+
+
+def _audit_key_from(secret: str) -> tuple[str, bytes]:
+    key = _derive(secret.encode(), "audit-mac")
+    key_id = hmac.new(key, b"vigil audit key id", hashlib.sha256).hexdigest()[:12]
+    return key_id, key
+
+
+def audit_key() -> tuple[str, bytes]:
+    """(key id, key) that MACs new audit rows and the chain head."""
+    from django.conf import settings
+
+    secret = getattr(settings, "AUDIT_KEY", "")
+    if secret:
+        return _audit_key_from(secret)
+    return _audit_key_from(_master().decode())
+
+
+def audit_keys() -> dict[str, bytes]:
+    """Every key that may verify an audit MAC: the current one and the retired ones."""
+    from django.conf import settings
+
+    keys = dict(_audit_key_from(s) for s in getattr(settings, "AUDIT_OLD_KEYS", []))
+    current_id, current = audit_key()
+    keys[current_id] = current
+    return keys
+
+
+def audit_mac(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def encrypt_field(text: str) -> bytes:

@@ -8,8 +8,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.audit.log import GENESIS, record, verify
+from vigil.audit.log import GENESIS, record
 from vigil.audit.models import AuditEvent, Outcome
+from vigil.audit.verify import verify_chain
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +59,7 @@ def test_it_reads_the_old_spelling_in_the_filter_and_explains_an_unknown_one(cli
 def _write_legacy_failure_row() -> AuditEvent:
     """A row as the old code wrote it: outcome "failure", hashed under that spelling."""
     event = AuditEvent(
+        id=1,
         at=timezone.now(),
         action="matchrequest.finish",
         outcome="failure",
@@ -69,13 +71,16 @@ def _write_legacy_failure_row() -> AuditEvent:
     return event
 
 
-def test_it_migrates_failure_rows_to_failed_and_the_chain_still_verifies(db):
+def test_it_migrates_failure_rows_to_failed_and_the_chain_still_verifies(
+    db, django_capture_on_commit_callbacks
+):
     legacy = _write_legacy_failure_row()
-    record("test.after", outcome=Outcome.SUCCESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        record("test.after", outcome=Outcome.SUCCESS)
     migration = importlib.import_module("vigil.audit.migrations.0003_one_outcome_vocabulary")
     migration.forwards(None, SimpleNamespace(connection=connection))
     legacy.refresh_from_db()
     assert legacy.outcome == Outcome.FAILED
-    count, broken, reason = verify()
-    assert broken is None, reason
-    assert count == 2
+    report = verify_chain()
+    assert report.intact, report.problems
+    assert report.checked == 2 and report.legacy == 1
