@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vigil.accounts import access
 from vigil.lib.archive import ArchiveError, iter_files
+from vigil.lib.filenames import content_disposition
 from vigil.victimid import actions, report, storage, thumbs
 from vigil.victimid.forms import MatchRequestForm, MediaUploadForm, SeriesForm
 from vigil.victimid.hashing import MediaError
@@ -329,12 +330,20 @@ def request_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = report.render_pdf(report.build(mr))
     actions.do_view_report(mr, actor=request.user, fmt="pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="match-request-{mr.pk}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"match-request-{mr.pk}.pdf", inline=True)
     return _no_store(response)
 
 
 def _export_dir() -> Path:
     return Path(settings.UPLOAD_DIR) / "exports"
+
+
+def _send_then_delete(path: Path):
+    data = path.read_bytes()
+    for start in range(0, len(data), 65536):
+        yield data[start : start + 65536]
+    # Reached only when the server asked for more after the last chunk: it was sent.
+    path.unlink(missing_ok=True)
 
 
 @login_required
@@ -372,15 +381,12 @@ def request_export_download(request: HttpRequest, pk: int, token: str) -> HttpRe
         raise Http404("This package link was used already or belongs to another session.")
     path = _export_dir() / f"{token}.zip"
     if not path.is_file():
-        raise Http404
-    data = path.read_bytes()
-    path.unlink()
-    exports.pop(token)
-    request.session["victimid_exports"] = exports
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="vigil-match-request-{mr.pk}-{mr.case_number[:40]}.zip"'.replace(
-            "/", "_"
-        )
+        raise Http404("This package link was used already or has expired.")
+    # One download: the package is deleted once the whole body was sent, not
+    # before (a failed response or transfer leaves it for another try).
+    response = StreamingHttpResponse(_send_then_delete(path), content_type="application/zip")
+    response["Content-Length"] = str(path.stat().st_size)
+    response["Content-Disposition"] = content_disposition(
+        f"vigil-match-request-{mr.pk}-{mr.case_number[:40]}.zip"
     )
     return _no_store(response)

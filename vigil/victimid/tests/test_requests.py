@@ -209,7 +209,7 @@ def test_it_exports_an_encrypted_package_once(client, personas, series_factory):
     url = reverse("victimid-request-export-download", args=[mr.pk, token])
     dl = client.get(url)
     assert dl.status_code == 200
-    with pyzipper.AESZipFile(io.BytesIO(dl.content)) as zf:
+    with pyzipper.AESZipFile(io.BytesIO(b"".join(dl.streaming_content))) as zf:
         assert sorted(zf.namelist()) == ["report.json", "report.pdf"]
         assert zf.getinfo("report.pdf").flag_bits & 0x1  # encrypted
         zf.setpassword(password.encode())
@@ -325,3 +325,42 @@ def test_it_answers_400_to_a_zip_whose_directory_lies_about_a_member(client, per
     assert MatchRequest.objects.count() == 0
     store = client_settings_store()
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+def test_it_keeps_a_one_time_package_until_a_download_with_a_crlf_case_number_succeeds(
+    client, personas, series_factory
+):
+    series_factory("Bridge", files=[BRIDGE])
+    f = io.BytesIO(BRIDGE.read_bytes())
+    f.name = "copy.jpg"
+    client.force_login(personas.investigator)
+    data = {"requesting_agency": "County Sheriff (demo)", "case_number": "CASE-1", "files": [f]}
+    client.post(reverse("victimid-request-create"), data)
+    mr = MatchRequest.objects.get()
+    MatchRequest.objects.filter(pk=mr.pk).update(case_number='C-9\r\nSet-Cookie: x=1"/..')
+    token = client.post(reverse("victimid-request-export", args=[mr.pk])).context["token"]
+    url = reverse("victimid-request-export-download", args=[mr.pk, token])
+    from django.conf import settings
+
+    stored = settings.UPLOAD_DIR / "exports" / f"{token}.zip"
+    # A transfer that never completes (the body is not read to its end) deletes nothing.
+    first = client.get(url)
+    assert first.status_code == 200
+    disposition = first["Content-Disposition"]
+    assert (
+        "\r" not in disposition
+        and "\n" not in disposition
+        and "Set-Cookie" not in disposition.split(";")[0]
+    )
+    assert (
+        disposition
+        == f'attachment; filename="vigil-match-request-{mr.pk}-C-9_Set-Cookie_x_1_...zip"'
+    )
+    next(iter(first.streaming_content))
+    first.close()
+    assert stored.exists()
+    second = client.get(url)
+    assert second.status_code == 200
+    body = b"".join(second.streaming_content)
+    assert body.startswith(b"PK") and not stored.exists()
+    assert client.get(url).status_code == 404  # used
