@@ -6,4 +6,5 @@ urlpatterns = [
     path("tips/", include("vigil.tips.api_urls")),
     path("deconfliction/", include("vigil.deconfliction.api_urls")),
     path("victimid/", include("vigil.victimid.api_urls")),
+    path("subpoenas/", include("vigil.subpoenas.api_urls")),
 ]

@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "vigil.victimid",
     "vigil.stats",
     "vigil.lookups",
+    "vigil.subpoenas",
 ]
 
 MIDDLEWARE = [
@@ -311,7 +312,10 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every endpoint and field: callers must sign in like everywhere else.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Several models have a `status`; name each choice set once.
-    "ENUM_NAME_OVERRIDES": {"TipStatusEnum": "vigil.tips.models.Tip.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "TipStatusEnum": "vigil.tips.models.Tip.Status",
+        "SubpoenaStatusEnum": "vigil.subpoenas.models.Subpoena.Status",
+    },
 }
 
 # --- background tasks -----------------------------------------------------------
@@ -364,6 +368,8 @@ OUTBOUND_CA_FILE = os.environ.get("VIGIL_OUTBOUND_CA_FILE", "")
 RDAP_BOOTSTRAP_URL = os.environ.get("VIGIL_RDAP_BOOTSTRAP_URL", "https://data.iana.org/rdap/")
 RDAP_CACHE_DAYS = _int("VIGIL_RDAP_CACHE_DAYS", 7)
 RDAP_MAX_BYTES = _int("VIGIL_RDAP_MAX_BYTES", 1024 * 1024)
+# Days a provider has to answer a subpoena, counted from service (when the draft sets none).
+SUBPOENA_RESPONSE_DAYS = _int("VIGIL_SUBPOENA_RESPONSE_DAYS", 14)
 
 LOGGING = {
     "version": 1,

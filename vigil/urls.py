@@ -14,6 +14,7 @@ urlpatterns = [
     path("victimid/", include("vigil.victimid.urls")),
     path("stats/", include("vigil.stats.urls")),
     path("lookups/", include("vigil.lookups.urls")),
+    path("subpoenas/", include("vigil.subpoenas.urls")),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,0 +1,42 @@
+"""Subpoena figures for the statistics app (by month of service, provider and outcome)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    from vigil.stats import registry
+    from vigil.subpoenas.models import Subpoena
+
+    issued = Subpoena.objects.exclude(served_at=None)
+    registry.register(
+        "subpoenas_issued",
+        "Subpoenas issued",
+        section="Subpoenas",
+        compute=registry.Count(issued, "served_at"),
+    )
+    registry.register(
+        "subpoenas_by_provider",
+        "Subpoenas issued by provider",
+        section="Subpoenas",
+        compute=registry.Breakdown(issued, "served_at", "provider__name"),
+    )
+    registry.register(
+        "subpoenas_by_outcome",
+        "Subpoenas issued by outcome",
+        section="Subpoenas",
+        compute=registry.Breakdown(
+            issued.exclude(outcome=""),
+            "served_at",
+            "outcome",
+            keys=list(Subpoena.Outcome.values),
+        ),
+        key_labels=dict(Subpoena.Outcome.choices),
+    )
+    registry.register(
+        "subpoenas_response_days",
+        "Median days from service to answer",
+        section="Subpoenas",
+        compute=registry.MedianDays(
+            issued.exclude(responded_at=None), "served_at", "served_at", "responded_at"
+        ),
+    )

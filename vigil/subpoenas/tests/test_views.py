@@ -1,0 +1,334 @@
+"""Role matrix of every subpoena page and API endpoint."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from vigil.subpoenas import actions
+from vigil.subpoenas.models import Subpoena, SubpoenaResponse
+from vigil.subpoenas.tests.conftest import selector_ids
+from vigil.testing.roles import check_roles
+
+WRITERS = {
+    "anonymous": 302,
+    "reader": 403,
+    "other_investigator": 403,
+    "investigator": 302,
+    "manager": 302,
+    "admin": 404,
+}
+READERS = {
+    "anonymous": 302,
+    "reader": 200,
+    "other_investigator": 200,
+    "investigator": 200,
+    "manager": 200,
+    "admin": 404,
+}
+
+
+@pytest.fixture
+def sub(personas, tip, provider):
+    return actions.do_draft_subpoena(
+        tip,
+        actor=personas.investigator,
+        provider=provider,
+        selector_ids=selector_ids(tip, "ip"),
+        categories=["name", "address"],
+    )
+
+
+def _set(sub, status, **extra):
+    def go():
+        SubpoenaResponse.objects.filter(subpoena=sub).delete()
+        Subpoena.objects.filter(parent=sub).delete()
+        Subpoena.objects.filter(pk=sub.pk).update(status=status, **extra)
+
+    return go
+
+
+def test_it_guards_the_tip_panel_and_drafting(client, personas, tip, provider):
+    check_roles(
+        client, personas, "get", reverse("subpoenas-tip-panel", args=[tip.pk]), expect=READERS
+    )
+    client.force_login(personas.investigator)
+    html = client.get(reverse("subpoenas-tip-panel", args=[tip.pk])).content.decode()
+    assert "Proposed from the look-ups: <strong>Example Cable</strong>" in html
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-draft", args=[tip.pk]),
+        data={
+            "provider": provider.pk,
+            "identifiers": selector_ids(tip, "ip"),
+            "categories": ["name"],
+            "time_zone": "UTC",
+        },
+        expect=WRITERS,
+        audit_action="subpoena.draft",
+    )
+
+
+def test_it_shows_a_refused_category_on_the_page_and_drafts_nothing(
+    client, personas, tip, provider
+):
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("subpoenas-draft", args=[tip.pk]),
+        {
+            "provider": provider.pk,
+            "identifiers": selector_ids(tip, "ip"),
+            "categories": ["name", "content"],
+        },
+        follow=True,
+    )
+    assert "cannot be asked for" in r.content.decode()
+    assert not Subpoena.objects.exists()
+
+
+def test_it_guards_the_record_and_its_document(client, personas, sub):
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-detail", args=[sub.pk]),
+        expect=READERS,
+        audit_action="subpoena.view",
+    )
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-pdf", args=[sub.pk]),
+        expect={**WRITERS, "investigator": 200, "manager": 200},
+        audit_action="subpoena.render",
+    )
+
+
+def test_it_guards_every_transition(client, personas, sub):
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-approve", args=[sub.pk]),
+        setup=_set(sub, "drafted"),
+        expect={**WRITERS, "investigator": 403},
+        audit_action="subpoena.approve",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-serve", args=[sub.pk]),
+        setup=_set(sub, "approved"),
+        data={"method": "email"},
+        expect=WRITERS,
+        audit_action="subpoena.serve",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-respond", args=[sub.pk]),
+        setup=_set(sub, "served"),
+        data={"outcome": "no_records"},
+        expect=WRITERS,
+        audit_action="subpoena.response",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-close", args=[sub.pk]),
+        setup=_set(sub, "no_records"),
+        expect=WRITERS,
+        audit_action="subpoena.close",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-contradiction", args=[sub.pk]),
+        data={"note": "another subscriber"},
+        expect=WRITERS,
+        audit_action="subpoena.contradiction",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-attach", args=[sub.pk]),
+        setup=_set(sub, "response_received"),
+        data=lambda: {"document": SimpleUploadedFile("answer.txt", b"records")},
+        expect=WRITERS,
+        audit_action="subpoena.response_document",
+    )
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-document", args=[sub.pk]),
+        expect={**WRITERS, "investigator": 200, "manager": 200},
+        audit_action="subpoena.response_document_open",
+    )
+
+
+def test_it_chains_through_the_page(client, personas, sub):
+    _set(sub, "served")()
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("subpoenas-respond", args=[sub.pk]),
+        {"outcome": "not_our_customer", "entity": "Reseller Networks"},
+        follow=True,
+    )
+    child = Subpoena.objects.get(parent=sub)
+    assert r.redirect_chain[-1][0] == reverse("subpoenas-detail", args=[child.pk])
+    html = r.content.decode()
+    assert 'data-testid="chain"' in html and sub.reference in html and "Reseller Networks" in html
+
+
+def test_it_guards_the_queue_and_the_template(client, personas, sub):
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-queue"),
+        expect={**READERS, "admin": 403},
+        audit_action="subpoena.queue_view",
+    )
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-queue") + "?overdue=1",
+        expect={**READERS, "admin": 403},
+    )
+    mgr = {
+        "anonymous": 302,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 403,
+        "manager": 200,
+        "admin": 403,
+    }
+    check_roles(client, personas, "get", reverse("subpoenas-template"), expect=mgr)
+    from vigil.subpoenas import document
+
+    form = {
+        "body": document.DEFAULT_BODY,
+        "issuing_office": "Unit",
+        "return_instructions": "Return",
+    }
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-template"),
+        data=form,
+        expect={**mgr, "manager": 302},
+        audit_action="subpoena.template_update",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("subpoenas-template"),
+        data={**form, "preview": "1"},
+        expect=mgr,
+        audit_action="subpoena.template_preview",
+    )
+
+
+def test_it_refuses_a_content_category_through_the_api(client, personas, tip, provider):
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("api-subpoenas"),
+        {
+            "tip": tip.pk,
+            "provider": provider.pk,
+            "identifiers": selector_ids(tip, "ip"),
+            "categories": ["name", "content of communications"],
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 400
+    assert "'content of communications' cannot be asked for" in r.json()["detail"][0]
+    assert not Subpoena.objects.exists()
+    r = client.post(
+        reverse("api-subpoenas"),
+        {
+            "tip": tip.pk,
+            "provider": provider.pk,
+            "identifiers": selector_ids(tip, "ip"),
+            "categories": ["name"],
+        },
+        content_type="application/json",
+    )
+    assert (
+        r.status_code == 201
+        and r.json()["categories"] == ["name"]
+        and r.json()["status"] == "drafted"
+    )
+
+
+def test_it_guards_the_api(client, personas, tip, provider, sub):
+    def body():
+        return {
+            "tip": tip.pk,
+            "provider": provider.pk,
+            "identifiers": selector_ids(tip, "ip"),
+            "categories": ["name"],
+        }
+
+    api_writers = {
+        "anonymous": 401,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 201,
+        "manager": 201,
+        "admin": 403,
+    }
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("api-subpoenas"),
+        data=body,
+        content_type="application/json",
+        expect=api_writers,
+        audit_action="subpoena.draft",
+    )
+    api_readers = {
+        "anonymous": 401,
+        "reader": 200,
+        "other_investigator": 200,
+        "investigator": 200,
+        "manager": 200,
+        "admin": 403,
+    }
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("api-subpoenas"),
+        expect=api_readers,
+        audit_action="subpoena.api_list",
+    )
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("api-subpoena", args=[sub.pk]),
+        expect=api_readers,
+        audit_action="subpoena.view",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("api-subpoena-approve", args=[sub.pk]),
+        setup=_set(sub, "drafted"),
+        expect={**api_readers, "reader": 403, "other_investigator": 403, "investigator": 403},
+        audit_action="subpoena.approve",
+    )
