@@ -114,7 +114,8 @@ def render_html(context: dict[str, Any], body: str | None = None) -> str:
 
 def render_pdf(context: dict[str, Any], body: str | None = None) -> bytes:
     html = render_html(context, body)
-    return html_to_pdf(html, roots=[str(Path(settings.BASE_DIR) / "static")])
+    # Relative links (the default template's stylesheet) resolve against the app's static files.
+    return html_to_pdf(html, base_dir=Path(settings.BASE_DIR) / "static")
 
 
 def sample_context() -> dict[str, Any]:
