@@ -15,7 +15,7 @@ from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import request_context
-from vigil.victimid import storage
+from vigil.victimid import storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
 from vigil.victimid.privacy import reject_victim_names
@@ -43,13 +43,28 @@ def _clean_series(series: Series) -> None:
     series.full_clean()
 
 
-def do_create_series(*, actor, data: dict[str, Any]) -> Series:
-    """Create a series from validated-or-not `data` (keys in SERIES_FIELDS)."""
+def _vocabulary(data: dict[str, Any], warnings: list | None) -> dict[str, Any]:
+    """Partners' terms → Vigil's; a problem is a warning on that field when the
+    caller collects warnings (imports, API), a ValidationError otherwise."""
+    result = vocabulary.normalise(data, strict=warnings is None)
+    if warnings is not None:
+        warnings.extend(result.warnings)
+    return result.data
+
+
+def do_create_series(
+    *, actor, data: dict[str, Any], warnings: list[dict[str, str]] | None = None
+) -> Series:
+    """Create a series from validated-or-not `data` (keys in SERIES_FIELDS).
+
+    Pass a list as `warnings` to have vocabulary problems (an unreadable age
+    range, say) reported there instead of refusing the series."""
     access.require(_may(actor, access.can_create))
     reject_victim_names(data)
     unknown = set(data) - set(SERIES_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
+    data = _vocabulary(data, warnings)
     series = Series(created_by=_user(actor), **data)
     _clean_series(series)
     with transaction.atomic():
@@ -64,11 +79,14 @@ def do_create_series(*, actor, data: dict[str, Any]) -> Series:
     return series
 
 
-def do_update_series(series: Series, *, actor, data: dict[str, Any]) -> Series:
+def do_update_series(
+    series: Series, *, actor, data: dict[str, Any], warnings: list[dict[str, str]] | None = None
+) -> Series:
     reject_victim_names(data)
     unknown = set(data) - set(SERIES_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
+    data = _vocabulary(data, warnings)
     with transaction.atomic():
         series = Series.objects.select_for_update().get(pk=series.pk)
         if actor is not None and not (
@@ -324,6 +342,7 @@ def summarise(mr: MatchRequest) -> dict[str, Any]:
 
     items = list(mr.items.all())
     series_ids = {m["series_id"] for it in items for m in it.matches}
+    origins = dict(Series.objects.filter(id__in=series_ids).values_list("id", "origin"))
     identified = set(
         Series.objects.filter(id__in=series_ids, victim_identified=True).values_list(
             "id", flat=True
@@ -337,6 +356,8 @@ def summarise(mr: MatchRequest) -> dict[str, Any]:
         "matched_unidentified_only": 0,
         "no_match": 0,
         "series": sorted(series_ids),
+        # Items by the origin of the series they matched (real, generated, …).
+        "by_origin": {},
     }
     for it in items:
         if it.error:
@@ -345,6 +366,8 @@ def summarise(mr: MatchRequest) -> dict[str, Any]:
         if it.low_quality:
             s["low_quality"] += 1
         ids = {m["series_id"] for m in it.matches}
+        for origin in sorted({origins[i] for i in ids if i in origins}):
+            s["by_origin"][origin] = s["by_origin"].get(origin, 0) + 1
         if ids & identified:
             s["matched_identified"] += 1
         elif ids:
@@ -419,3 +442,73 @@ def do_reveal_media(media: Media, *, actor) -> str:
     access.require(access.can_read_data(actor))
     record("media.reveal", actor=actor, obj=media, summary=media.reference)
     return secrets.token_urlsafe(16)
+
+
+# --------------------------------------------------------------------------- new material
+
+
+def do_series_from_new_material(
+    mr: MatchRequest,
+    *,
+    actor,
+    positions: list[int],
+    name: str = "",
+    series: Series | None = None,
+) -> Series:
+    """Turn unmatched items of a finished request into a new series (or add them to
+    `series`) in one step, with the requesting agency as the series' contact.
+
+    `positions` are the report's 1-based item positions. Only items that matched
+    nothing and were stored as media qualify; anything else is refused whole.
+    """
+    access.require(_may(actor, access.can_create))
+    if not mr.finished:
+        raise ValidationError("The request is still being processed.")
+    wanted = {int(p) - 1 for p in positions}
+    if not wanted:
+        raise ValidationError("Choose at least one unmatched item.")
+    items = list(mr.items.filter(position__in=wanted).select_related("media"))
+    found = {it.position for it in items}
+    problems = [f"item {p + 1} does not exist" for p in sorted(wanted - found)]
+    for it in items:
+        if it.matches:
+            problems.append(f"item {it.position + 1} matched a known series")
+        elif it.media is None:
+            problems.append(f"item {it.position + 1} has no stored file (hash only or unreadable)")
+        elif it.media.series_id is not None:
+            problems.append(f"item {it.position + 1} is already in series {it.media.series}")
+    if problems:
+        raise ValidationError("; ".join(problems) + ".")
+    with transaction.atomic():
+        if series is None:
+            series = do_create_series(
+                actor=actor,
+                data={
+                    "name": name.strip()
+                    or f"New material, {mr.requesting_agency} {mr.case_number}",
+                    "contact_agency": mr.requesting_agency,
+                    "notes": f"From match request #{mr.pk} (case {mr.case_number}).",
+                },
+            )
+        elif actor is not None and not (
+            Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
+        ):
+            raise PermissionDenied
+        media_ids = [it.media_id for it in items]
+        Media.objects.filter(pk__in=media_ids, series__isnull=True).update(series=series)
+        for it in items:
+            record(
+                "media.add",
+                **_who(actor),
+                obj=it.media,
+                summary=f"{it.name[:120]} to series {series.name[:100]} (new material)",
+                changes={"series": {"before": None, "after": series.pk}},
+            )
+        record(
+            "matchrequest.new_material",
+            **_who(actor),
+            obj=mr,
+            summary=f"{len(items)} unmatched item(s) to series {series.name[:100]}",
+            changes={"series": {"before": None, "after": series.pk}, "media": media_ids},
+        )
+    return series

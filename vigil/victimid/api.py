@@ -19,6 +19,7 @@ from vigil.victimid.privacy import VictimNameError, reject_victim_names
 class SeriesSerializer(serializers.ModelSerializer):
     contact = serializers.SerializerMethodField()
     media_count = serializers.SerializerMethodField()
+    origin_label = serializers.CharField(read_only=True)
 
     class Meta:
         model = Series
@@ -27,7 +28,15 @@ class SeriesSerializer(serializers.ModelSerializer):
             "name",
             "victim_identified",
             "victim_age_range",
+            "victim_age_min",
+            "victim_age_max",
             "relationship_to_offender",
+            "relationship_other",
+            "origin",
+            "origin_label",
+            "origin_established_by",
+            "origin_method",
+            "origin_established_on",
             "year_of_production",
             "contact",
             "notes",
@@ -76,7 +85,10 @@ def series_collection(request: Request) -> Response:
         return Response({"error": "Send one JSON object."}, status=status.HTTP_400_BAD_REQUEST)
     try:
         reject_victim_names(payload)
-        series = actions.do_create_series(actor=request.user, data=_payload_to_fields(payload))
+        warnings: list[dict[str, str]] = []
+        series = actions.do_create_series(
+            actor=request.user, data=_payload_to_fields(payload), warnings=warnings
+        )
     except VictimNameError as exc:
         return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     except ValidationError as exc:
@@ -84,4 +96,5 @@ def series_collection(request: Request) -> Response:
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     except PermissionDenied:
         raise
-    return Response(SeriesSerializer(series).data, status=status.HTTP_201_CREATED)
+    body = {**SeriesSerializer(series).data, "warnings": warnings}
+    return Response(body, status=status.HTTP_201_CREATED)

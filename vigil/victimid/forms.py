@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from vigil.victimid import vocabulary
 from vigil.victimid.matching import MAX_THRESHOLD
 from vigil.victimid.models import Series
 
@@ -15,7 +17,36 @@ class SeriesForm(forms.ModelForm):
             "victim_age_range": "Victim age range (identified victims)",
             "relationship_to_offender": "Relationship to offender (identified victims)",
             "year_of_production": "Year of production (identified victims)",
+            "relationship_other": "Relationship, as the partner wrote it (when Other)",
+            "origin": "Origin: real child or generated",
+            "origin_established_by": "Origin established by",
+            "origin_method": "How the origin was established",
+            "origin_established_on": "Origin established on",
         }
+        help_texts = {"victim_age_range": "e.g. 8-10, 12 to 14, 12+, under 5, 7, or unknown"}
+        widgets = {"origin_established_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origin"].required = False
+
+    def clean_origin(self):
+        return self.cleaned_data.get("origin") or "unknown"
+
+    def clean(self):
+        data = super().clean()
+        try:
+            normalised = vocabulary.normalise(
+                {k: data[k] for k in ("victim_age_range", "relationship_to_offender") if k in data},
+                strict=True,
+            ).data
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name, messages)
+            return data
+        if "victim_age_range" in normalised:
+            data["victim_age_range"] = normalised["victim_age_range"]
+        return data
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from vigil.accounts import access
+from vigil.lib import vocab
 
 PDQ_HEX_LEN = 64
 
@@ -24,25 +25,16 @@ def validate_year(value: int) -> None:
         raise ValidationError(f"Year of production must be between 1950 and {this_year}.")
 
 
-class AgeRange(models.TextChoices):
-    UNKNOWN = "unknown", "Unknown"
-    A0_2 = "0-2", "0–2"
-    A3_5 = "3-5", "3–5"
-    A6_8 = "6-8", "6–8"
-    A9_12 = "9-12", "9–12"
-    A13_15 = "13-15", "13–15"
-    A16_17 = "16-17", "16–17"
+RELATIONSHIP_CHOICES = list(vocab.RELATIONSHIPS.items())
 
 
-class Relationship(models.TextChoices):
+class Origin(models.TextChoices):
+    """Whether the media shows a real child: the NCVIS assessment's own question."""
+
     UNKNOWN = "unknown", "Unknown"
-    PARENT = "parent", "Parent"
-    RELATIVE = "relative", "Relative"
-    FAMILY_FRIEND = "family_friend", "Family friend"
-    TEACHER_COACH = "teacher_coach", "Teacher / coach"
-    ONLINE_CONTACT = "online_contact", "Online contact"
-    STRANGER = "stranger", "Stranger"
-    OTHER = "other", "Other"
+    REAL = "real", "Real child"
+    COMPUTER_GENERATED = "computer_generated", "Computer-generated (drawn, rendered)"
+    AI_GENERATED = "ai_generated", "AI-generated or AI-altered"
 
 
 class SeriesQuerySet(models.QuerySet):
@@ -54,12 +46,24 @@ class SeriesQuerySet(models.QuerySet):
 class Series(models.Model):
     name = models.CharField(max_length=200, unique=True)
     victim_identified = models.BooleanField(default=False)
-    victim_age_range = models.CharField(
-        max_length=8, choices=AgeRange.choices, default=AgeRange.UNKNOWN
-    )
+    # Stored as minimum and maximum years; `victim_age_range` is their canonical
+    # text ("8-10", "7", "unknown"), kept in step by the actions (vigil.lib.vocab).
+    victim_age_range = models.CharField(max_length=16, default="unknown")
+    victim_age_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    victim_age_max = models.PositiveSmallIntegerField(null=True, blank=True)
     relationship_to_offender = models.CharField(
-        max_length=16, choices=Relationship.choices, default=Relationship.UNKNOWN
+        max_length=16, choices=RELATIONSHIP_CHOICES, default="unknown"
     )
+    # A partner's label Vigil has no code for, kept as written ("other").
+    relationship_other = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.UNKNOWN)
+    origin_established_by = models.CharField(
+        max_length=200, blank=True, help_text="Who established the origin (agency, examiner)."
+    )
+    origin_method = models.CharField(
+        max_length=500, blank=True, help_text="How: victim identified, forensic analysis, …"
+    )
+    origin_established_on = models.DateField(null=True, blank=True)
     year_of_production = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[validate_year]
     )
@@ -85,6 +89,11 @@ class Series(models.Model):
         "victim_identified",
         "victim_age_range",
         "relationship_to_offender",
+        "relationship_other",
+        "origin",
+        "origin_established_by",
+        "origin_method",
+        "origin_established_on",
         "year_of_production",
         "contact_agency",
         "contact_investigator",
@@ -103,6 +112,23 @@ class Series(models.Model):
     @property
     def status_label(self) -> str:
         return "Victim identified" if self.victim_identified else "Victim not identified"
+
+    @property
+    def origin_label(self) -> str:
+        """Shown on every match report: real — identified / not identified, or generated."""
+        if self.origin == Origin.REAL:
+            return "Real child — " + ("identified" if self.victim_identified else "not identified")
+        return self.get_origin_display()
+
+    @property
+    def relationship_label(self) -> str:
+        if self.relationship_to_offender == "other" and self.relationship_other:
+            return f"Other ({self.relationship_other})"
+        return self.get_relationship_to_offender_display()
+
+    @property
+    def age_range_label(self) -> str:
+        return vocab.format_age_range(self.victim_age_min, self.victim_age_max).replace("-", "–")
 
     def contact_dict(self) -> dict[str, str]:
         return {

@@ -26,12 +26,22 @@ def _series_info(series: Series) -> dict[str, Any]:
         "id": series.pk,
         "name": series.name,
         "victim_identified": series.victim_identified,
+        # Whether a real child is shown: prosecution needs it; stated on every match.
+        "origin": series.origin,
+        "origin_label": series.origin_label,
+        "origin_established_by": series.origin_established_by,
+        "origin_method": series.origin_method,
+        "origin_established_on": (
+            series.origin_established_on.isoformat() if series.origin_established_on else None
+        ),
         "contact": series.contact_dict(),
     }
     if series.victim_identified:
         info["victim_age_range"] = series.victim_age_range
+        info["victim_age_min"] = series.victim_age_min
+        info["victim_age_max"] = series.victim_age_max
         info["relationship_to_offender"] = series.relationship_to_offender
-        info["relationship_label"] = series.get_relationship_to_offender_display()
+        info["relationship_label"] = series.relationship_label
         info["year_of_production"] = series.year_of_production
     return info
 
@@ -83,8 +93,10 @@ def build(mr: MatchRequest) -> dict[str, Any]:
                 "outcome": outcome,
                 "outcome_label": OUTCOMES[outcome],
                 "matches": matches,
+                "media_id": it.media_id,
             }
         )
+
     out_series = []
     for sid in series_ids:
         s = series[sid]
@@ -116,6 +128,14 @@ def build(mr: MatchRequest) -> dict[str, Any]:
             "dihedral": mr.dihedral,
         },
         "summary": mr.summary or {},
+        # What matched nothing is the new material: possibly a child nobody has
+        # identified yet. Listed first (page, PDF) for victim-identification work;
+        # `items` keeps the submission order.
+        "new_material": [
+            {"position": i["position"], "name": i["name"], "media_id": i["media_id"]}
+            for i in out_items
+            if i["outcome"] == "no_match"
+        ],
         "items": out_items,
         "series": out_series,
     }

@@ -23,6 +23,11 @@ urlpatterns = [
     path(
         "requests/<int:pk>/report.pdf", views.request_report_pdf, name="victimid-request-report-pdf"
     ),
+    path(
+        "requests/<int:pk>/new-material",
+        views.request_new_material,
+        name="victimid-request-new-material",
+    ),
     path("requests/<int:pk>/export", views.request_export, name="victimid-request-export"),
     path(
         "requests/<int:pk>/export/<str:token>",

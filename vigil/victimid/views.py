@@ -290,9 +290,48 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mr": mr,
             "r": data,
             "can_export": can_export,
+            "can_create_series": access.can_create(request.user),
+            "writable_series": (
+                Series.objects.for_user(request.user, access.WRITE).only("id", "name")
+                if data is not None and data["new_material"]
+                else []
+            ),
             "relaxed": request.user.relax_thumbnail_blur,
         },
     )
+
+
+@login_required
+@require_POST
+def request_new_material(request: HttpRequest, pk: int) -> HttpResponse:
+    """Unmatched items → a new series (or an existing one), in one step."""
+    mr = access.get_for_user(MatchRequest, request.user, pk)
+    access.require(access.can_create(request.user))
+    target = None
+    if request.POST.get("series"):
+        try:
+            target = access.get_for_user(
+                Series, request.user, int(request.POST["series"]), access.WRITE
+            )
+        except ValueError:
+            raise Http404 from None
+    try:
+        positions = [int(p) for p in request.POST.getlist("item")]
+        series = actions.do_series_from_new_material(
+            mr,
+            actor=request.user,
+            positions=positions,
+            name=request.POST.get("name", "")[:200],
+            series=target,
+        )
+    except ValueError:
+        messages.error(request, "Choose the unmatched items by their number.")
+        return redirect("victimid-request-detail", mr.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("victimid-request-detail", mr.pk)
+    messages.success(request, f"{len(positions)} item(s) added to series “{series.name}”.")
+    return redirect("victimid-series-detail", series.pk)
 
 
 @login_required

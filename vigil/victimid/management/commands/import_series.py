@@ -2,8 +2,14 @@
 
 Each sub-folder of DIR is one series, named by the folder (or by `name` in an
 optional `series.json`), holding its media files. series.json keys: name,
-victim_identified, victim_age_range, relationship_to_offender,
+victim_identified, victim_age_range, relationship_to_offender, origin,
+origin_established_by, origin_method, origin_established_on,
 year_of_production, contact {agency, investigator, email, phone}, notes.
+
+- Partners' vocabulary is accepted ("8-10", "12 to 14", "under 5", "family
+  member", "babysitter", "AI-generated"…, see vigil/lib/vocab.py); a value that
+  cannot be read is a warning on that field (left unknown), never the loss of
+  the series.
 
 - A series.json carrying a victim-name key (victim_name, victimName,
   name_of_victim, …, nested too) rejects that series with a clear error; the
@@ -37,6 +43,10 @@ _FLAT_KEYS = {
     "victim_identified",
     "victim_age_range",
     "relationship_to_offender",
+    "origin",
+    "origin_established_by",
+    "origin_method",
+    "origin_established_on",
     "year_of_production",
     "notes",
 }
@@ -79,9 +89,24 @@ def read_series_json(folder: Path) -> dict[str, Any]:
             data[f"contact_{key}"] = "" if contact[key] is None else str(contact[key])
     if "victim_identified" in data and not isinstance(data["victim_identified"], bool):
         raise SeriesFileError(f"{SERIES_JSON}: victim_identified must be true or false.")
-    for key in ("name", "victim_age_range", "relationship_to_offender", "notes"):
-        if key in data and not isinstance(data[key], str):
+    if isinstance(data.get("victim_age_range"), int) and not isinstance(
+        data["victim_age_range"], bool
+    ):
+        data["victim_age_range"] = str(data["victim_age_range"])
+    for key in (
+        "name",
+        "victim_age_range",
+        "relationship_to_offender",
+        "origin",
+        "origin_established_by",
+        "origin_method",
+        "origin_established_on",
+        "notes",
+    ):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
             raise SeriesFileError(f"{SERIES_JSON}: {key} must be a string.")
+        if key in data and data[key] is None:
+            data[key] = ""
     if data.get("year_of_production") is not None and not isinstance(
         data["year_of_production"], int
     ):
@@ -106,6 +131,7 @@ def import_folder(folder: Path, *, actor, show_progress: bool = False) -> dict[s
         "added": 0,
         "skipped": 0,
         "errors": [],
+        "warnings": [],
     }
     try:
         data = read_series_json(folder)
@@ -117,11 +143,15 @@ def import_folder(folder: Path, *, actor, show_progress: bool = False) -> dict[s
     try:
         series = Series.objects.filter(name=name).first()
         if series is None:
-            series = actions.do_create_series(actor=actor, data={"name": name, **data})
+            series = actions.do_create_series(
+                actor=actor, data={"name": name, **data}, warnings=result["warnings"]
+            )
             result["status"] = "created"
         else:
             before = series.updated_at
-            series = actions.do_update_series(series, actor=actor, data=data)
+            series = actions.do_update_series(
+                series, actor=actor, data=data, warnings=result["warnings"]
+            )
             result["status"] = "updated" if series.updated_at != before else "unchanged"
     except ValidationError as exc:
         result.update(status="rejected", error="; ".join(_messages(exc)))
@@ -219,5 +249,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"✓ {res['name']}: {res['status']}, {res['added']} added, {res['skipped']} already present"
         )
+        for warning in res["warnings"]:
+            self.stderr.write(f"    warning: {warning['field']}: {warning['message']}")
         for err in res["errors"]:
             self.stderr.write(f"    {err['file']}: {err['error']}")
