@@ -46,8 +46,9 @@ def test_it_finds_the_series_of_altered_copies(page, live_server, personas, sett
     page.goto(f"{live_server.url}/victimid/series/new")
     page.fill("#id_name", "Bridge, pen and street")
     page.check("#id_victim_identified")
-    page.select_option("#id_victim_age_range", "9-12")
+    page.fill("#id_victim_age_range", "9 to 12")
     page.select_option("#id_relationship_to_offender", "family_friend")
+    page.select_option("#id_origin", "real")
     page.fill("#id_year_of_production", "2019")
     page.fill("#id_contact_agency", "Example County Police (demo)")
     page.fill("#id_contact_investigator", "Det. Alex Sample")
@@ -116,5 +117,5 @@ def test_it_finds_the_series_of_altered_copies(page, live_server, personas, sett
     assert "Bridge, pen and street" in text and "Det. Alex Sample" in text
     assert "ICAC-2026-0042" in text and "seized/unrelated.jpg — no match" in text
     distance = by_name["seized/bridge-cropped.jpg"]["matches"][0]["distance"]
-    assert re.search(rf"PDQ\s+{distance}\s+Bridge, pen", text), text
+    assert re.search(rf"PDQ\s+{distance}\s+Bridge,\s+M-\d+\s+Real child", text), text
     assert not errors, errors
