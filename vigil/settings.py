@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "vigil.stats",
     "vigil.lookups",
     "vigil.subpoenas",
+    "vigil.referrals",
 ]
 
 MIDDLEWARE = [
@@ -353,6 +354,10 @@ RETENTION_YEARS = 75
 NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9"))
 COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 50)
 PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)
+# Referrals: days the receiving office has to acknowledge; hours a share package lives.
+REFERRAL_ACKNOWLEDGE_DAYS = _int("VIGIL_REFERRAL_ACKNOWLEDGE_DAYS", 14)
+SHARE_PACKAGE_HOURS = _int("VIGIL_SHARE_PACKAGE_HOURS", 72)
+SHARE_DIR = DATA_DIR / "shares"
 # Outbound connections: only hosts an administrator configured (vigil/lib/http.py).
 OUTBOUND_ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("VIGIL_OUTBOUND_HOSTS", "").split(",") if h.strip()

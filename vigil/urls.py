@@ -15,6 +15,7 @@ urlpatterns = [
     path("stats/", include("vigil.stats.urls")),
     path("lookups/", include("vigil.lookups.urls")),
     path("subpoenas/", include("vigil.subpoenas.urls")),
+    path("referrals/", include("vigil.referrals.urls")),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

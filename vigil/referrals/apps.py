@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    name = "vigil.referrals"
+    label = "referrals"
+    verbose_name = "Referrals"
+
+    def ready(self) -> None:
+        from vigil.core import dashboard
+        from vigil.core.signals import disclosed
+        from vigil.deconfliction import hooks
+        from vigil.referrals import actions, jurisdiction, packet, views
+        from vigil.tips import panels
+
+        # Every disclosure by any app (subpoenas, partner exports, our own) lands here.
+        disclosed.connect(actions.on_disclosed, dispatch_uid="referrals.disclosed", weak=False)
+        hooks.register_referred_tip_finder(actions.referred_tips)
+        jurisdiction.register_builtin_providers()
+        packet.register_builtin_sections()
+        dashboard.register(views.dashboard_panel)
+        panels.register("referrals-tip-panel")

@@ -1,0 +1,104 @@
+"""The referral packet: PDF with a table of contents and the same as JSON; sections registry."""
+
+import json
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from vigil.deconfliction.tests import factories as f
+from vigil.referrals import actions, packet
+from vigil.referrals.tests.conftest import link
+from vigil.testing.roles import check_roles
+from vigil.tips.models import ResearchNote
+
+pytestmark = pytest.mark.django_db
+
+READS = {
+    "anonymous": 302,
+    "reader": 200,
+    "other_investigator": 200,
+    "investigator": 200,
+    "manager": 200,
+    "admin": 404,
+}
+
+
+@pytest.fixture
+def referral(tip, directory, personas):
+    other = f.tip("B-2")
+    f.selector(other, "ssn", "078-05-1120")
+    link(tip, other)
+    ResearchNote.objects.create(tip=tip, author=personas.investigator, body="Subscriber matches.")
+    return actions.do_create_referral(
+        tip,
+        actor=personas.investigator,
+        office=directory["newark"],
+        scope="cluster",
+        note="Actionable after subpoena",
+        receiving_case_number="NK-1",
+    )
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "packet.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_it_builds_the_packet_as_json(referral, tip, personas):
+    data = packet.build_json(packet.context_for_referral(referral, actor=personas.reader))
+    keys = [s["key"] for s in data["sections"]]
+    assert keys == ["referral", "tips", "selectors", "research_notes"]
+    assert data["contents"] == ["Referral", "Tips", "Selectors", "Research notes"]
+    sections = {s["key"]: s for s in data["sections"]}
+    assert sections["referral"]["items"][0]["receiving_case_number"] == "NK-1"
+    assert {t["source_reference"] for t in sections["tips"]["items"]} == {"T-1", "B-2"}
+    values = {s["value"] for s in sections["selectors"]["items"]}
+    assert "203.0.113.7" in values and "078-05-1120" not in values  # SSN masked
+    assert sections["research_notes"]["items"][0]["note"] == "Subscriber matches."
+    json.dumps(data)
+
+
+def test_it_renders_the_pdf_with_a_table_of_contents(referral, personas, tmp_path):
+    pdf = packet.render_pdf(packet.context_for_referral(referral, actor=personas.reader))
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf, tmp_path)
+    assert "Contents" in text and "1. Referral" in text and "4. Research notes" in text
+    assert "HSI Newark" in text and "203.0.113.7" in text and "Subscriber matches." in text
+    assert "078-05-1120" not in text
+
+
+def test_it_takes_sections_from_other_apps(referral, personas):
+    def subpoenas(ctx):
+        return packet.Section(
+            key="subpoenas",
+            title="Subpoenas and responses",
+            columns=[("number", "Number"), ("document", "Response document")],
+            items=[{"number": "S-1", "document": "response.pdf"}],
+        )
+
+    packet.register_section("subpoenas", subpoenas, order=40)
+    try:
+        data = packet.build_json(packet.context_for_referral(referral))
+    finally:
+        packet.unregister_section("subpoenas")
+    assert [s["key"] for s in data["sections"]][3] == "subpoenas"
+
+
+def test_it_guards_and_audits_the_packet(client, personas, referral):
+    for name in ("referrals-packet-json", "referrals-packet-pdf"):
+        check_roles(
+            client,
+            personas,
+            "get",
+            reverse(name, args=[referral.pk]),
+            expect=READS,
+            audit_action="referral.packet",
+        )
+    client.force_login(personas.reader)
+    response = client.get(reverse("referrals-packet-json", args=[referral.pk]))
+    assert response["Cache-Control"] == "no-store"
+    assert response.json()["packet"]["referral_id"] == referral.pk
