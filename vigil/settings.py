@@ -225,8 +225,9 @@ if TESTING:
     # Argon2 at full cost makes every persona cost ~50 ms; tests use a fast hasher.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
-# CJIS Security Policy 5.9.x: length >= 12 (we enforce 12), screened against a
-# common/breached list, no composition rules, no periodic expiry.
+# CJIS Security Policy 5.9.x and NIST SP 800-63B §3.1.1.2: length >= 12 (we
+# enforce 12), screened against breached passwords, repetitive or sequential
+# strings and context words; no composition rules, no periodic expiry.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -234,6 +235,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "vigil.accounts.passwords.PredictablePasswordValidator"},
+    {"NAME": "vigil.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "vigil.accounts.passwords.BreachedPasswordValidator"},
 ]
 
 AUTHENTICATION_BACKENDS = [
