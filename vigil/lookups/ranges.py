@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import gzip
 import heapq
 import ipaddress
@@ -429,6 +430,18 @@ def lookup_many(ips: Iterable[str]) -> list[dict[str, Any]]:
     With several sources the smallest covering range wins (the newest source on a tie).
     Plain dotted quads take a vectorised path (parse with inet_pton, search with numpy).
     """
+    # A million result dicts would trigger the cyclic collector over and over (they hold
+    # no cycles): pause it while they are built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lookup_many(ips)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lookup_many(ips: Iterable[str]) -> list[dict[str, Any]]:
     texts = list(ips)
     n = len(texts)
     pton, af4 = socket.inet_pton, socket.AF_INET
