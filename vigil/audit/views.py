@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from vigil.accounts import access
+from vigil.audit import redaction
 from vigil.audit.log import record
 from vigil.audit.models import LEGACY_OUTCOMES, AuditEvent, Outcome
 from vigil.lib.csvsafe import safe_row
@@ -63,6 +64,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_view_audit(request.user))
     qs, errors = _filtered(request)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    # Case values only for those who may read the record (audit/redaction.py).
+    page.object_list = redaction.apply(request.user, page.object_list)
     # Who looked at the trail, and for what, is itself part of the trail.
     record(
         "audit.view",
@@ -118,9 +121,18 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         "hash",
     ]
 
+    def events():
+        chunk = []
+        for e in qs.order_by("id").iterator(chunk_size=2000):
+            chunk.append(e)
+            if len(chunk) == 2000:
+                yield from redaction.apply(request.user, chunk)
+                chunk = []
+        yield from redaction.apply(request.user, chunk)
+
     def rows():
         yield writer.writerow(header)
-        for e in qs.order_by("id").iterator(chunk_size=2000):
+        for e in events():
             yield writer.writerow(
                 safe_row(
                     [
@@ -133,8 +145,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
                         e.outcome,
                         e.source_ip or "",
                         e.request_id,
-                        e.summary,
-                        json.dumps(e.changes, sort_keys=True) if e.changes else "",
+                        e.shown_summary,
+                        json.dumps(e.shown_changes, sort_keys=True) if e.changes else "",
                         e.hash,
                     ]
                 )
