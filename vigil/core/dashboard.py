@@ -19,17 +19,28 @@ class Panel:
     order: int = 100
 
 
-_providers: list[Callable[[HttpRequest], Panel | None]] = []
+Provider = Callable[[HttpRequest], Panel | None]
+_providers: list[Provider | str] = []
 
 
-def register(
-    provider: Callable[[HttpRequest], Panel | None],
-) -> Callable[[HttpRequest], Panel | None]:
+def register(provider: Provider | str) -> Provider | str:
+    """A provider, or its dotted path ("vigil.tips.views.dashboard_panel"): a path is
+    imported on the first dashboard, so a process that never serves one (a worker,
+    a command) does not import the app's views from AppConfig.ready()."""
     if provider not in _providers:
         _providers.append(provider)
     return provider
 
 
+def _resolve(provider: Provider | str) -> Provider:
+    if isinstance(provider, str):
+        from django.utils.module_loading import import_string
+
+        return import_string(provider)
+    return provider
+
+
 def panels_for(request: HttpRequest) -> list[Panel]:
-    panels = [p for p in (provider(request) for provider in _providers) if p is not None]
+    providers = [_resolve(p) for p in _providers]
+    panels = [p for p in (provider(request) for provider in providers) if p is not None]
     return sorted(panels, key=lambda p: p.order)

@@ -8,7 +8,7 @@ class DeconflictionConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.core import dashboard
-        from vigil.deconfliction import actions, views
+        from vigil.deconfliction import actions
         from vigil.tips import signals
 
         # Strong references: the receivers are module functions, but say so explicitly.
@@ -26,7 +26,7 @@ class DeconflictionConfig(AppConfig):
             dispatch_uid="deconfliction.selectors_added_bulk",
             weak=False,
         )
-        dashboard.register(views.dashboard_panel)
+        dashboard.register("vigil.deconfliction.views.dashboard_panel")
         from vigil.tips import panels
 
         panels.register("deconfliction-tip-panel")

@@ -8,7 +8,7 @@ class StatsConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.core import dashboard
-        from vigil.stats import providers, views
+        from vigil.stats import providers
 
         providers.register_all()
-        dashboard.register(views.dashboard_panel)
+        dashboard.register("vigil.stats.views.dashboard_panel")

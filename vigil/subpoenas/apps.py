@@ -8,11 +8,10 @@ class SubpoenasConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.core import dashboard
-        from vigil.subpoenas import views
         from vigil.tips import panels
 
         panels.register("subpoenas-tip-panel")
-        dashboard.register(views.dashboard_panel)
+        dashboard.register("vigil.subpoenas.views.dashboard_panel")
         if apps.is_installed("vigil.stats"):
             from vigil.subpoenas import stats
 

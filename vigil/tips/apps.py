@@ -7,6 +7,5 @@ class TipsConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.core import dashboard
-        from vigil.tips import views
 
-        dashboard.register(views.dashboard_panel)
+        dashboard.register("vigil.tips.views.dashboard_panel")

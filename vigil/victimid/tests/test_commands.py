@@ -150,3 +150,47 @@ def test_it_prints_matches_as_json(capsys, conformance, series_factory):
 def test_it_refuses_a_bad_threshold(capsys, value, db):
     code, _, err = _run(capsys, "match", str(BRIDGE), "--threshold", value)
     assert code == 1
+
+
+def test_it_hashes_on_several_processes_with_the_same_answers(capsys, conformance, tmp_path, db):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for i, name in enumerate(["aaa-orig.jpg", "blur-a-lot.jpg", "shrink-a-lot.jpg"]):
+        shutil.copy(conformance / "bridge-mods" / name, folder / f"{i}.jpg")
+    (folder / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 50)
+    one = _run(capsys, "hash", str(folder), "--json", "--jobs", "1")
+    two = _run(capsys, "hash", str(folder), "--json", "--jobs", "2")
+    assert one[0] == two[0] == 1
+    assert json.loads(one[1]) == json.loads(two[1])
+    assert [r["path"].rsplit("/", 1)[1] for r in json.loads(two[1])] == ["0.jpg", "1.jpg", "2.jpg"]
+    assert "bad.jpg" in two[2]
+    code, _, err = _run(capsys, "hash", str(folder), "--jobs", "0")
+    assert code != 0 or "--jobs" in err
+
+
+def test_it_matches_a_zip_from_the_command_line(capsys, conformance, series_factory, tmp_path):
+    import zipfile
+
+    series_factory("Bridge", files=[BRIDGE])
+    archive = tmp_path / "seized.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(conformance / "bridge-mods" / "blur-a-lot.jpg", "copies/blur.jpg")
+        zf.write(conformance / "reg-test-input" / "pen-and-coaster.png", "pen.png")
+    code, out, err = _run(capsys, "match", str(archive), "--json", "--jobs", "2")
+    assert code == 0, err
+    items = {i["path"]: i for i in json.loads(out)["items"]}
+    assert set(items) == {f"{archive}!copies/blur.jpg", f"{archive}!pen.png"}
+    assert items[f"{archive}!copies/blur.jpg"]["matches"][0]["series"] == "Bridge"
+    assert items[f"{archive}!pen.png"]["matches"] == []
+
+
+def test_it_reports_a_zip_bomb_given_to_match(capsys, tmp_path, db):
+    import zipfile
+
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"z{i}.jpg", b"\0" * (8 << 20))
+    code, _, err = _run(capsys, "match", str(archive), "--json")
+    assert code == 1
+    assert "bomb" in err.lower() or "refus" in err.lower()

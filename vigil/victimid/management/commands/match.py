@@ -1,4 +1,5 @@
-"""`vigil match PATH… [--threshold N] [--dihedral] [--json]`: look files up in the series repository."""
+"""`vigil match PATH… [--threshold N] [--dihedral] [--jobs N] [--json]`: look files up in the
+series repository. Takes what the web form takes: files, folders and ZIP archives."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from django.core.management.base import BaseCommand, CommandError
 from vigil.audit.log import record
 from vigil.core import request_context
 from vigil.victimid import matching
-from vigil.victimid.hashing import MediaError, hash_path
-from vigil.victimid.management.commands._common import progress, walk
+from vigil.victimid.management.commands._common import default_jobs, hash_entries, progress, walk
 
 
 class Command(BaseCommand):
+    # The system checks import every URL and view (WeasyPrint among them): seconds of
+    # start-up a hashing command does not need. `vigil check` still runs them.
+    requires_system_checks: list[str] = []
     help = "Match files against the media of every series (exact hashes and PDQ)."
 
     def add_arguments(self, parser):
@@ -28,25 +31,30 @@ class Command(BaseCommand):
             "--dihedral", action="store_true", help="also try the 8 rotations and flips"
         )
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="processes hashing at once (default: all cores)",
+        )
 
     def handle(self, *args, **opts):
         threshold = opts["threshold"]
         if threshold is not None and not 0 <= threshold <= matching.MAX_THRESHOLD:
             raise CommandError(f"--threshold must be between 0 and {matching.MAX_THRESHOLD}.")
+        jobs = opts["jobs"] or default_jobs()
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         entries = list(walk(opts["paths"]))
         items, errors = [], 0
         with request_context.bind(via="cli"):
-            for shown, path, error in progress(
-                entries, total=len(entries), desc="matching", enabled=True
+            results = hash_entries(entries, jobs=jobs, dihedral=opts["dihedral"])
+            for shown, h, error, rotations in progress(
+                results, total=len(entries), desc="matching", enabled=True
             ):
-                if path is not None:
-                    try:
-                        h = hash_path(path)
-                        q = matching.query_from_hashed(
-                            h, dihedral_of=path if opts["dihedral"] else None
-                        )
-                    except MediaError as exc:
-                        error = exc.message
+                if not error:
+                    q = matching.query_from_hashed(h)
+                    q.dihedral = rotations or []
                 if error:
                     errors += 1
                     self.stderr.write(f"{shown}: {error}")
