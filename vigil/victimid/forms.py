@@ -94,8 +94,10 @@ class MatchRequestForm(forms.Form):
         widget=forms.NumberInput(attrs={"placeholder": "31"}),
         help_text="PDQ distance at or below which two images match (default 31).",
     )
+    # On by default for agencies' requests (a mirrored or rotated copy is common in
+    # seized collections); the CLI tries them only with --dihedral.
     dihedral = forms.BooleanField(
-        required=False, label="Also try the 8 rotations and flips of each image"
+        required=False, initial=True, label="Also try the 8 rotations and flips of each image"
     )
 
     def clean(self):

@@ -236,3 +236,12 @@ def test_it_refuses_new_material_to_a_reader(client, personas, series_factory):
     response = client.post(reverse("victimid-request-new-material", args=[mr.pk]), {"item": [1]})
     assert response.status_code == 403
     assert not Series.objects.exists()
+
+
+def test_it_offers_rotations_and_flips_by_default_on_the_request_form(client, personas):
+    client.force_login(personas.investigator)
+    page = client.get(reverse("victimid-request-create")).content.decode()
+    assert 'name="dihedral" id="id_dihedral" checked' in page or (
+        'id="id_dihedral"' in page and "checked" in page.split('id="id_dihedral"')[0][-200:]
+        + page.split('id="id_dihedral"')[1][:100]
+    )
