@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "vigil.deconfliction",
     "vigil.victimid",
     "vigil.stats",
+    "vigil.retention",
     "vigil.lookups",
     "vigil.subpoenas",
     "vigil.referrals",
@@ -354,7 +355,8 @@ USE_TZ = True
 
 # --- domain settings --------------------------------------------------------------
 
-RETENTION_YEARS = 75
+# Records are kept this many years from their last activity (then offered for disposition).
+RETENTION_YEARS = _int("VIGIL_RETENTION_YEARS", 75)
 NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9"))
 COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 50)
 PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)

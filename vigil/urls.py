@@ -13,6 +13,7 @@ urlpatterns = [
     path("deconfliction/", include("vigil.deconfliction.urls")),
     path("victimid/", include("vigil.victimid.urls")),
     path("stats/", include("vigil.stats.urls")),
+    path("records/", include("vigil.retention.urls")),
     path("lookups/", include("vigil.lookups.urls")),
     path("subpoenas/", include("vigil.subpoenas.urls")),
     path("referrals/", include("vigil.referrals.urls")),

@@ -18,6 +18,13 @@ class SourceQuerySet(models.QuerySet):
             )
         return self if access.can_manage_reference_data(user) else self.none()
 
+    def with_tip_counts(self):
+        """Annotate `tip_count` and `unfounded_count`: false tips count against a source."""
+        return self.annotate(
+            tip_count=models.Count("tips"),
+            unfounded_count=models.Count("tips", filter=models.Q(tips__status="unfounded")),
+        )
+
 
 class Source(models.Model):
     """A managed directory entry: who tips come from."""
@@ -62,6 +69,12 @@ class Source(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.reliability != self.Reliability.RELIABLE
+
+    @property
+    def unfounded_ratio(self) -> float | None:
+        """Share of this source's tips found false (needs `with_tip_counts()`)."""
+        total = getattr(self, "tip_count", None)
+        return None if not total else self.unfounded_count / total
 
 
 class TipQuerySet(models.QuerySet):

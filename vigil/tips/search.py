@@ -55,6 +55,16 @@ def index_note(note_id: int, tip_id: int, body: str) -> None:
         )
 
 
+def forget(tip_ids: Iterable[int], note_ids: Iterable[int]) -> None:
+    """Remove deleted tips and notes from the full-text table (no-op on PostgreSQL)."""
+    if not _sqlite():
+        return
+    rowids = [(2 * t,) for t in tip_ids] + [(2 * n + 1,) for n in note_ids]
+    if rowids:
+        with connection.cursor() as cursor:
+            cursor.executemany("DELETE FROM tips_fulltext WHERE rowid = %s", rowids)
+
+
 def words(query: str) -> list[str]:
     return _WORD.findall(query or "")[:20]
 

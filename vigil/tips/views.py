@@ -584,7 +584,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         request,
         "tips/sources.html",
         {
-            "sources": Source.objects.for_user(request.user),
+            "sources": Source.objects.for_user(request.user).with_tip_counts(),
             "can_manage": access.can_manage_reference_data(request.user),
         },
     )
@@ -605,6 +605,12 @@ def _source_fields(request: HttpRequest) -> dict:
 def source_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     access.require(access.can_manage_reference_data(request.user))
     source = access.get_for_user(Source, request.user, pk, access.WRITE) if pk else None
+    if source is not None:
+        # False tips count against a source: the page shows how many and what share.
+        counts = Source.objects.with_tip_counts().filter(pk=source.pk)
+        source.tip_count, source.unfounded_count = counts.values_list(
+            "tip_count", "unfounded_count"
+        ).get()
     if request.method == "POST":
         try:
             if source is None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
-from vigil.core import request_context
+from vigil.core import holds, request_context
 from vigil.victimid import storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
@@ -113,6 +113,8 @@ def do_delete_series(series: Series, *, actor) -> None:
     with transaction.atomic():
         if not Series.objects.for_user(actor, access.DELETE).filter(pk=series.pk).exists():
             raise PermissionDenied
+        # A series (or one of its media) under legal hold is never deleted.
+        holds.ensure_not_held("series", series.pk)
         media = list(Media.objects.filter(series=series).values_list("stored_path", flat=True))
         before = snapshot(series, SERIES_FIELDS)
         Media.objects.filter(series=series).delete()

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.accounts import access
+from vigil.core import holds
 from vigil.lib.archive import ArchiveError, iter_files
 from vigil.lib.filenames import content_disposition
 from vigil.victimid import actions, report, storage, thumbs
@@ -99,7 +100,11 @@ def series_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def series_delete(request: HttpRequest, pk: int) -> HttpResponse:
     series = access.get_for_user(Series, request.user, pk, access.DELETE)
     name = series.name
-    actions.do_delete_series(series, actor=request.user)
+    try:
+        actions.do_delete_series(series, actor=request.user)
+    except holds.HeldError as exc:
+        messages.error(request, str(exc))
+        return redirect("victimid-series-detail", series.pk)
     messages.success(request, f"Series “{name}” and its media were deleted.")
     return redirect("victimid-series-list")
 
