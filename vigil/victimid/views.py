@@ -124,6 +124,7 @@ def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "media": media,
             "can_write": can_write,
             "can_delete": can_delete,
+            "holds": holds.holds_on("series", series.pk),
             "upload_form": MediaUploadForm(),
             "relaxed": request.user.relax_thumbnail_blur,
         },

@@ -236,3 +236,22 @@ def test_no_command_deletes_a_tip(make_tip):
     assert Tip.objects.filter(pk__in=[tip.pk, old.pk]).count() == 2
     ours = [name for name, app in get_commands().items() if app.startswith("vigil")]
     assert not [n for n in ours if any(w in n for w in ("delete", "purge", "dispose", "remove"))]
+
+
+def test_a_held_series_shows_its_hold_and_no_delete_button(client, personas):
+    from vigil.victimid import actions as vid
+
+    series = vid.do_create_series(actor=personas.manager, data={"name": "Shown series"})
+    client.force_login(personas.manager)
+    url = reverse("victimid-series-detail", args=[series.pk])
+    assert "Delete series" in client.get(url).content.decode()
+    actions.do_place_hold(
+        name="Hold S", reason="r", items=[("series", series.pk)], actor=personas.manager
+    )
+    body = client.get(url).content.decode()
+    assert "Under legal hold" in body and "Hold S" in body and "Delete series" not in body
+    r = client.post(reverse("victimid-series-delete", args=[series.pk]))
+    assert r.status_code == 302
+    from vigil.victimid.models import Series
+
+    assert Series.objects.filter(pk=series.pk).exists()
