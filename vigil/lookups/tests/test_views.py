@@ -220,3 +220,22 @@ def test_it_shows_a_bad_import_and_keeps_the_directory(client, personas):
     )
     assert "Nothing was imported" in r.content.decode() and "line 3" in r.content.decode()
     assert not Provider.objects.exists()
+
+
+def test_it_guards_removing_a_mapping(client, personas, provider):
+    from vigil.lookups.models import ProviderMapping
+
+    def fresh():
+        ProviderMapping.objects.update_or_create(
+            pk=777, defaults={"provider": provider, "kind": "asn", "value": "64999"}
+        )
+
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("lookups-mapping-remove", args=[provider.pk, 777]),
+        setup=fresh,
+        expect={**MANAGE, "manager": 302, "admin": 302},
+        audit_action="lookups.provider_mapping_remove",
+    )
