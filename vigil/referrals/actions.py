@@ -644,6 +644,12 @@ def _share_contents(kind: str, *, tip: Tip | None, referral: Referral | None, ac
             f"{stem}.pdf": packet.render_pdf(ctx),
             f"{stem}.json": packages.as_json(packet.build_json(ctx)),
         }
+        extra, missing = packet.attachments(ctx)
+        files.update(extra)
+        if missing:
+            files["NOT-INCLUDED.txt"] = (
+                "Left out (no right to open them):\n" + "\n".join(missing) + "\n"
+            ).encode()
         return files, referral_records(referral), stem
     if tip is None:
         raise ValidationError("Choose the tip to share.")

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class ReferralsConfig(AppConfig):
@@ -18,5 +18,14 @@ class ReferralsConfig(AppConfig):
         hooks.register_referred_tip_finder(actions.referred_tips)
         jurisdiction.register_builtin_providers()
         packet.register_builtin_sections()
+        # Other apps' evidence providers and packet sections (subpoenas, look-ups) live in
+        # their own `referrals_plugins` module: found here, imported by nobody else.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("referrals_plugins")
         dashboard.register(views.dashboard_panel)
         panels.register("referrals-tip-panel")
+        if apps.is_installed("vigil.stats"):
+            from vigil.referrals import stats
+
+            stats.register()

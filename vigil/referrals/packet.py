@@ -49,6 +49,11 @@ class Section:
     columns: list[tuple[str, str]] = field(default_factory=list)  # (item key, heading)
     layout: str = "table"  # "table" or "records" (one key/value block per item)
     intro: str = ""
+    # Files a shared packet carries beside the PDF and JSON: name → callable giving the bytes
+    # (called only when a package is made). A callable raising one of `attachment_errors`
+    # (e.g. no right to open that document) is left out and listed as such.
+    attachments: dict[str, Callable[[], bytes]] = field(default_factory=dict)
+    attachment_errors: tuple[type[BaseException], ...] = ()
 
     def as_json(self) -> dict:
         return {"key": self.key, "title": self.title, "intro": self.intro, "items": self.items}
@@ -227,6 +232,19 @@ def sections(ctx: PacketContext) -> list[Section]:
         if section is not None:
             out.append(section)
     return out
+
+
+def attachments(ctx: PacketContext) -> tuple[dict[str, bytes], list[str]]:
+    """(files, names left out) from every section's attachments."""
+    files: dict[str, bytes] = {}
+    missing: list[str] = []
+    for section in sections(ctx):
+        for name, make in section.attachments.items():
+            try:
+                files[name] = make()
+            except section.attachment_errors:
+                missing.append(name)
+    return files, missing
 
 
 def context_for_referral(referral, *, actor=None) -> PacketContext:
