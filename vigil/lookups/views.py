@@ -23,7 +23,12 @@ def tip_lookups(tip: Tip) -> dict:
     """Offline ownership, cached RDAP and the proposed provider for each IP, e-mail and online ID."""
     sels = list(
         tip.selectors.filter(
-            type__in=[Selector.Type.IP, Selector.Type.EMAIL, Selector.Type.ONLINE_ID]
+            type__in=[
+                Selector.Type.IP,
+                Selector.Type.EMAIL,
+                Selector.Type.ONLINE_ID,
+                Selector.Type.DOMAIN,
+            ]
         )
     )
     ips = [s for s in sels if s.type == Selector.Type.IP]
@@ -39,6 +44,12 @@ def tip_lookups(tip: Tip) -> dict:
             asn=off["asn"],
         )
         rows.append({"selector": s, "offline": off, "rdap": res, "provider": provider})
+    domains = [s for s in sels if s.type == Selector.Type.DOMAIN]
+    cached_domains = {
+        r.query: r
+        for r in RdapResult.objects.filter(kind="domain", query__in=[s.value for s in domains])
+    }
+    domain_rows = [{"selector": s, "rdap": cached_domains.get(s.value)} for s in domains]
     others = []
     for s in sels:
         if s.type == Selector.Type.EMAIL:
@@ -48,7 +59,7 @@ def tip_lookups(tip: Tip) -> dict:
         else:
             continue
         others.append({"selector": s, "provider": provider})
-    return {"ip_rows": rows, "other_rows": others}
+    return {"ip_rows": rows, "other_rows": others, "domain_rows": domain_rows}
 
 
 @login_required
@@ -70,23 +81,30 @@ def tip_rdap(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = _tip(request, tip_id)
     if not actions.can_run_rdap(request.user):
         raise PermissionDenied
-    ips = list(tip.selectors.filter(type=Selector.Type.IP).values_list("value", flat=True))
+    queries = [
+        ("ip" if t == Selector.Type.IP else "domain", v)
+        for t, v in tip.selectors.filter(
+            type__in=[Selector.Type.IP, Selector.Type.DOMAIN]
+        ).values_list("type", "value")
+    ]
     refresh = request.POST.get("refresh") == "1"
     problems = []
-    for ip in ips:
+    for kind, value in queries:
         try:
-            res = actions.do_rdap_lookup("ip", ip, actor=request.user, refresh=refresh)
+            res = actions.do_rdap_lookup(kind, value, actor=request.user, refresh=refresh)
         except rdap.RdapError as exc:
-            problems.append(str(exc))
-            break
+            problems.append(f"{value}: {exc}")
+            if isinstance(exc, rdap.RdapDisabled):
+                break
+            continue
         if res.status != RdapResult.Status.OK:
-            problems.append(f"{ip}: {res.get_status_display()} — {res.error}")
+            problems.append(f"{value}: {res.get_status_display()} — {res.error}")
     if problems:
         messages.warning(request, " ".join(problems))
-    elif ips:
-        messages.success(request, f"RDAP looked up {len(ips)} IP(s).")
+    elif queries:
+        messages.success(request, f"RDAP looked up {len(queries)} IP(s) and domain(s).")
     else:
-        messages.info(request, "This tip has no IP address to look up.")
+        messages.info(request, "This tip has no IP address or domain to look up.")
     return redirect(reverse("tips-detail", args=[tip.pk]) + "#lookups")
 
 

@@ -369,3 +369,44 @@ def test_it_looks_up_every_ip_of_a_bulk_import_in_the_background(
     assert "/rdap/ip/74.125.225.229" in paths and "/rdap/ip/200.57.141.161" in paths
     assert "/rdap/ip/74.125.1.1" not in paths  # inside the range already answered
     assert RdapResult.objects.filter(status="ok").count() == 2
+
+
+def test_it_looks_up_a_tips_ips_and_domains_from_the_tip_page(registry, client, personas):
+    from django.urls import reverse
+
+    from vigil.tips import actions as tip_actions
+    from vigil.tips.models import Source
+
+    registry.route("/rdap/ip/74.125.225.229", json=_doc())
+    registry.route(
+        "/rdap/domain/example.org",
+        json={
+            "objectClassName": "domain",
+            "ldhName": "example.org",
+            "entities": [
+                {
+                    "handle": "9",
+                    "roles": ["registrar"],
+                    "vcardArray": ["vcard", [["fn", {}, "text", "Example Registrar"]]],
+                }
+            ],
+        },
+    )
+    src = Source.objects.create(name="S")
+    tip = tip_actions.do_create_tip(
+        actor=personas.manager,
+        source=src,
+        source_reference="D-1",
+        selectors=[
+            tip_actions.SelectorInput("ip", "74.125.225.229"),
+            tip_actions.SelectorInput("domain", "example.org"),
+        ],
+    )
+    client.force_login(personas.manager)
+    client.post(reverse("lookups-tip-rdap", args=[tip.pk]))
+    html = client.get(reverse("lookups-tip-panel", args=[tip.pk])).content.decode()
+    assert "Google Inc." in html and "Example Registrar" in html
+    assert sorted(r.path for r in registry.requests) == [
+        "/rdap/domain/example.org",
+        "/rdap/ip/74.125.225.229",
+    ]
