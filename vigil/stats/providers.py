@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 
 from vigil.stats import registry
 
-TIPS, FLAGS, VICTIMID = "Tips", "Flags", "Victim identification"
+TIPS, FLAGS, REFERRALS, VICTIMID = "Tips", "Flags", "Referrals", "Victim identification"
 
 
 def _source_names(ids: set) -> dict:
@@ -31,6 +31,55 @@ def _source_kinds(ids: set) -> dict:
 
 def _json_int(path: str):
     return Cast(KT(path), IntegerField())
+
+
+def register_referrals() -> None:
+    """Referral figures (the referrals app registers none of its own)."""
+    from vigil.referrals.models import Referral
+
+    sent = Referral.objects.exclude(sent_at=None)
+    reg = registry.register
+    reg(
+        "referrals_sent",
+        "Referrals sent",
+        section=REFERRALS,
+        order=40,
+        compute=registry.Count(sent, "sent_at"),
+    )
+    reg(
+        "referrals_acknowledged",
+        "Referrals acknowledged",
+        section=REFERRALS,
+        order=41,
+        compute=registry.Count(Referral.objects.exclude(acknowledged_at=None), "acknowledged_at"),
+    )
+    reg(
+        "cases_opened",
+        "Cases opened from referrals",
+        section=REFERRALS,
+        order=42,
+        # closed_at is when the receiving office answered: the case-opened time here.
+        compute=registry.Count(
+            Referral.objects.filter(status=Referral.Status.CASE_OPENED).exclude(closed_at=None),
+            "closed_at",
+        ),
+    )
+    reg(
+        "referrals_by_office",
+        "Referrals sent by office",
+        section=REFERRALS,
+        order=43,
+        compute=registry.Breakdown(sent, "sent_at", "office__name"),
+    )
+    reg(
+        "median_days_receipt_to_referral",
+        "Median days from receipt to referral",
+        section=REFERRALS,
+        order=44,
+        unit="days",
+        compute=registry.MedianDays(sent, "sent_at", "tip__received_at", "sent_at"),
+        help="From the tip's received time to the referral's sending, over the referrals sent in the month.",
+    )
 
 
 def register_all() -> None:
@@ -131,6 +180,11 @@ def register_all() -> None:
         compute=registry.MedianDays(decided, "decided_at", "created_at", "decided_at"),
         help="Over the flags decided in the month.",
     )
+
+    from django.apps import apps
+
+    if apps.is_installed("vigil.referrals"):
+        register_referrals()
 
     finished = MatchRequest.objects.filter(status=MatchRequest.Status.DONE)
     reg(

@@ -15,9 +15,11 @@ PERIOD = reviews.ReviewPeriod(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
 
 
 def _event(action, user, object_type, object_id, at):
-    e = record(action, actor=user, object_type=object_type, object_id=object_id)
-    # Audit rows are never updated by the app; a test may place them in time.
-    AuditEvent.objects.filter(pk=e.pk).update(at=at)
+    # Audit rows are append-only (PostgreSQL refuses UPDATE): write them at that time.
+    from unittest import mock
+
+    with mock.patch("vigil.audit.log.timezone.now", return_value=at):
+        record(action, actor=user, object_type=object_type, object_id=object_id)
 
 
 @pytest.fixture

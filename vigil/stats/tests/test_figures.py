@@ -148,3 +148,38 @@ def test_it_lets_an_app_register_a_figure(known):
         assert f["totals"]["test_unfounded"] == 1
     finally:
         registry.unregister("test_unfounded")
+
+
+def test_it_counts_referrals_sent_acknowledged_cases_opened_and_days_to_referral(known, personas):
+    from vigil.referrals.models import Office, Referral
+    from vigil.stats.tests.conftest import at
+    from vigil.tips.models import Tip
+
+    office = Office.objects.create(code="DEN", name="Denver", kind=Office.Kind.values[0])
+    t1 = Tip.objects.get(source_reference="A-1")  # received 2026-01-15 12:00
+    t2 = Tip.objects.get(source_reference="A-2")  # received 2026-01-31 23:59:59
+    r1 = Referral.objects.create(
+        tip=t1, office=office, status="case_opened", created_by=personas.manager
+    )
+    r2 = Referral.objects.create(
+        tip=t2, office=office, status="acknowledged", created_by=personas.manager
+    )
+    Referral.objects.create(
+        tip=t2, office=office, status="drafted", created_by=personas.manager
+    )  # never sent: not counted
+    Referral.objects.filter(pk=r1.pk).update(
+        sent_at=at(2026, 1, 19), acknowledged_at=at(2026, 2, 2), closed_at=at(2026, 3, 5)
+    )
+    Referral.objects.filter(pk=r2.pk).update(
+        sent_at=at(2026, 2, 10, 23, 59, 59), acknowledged_at=at(2026, 2, 12)
+    )
+    f = _figures()
+    m = f["months"]
+    assert [m[k]["referrals_sent"] for k in m] == [1, 1, 0, 0]
+    assert [m[k]["referrals_acknowledged"] for k in m] == [0, 2, 0, 0]
+    assert [m[k]["cases_opened"] for k in m] == [0, 0, 1, 0]
+    assert m["2026-01"]["median_days_receipt_to_referral"] == 4.0
+    assert m["2026-02"]["median_days_receipt_to_referral"] == 10.0
+    assert f["totals"]["median_days_receipt_to_referral"] == 7.0
+    assert f["totals"]["referrals_by_office"] == {"Denver": 2}
+    assert f["totals"]["subpoenas_issued"] == 0

@@ -242,6 +242,7 @@ def test_it_offers_rotations_and_flips_by_default_on_the_request_form(client, pe
     client.force_login(personas.investigator)
     page = client.get(reverse("victimid-request-create")).content.decode()
     assert 'name="dihedral" id="id_dihedral" checked' in page or (
-        'id="id_dihedral"' in page and "checked" in page.split('id="id_dihedral"')[0][-200:]
-        + page.split('id="id_dihedral"')[1][:100]
+        'id="id_dihedral"' in page
+        and "checked"
+        in page.split('id="id_dihedral"')[0][-200:] + page.split('id="id_dihedral"')[1][:100]
     )
