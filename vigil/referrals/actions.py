@@ -833,3 +833,43 @@ def do_remove_expired_shares(*, now: dt.datetime | None = None) -> int:
             )
         removed += 1
     return removed
+
+
+def notify_correction(tip: Tip, report: Any, *, outcome: str, actor: Any) -> int:
+    """The retention hook: a referred tip was corrected, so its receivers must hear of it.
+
+    Each active referral holding the tip gets an audit row and its analyst a
+    notification to pass the correction to the receiving office. Answers how
+    many referrals (receivers) there were.
+    """
+    from vigil.messaging.actions import do_notify
+
+    referrals = list(
+        Referral.objects.active()
+        .filter(members__tip=tip)
+        .select_related("office", "tip__assigned_to", "created_by")
+        .distinct()
+    )
+    for r in referrals:
+        record(
+            "referral.correction",
+            actor=actor,
+            obj=r,
+            changes={"tip": tip.pk, "report": getattr(report, "pk", None), "outcome": outcome},
+            summary=f"tip {tip.pk} {outcome}: {r.office.name} to be told"[:300],
+        )
+        analyst = r.analyst
+        if analyst is not None and analyst.is_active:
+            do_notify(
+                analyst,
+                subject=f"Tip {tip} was {outcome}: tell {r.office.name} (referral #{r.pk})",
+                body=(
+                    f"An inaccuracy report on tip {tip} was reviewed ({outcome}). The tip went to "
+                    f"{r.office.name}"
+                    + (f" under case {r.receiving_case_number}" if r.receiving_case_number else "")
+                    + ": send them the correction."
+                ),
+                link=reverse("referrals-detail", args=[r.pk]),
+                dedupe_key=f"referrals.correction:{getattr(report, 'pk', '')}:{r.pk}",
+            )
+    return len(referrals)

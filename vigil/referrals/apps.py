@@ -25,6 +25,10 @@ class ReferralsConfig(AppConfig):
         autodiscover_modules("referrals_plugins")
         dashboard.register(views.dashboard_panel)
         panels.register("referrals-tip-panel")
+        if apps.is_installed("vigil.retention"):
+            from vigil.retention import hooks as retention_hooks
+
+            retention_hooks.register_correction_notifier(actions.notify_correction)
         if apps.is_installed("vigil.stats"):
             from vigil.referrals import stats
 

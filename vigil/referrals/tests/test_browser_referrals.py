@@ -18,7 +18,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_refers_a_cluster_and_shares_an_ip_list(page, live_server, personas, directory, tmp_path):
+def test_it_refers_a_cluster_and_shares_an_ip_list(
+    page, live_server, personas, directory, tmp_path
+):
     key = pyrage.x25519.Identity.generate()
     bka = directory["bka"]
     bka.age_recipient = str(key.to_public())

@@ -152,3 +152,10 @@ def test_it_shows_a_form_error_for_bad_areas(client, personas, directory):
     )
     assert response.status_code == 200 and b"US-ZZ" in response.content
     assert office.area_codes == "US-NJ"
+
+
+def test_it_loads_the_demo_directory_once(personas):
+    from vigil.referrals import demo
+
+    assert "offices" in demo.load(personas.manager)
+    assert demo.load(personas.manager) == ""

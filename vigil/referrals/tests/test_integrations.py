@@ -136,3 +136,27 @@ def test_it_counts_referrals_in_the_statistics(personas, directory):
     assert got["referrals_acknowledged"] == 1
     assert got["referral_days"] is not None and got["referral_days"] < 1
     assert timezone.now()
+
+
+def test_it_tells_the_analyst_when_a_referred_tip_is_corrected(personas, directory):
+    from vigil.deconfliction.tests import factories as f
+    from vigil.messaging.models import Message
+    from vigil.retention import actions as retention
+
+    t = f.tip("R-1", assigned=personas.investigator, narrative="old text")
+    r = actions.do_create_referral(
+        t, actor=personas.investigator, office=directory["newark"], receiving_case_number="NK-3"
+    )
+    actions.do_send_referral(r, actor=personas.investigator)
+    report = retention.do_report_inaccuracy(
+        t, reported_by="HSI Newark", what="wrong address", actor=personas.investigator
+    )
+    retention.do_review_inaccuracy(
+        report, outcome="corrected", note="fixed", narrative="new text", actor=personas.manager
+    )
+    msg = Message.objects.get(recipient=personas.investigator, subject__contains="tell HSI Newark")
+    assert "NK-3" in msg.body
+    from vigil.audit.models import AuditEvent
+
+    review = AuditEvent.objects.get(action="correction.review")
+    assert review.changes["receivers_told"] == 1
