@@ -29,7 +29,5 @@ class ReferralsConfig(AppConfig):
             from vigil.retention import hooks as retention_hooks
 
             retention_hooks.register_correction_notifier(actions.notify_correction)
-        if apps.is_installed("vigil.stats"):
-            from vigil.referrals import stats
-
-            stats.register()
+        # The referral figures of the statistics are registered by the stats app itself
+        # (vigil/stats/providers.py register_referrals).

@@ -128,13 +128,22 @@ def test_it_counts_referrals_in_the_statistics(personas, directory):
     actions.do_open_case(r, actor=personas.investigator, case_number="C-1")
     period = registry.Period.last_months(1)
     report = registry.compute(
-        period, keys=["referrals_sent", "referrals_acknowledged", "cases_opened", "referral_days"]
+        period,
+        keys=[
+            "referrals_sent",
+            "referrals_acknowledged",
+            "cases_opened",
+            "median_days_receipt_to_referral",
+        ],
     )
     month = period.months[0]
     got = {k: report.results[k].by_month[month] for k in report.results}
     assert got["referrals_sent"] == 1 and got["cases_opened"] == 1
     assert got["referrals_acknowledged"] == 1
-    assert got["referral_days"] is not None and got["referral_days"] < 1
+    assert (
+        got["median_days_receipt_to_referral"] is not None
+        and got["median_days_receipt_to_referral"] < 1
+    )
     assert timezone.now()
 
 
