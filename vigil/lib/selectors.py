@@ -612,6 +612,30 @@ def _normalise_phone(raw: str, region: str | None) -> str | None:
         return None
 
 
+def phone_best_effort(raw: str, region: str | None) -> str | None:
+    """A comparable form for a phone number libphonenumber will not validate
+    (reserved ranges such as UK 07700 900xxx, ranges newer than its metadata):
+    E.164 where the number is *possible*, else its digits ("+" kept). None only
+    when there are too few digits to be a phone number at all. Idempotent.
+
+    Callers keep such a selector marked "not validated": a tip is never lost
+    because one of its values cannot be normalised.
+    """
+    text = raw.strip()
+    if not text or len(text) > 100:
+        return None
+    try:
+        number = phonenumbers.parse(text, region.upper() if region else None)
+        if phonenumbers.is_possible_number(number) and len(str(number.national_number)) >= 6:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    except Exception:  # phonenumbers raises more than NumberParseException on odd input
+        pass
+    digits = re.sub(r"[^0-9]", "", text)
+    if not 6 <= len(digits) <= 17:
+        return None
+    return ("+" if text.lstrip().startswith("+") else "") + digits
+
+
 _ADDRESS_WORDS = {
     "street": "st",
     "str": "st",
@@ -922,9 +946,19 @@ _PLATFORM_HANDLE_RE = re.compile(
     r"(?:[ \t]{1,3}(?:messenger|app|account))?"
     r"[ \t]{0,3}(?:(?P<kw>user[ \t]?names?|user[ \t]?ids?|users?|handles?|ids?|accounts?|acct|"
     r"profiles?|screen[ \t]?names?|display[ \t]?names?|names?)\b[ \t]{0,3})?"
-    r"(?P<sep>[:=]|-(?=[ \t])|\bis\b)?[ \t]{0,3}(?P<at>@)?"
+    r"(?P<sep>[:=(]|-(?=[ \t])|\bis\b|\bas\b)?[ \t]{0,3}(?P<at>@)?"
     r"(?P<handle>[a-z0-9_][a-z0-9_.\-]{0,63}(?:#[0-9]{4})?)",
 )
+# A handle named as such with no platform ("forum-user kestrel99", "username
+# kestrel99"): kept as a handle of unknown platform.
+_GENERIC_HANDLE_RE = re.compile(
+    r"\b(?:forum[ \t\-]?user(?:[ \t]?name)?|user[ \t\-]?name|screen[ \t\-]?name|handle)\b"
+    r"[ \t]{0,3}(?:[:=]|-(?=[ \t])|\bis\b)?[ \t]{0,3}(?P<at>@)?"
+    r"(?P<handle>[a-z0-9_][a-z0-9_.\-]{1,63}(?:#[0-9]{4})?)",
+)
+_PLATFORM_SET = frozenset(_PLATFORM_WORDS)
+# After a weak separator ("as", "(") a handle must look like one: a digit, "_", "." or "#".
+_HANDLE_LIKE_RE = re.compile(r"[0-9_.#]")
 # Platform words that are also everyday words need a keyword, a ':' or an '@'.
 _WEAK_PLATFORM_WORDS = frozenset(
     {"x", "line", "signal", "session", "steam", "snap", "ig", "tg", "vk", "insta"}
@@ -1191,12 +1225,29 @@ def _extract(original: str, region: str) -> list[Extracted]:
             continue
         if not m.group("at") and handle in _HANDLE_STOPWORDS:
             continue
+        if (
+            m.group("sep") in ("as", "(")
+            and not m.group("at")
+            and not _HANDLE_LIKE_RE.search(handle)
+        ):
+            continue  # "Snapchat as well", "Kik (rarely)": only handle-shaped words
         h_start = m.start("handle") - (1 if m.group("at") else 0)
         h_end = m.start("handle") + len(handle)
         if claimed.overlaps(h_start, h_end):
             continue
         value = _normalise_online_id(handle, fold_platform(word))
         if out.add(ONLINE_ID, value, h_start, h_end):
+            handle_spans.add(h_start, h_end)
+
+    for m in _GENERIC_HANDLE_RE.finditer(text.translate(_ASCII_LOWER)):
+        handle = m.group("handle").rstrip(".-")
+        h_start = m.start("handle") - (1 if m.group("at") else 0)
+        h_end = m.start("handle") + len(handle)
+        if handle in _HANDLE_STOPWORDS or handle in _PLATFORM_SET or len(handle) < 3:
+            continue
+        if claimed.overlaps(h_start, h_end) or handle_spans.overlaps(h_start, h_end):
+            continue
+        if out.add(ONLINE_ID, _normalise_online_id(handle, "unknown"), h_start, h_end):
             handle_spans.add(h_start, h_end)
 
     for m in _AT_HANDLE_RE.finditer(text):

@@ -126,6 +126,12 @@ def build_selector(
             port = port or obs.port
     else:
         value = sel.normalise(kind, raw, default_region=region, platform=item.platform)
+        if not value and kind == T.PHONE:
+            # A reserved or too-new range libphonenumber calls invalid: keep the
+            # number (best-effort normal form, flagged on equal forms), marked.
+            value = sel.phone_best_effort(raw, region)
+            if value:
+                details["validated"] = False
     if not value:
         if kind in HASHED_TYPES:  # an error message is stored (import summaries): no echo
             raise ValidationError(f"{kind}: the value is not {TYPE_HELP[kind]} (value not shown)")

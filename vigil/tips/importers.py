@@ -116,6 +116,11 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     error: str = ""
 
+    def warn(self, message: str) -> None:
+        """A warning names its line; at most MAX_REJECTED_KEPT are kept."""
+        if len(self.warnings) < MAX_REJECTED_KEPT:
+            self.warnings.append(message)
+
     def reject(self, line: int, reason: str) -> None:
         self.rejected_count += 1
         if len(self.rejected) < MAX_REJECTED_KEPT:
@@ -903,6 +908,11 @@ class Importer:
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue
+            if s.details.get("validated") is False:
+                self.summary.warn(
+                    f"line {row.line}: {s.type} {s.raw[:60]!r} could not be validated; "
+                    f"kept as {s.value} (not validated)"
+                )
             selectors.setdefault((s.type, s.value), s)
         if errors:
             raise ValidationError(errors)

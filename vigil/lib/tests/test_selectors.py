@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains, urls
 
+from vigil.lib import selectors
 from vigil.lib.selectors import _PLATFORM_ALIASES as PLATFORM_ALIASES
 from vigil.lib.selectors import (
     Extracted,
@@ -463,3 +464,58 @@ def test_it_never_raises_when_extracting(text: str) -> None:
         assert isinstance(item, Extracted)
         assert text[item.start : item.end] == item.raw
         assert item.value
+
+
+# --- issue 15: online IDs written in prose, phones that do not validate ------------------
+
+PROSE_HANDLES = [
+    ("Kik username x_panda_night", "kik:x_panda_night"),
+    ("instagram @x_comet_velvet", "instagram:x_comet_velvet"),
+    ("snapchat: dk_lens_pro", "snapchat:dk_lens_pro"),
+    ("his Discord is kestrel#0420", "discord:kestrel#0420"),
+    ("on Telegram as @night_owl", "telegram:night_owl"),
+    ("TikTok user name dk_river", "tiktok:dk_river"),
+    ("forum-user kestrel99", "unknown:kestrel99"),
+    ("forum user kestrel99 posted", "unknown:kestrel99"),
+    ("username kestrel99 on a forum", "unknown:kestrel99"),
+    ("the handle is x_owl_7", "unknown:x_owl_7"),
+    ("contacted via Instagram (x_comet_velvet)", "instagram:x_comet_velvet"),
+    ("then on kik as x_sun_2", "kik:x_sun_2"),
+    ("Snapchat - dk_lens_pro", "snapchat:dk_lens_pro"),
+]
+
+
+@pytest.mark.parametrize("text, value", PROSE_HANDLES)
+def test_it_finds_online_ids_written_in_prose(text: str, value: str) -> None:
+    found = [e.value for e in selectors.extract(text) if e.type == "online_id"]
+    assert found == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Snapchat as well as Kik",
+        "he uses snapchat (rarely)",
+        "his username is unknown",
+        "as soon as possible on kik",
+        "the user name was not provided",
+    ],
+)
+def test_it_does_not_take_everyday_words_for_handles(text: str) -> None:
+    assert [e for e in selectors.extract(text) if e.type == "online_id"] == []
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("07700 900022", "+447700900022"),
+        ("+44 7700 900033", "+447700900033"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("12345", None),
+        ("", None),
+    ],
+)
+def test_it_keeps_a_best_effort_form_of_phones_that_do_not_validate(raw, expected) -> None:
+    assert selectors.phone_best_effort(raw, "GB") == expected
+    if expected:
+        assert selectors.phone_best_effort(expected, "GB") == expected

@@ -422,3 +422,33 @@ def test_it_raises_for_an_unknown_format(personas, source, tmp_path):
         import_file(
             _write(tmp_path, "t.csv", GOOD), actor=personas.manager, source=source, fmt="pdf"
         )
+
+
+def test_it_never_loses_a_tip_over_a_phone_number_that_does_not_validate(
+    personas, source, tmp_path
+):
+    from vigil.deconfliction.models import Flag
+
+    text = (
+        "reference,received_at,narrative,phone,country\n"
+        "UK-1,2024-03-01,first,07700 900022,GB\n"
+        "UK-2,2024-03-02,second,+44 7700 900022,GB\n"
+        "UK-3,2024-03-03,third,+44 20 7946 0958,GB\n"
+    )
+    s = import_file(_write(tmp_path, "uk.csv", text), actor=personas.manager, source=source)
+    assert (s.tips_created, s.rejected_count) == (3, 0), s.rejected
+    one = Tip.objects.get(source_reference="UK-1").selectors.get(type="phone")
+    assert (one.value, one.raw, one.details) == (
+        "+447700900022",
+        "07700 900022",
+        {"validated": False},
+    )
+    valid = Tip.objects.get(source_reference="UK-3").selectors.get(type="phone")
+    assert "validated" not in valid.details
+    assert any(w.startswith("line 2: phone '07700 900022'") for w in s.warnings), s.warnings
+    assert any("line 3:" in w and "not validated" in w for w in s.warnings)
+    # flagged on equal normal forms
+    tips = set(
+        Tip.objects.filter(source_reference__in=["UK-1", "UK-2"]).values_list("pk", flat=True)
+    )
+    assert Flag.objects.filter(tip_a__in=tips, tip_b__in=tips).exists()

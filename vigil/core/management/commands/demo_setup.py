@@ -1,7 +1,8 @@
 """Create demo accounts (one per role, passwords printed once) and demo data.
 
 Idempotent: a second run creates nothing and prints no passwords. Each app
-may contribute synthetic data through a `demo.load(actor)` function.
+may contribute synthetic data through a `demo.load(actor)` function (and set up
+reference data first through `demo.prepare(actor)`, run for every app before any load).
 """
 
 import importlib
@@ -61,14 +62,24 @@ class Command(BaseCommand):
                 "Demo accounts exist already (passwords were printed when they were created)."
             )
         actor = User.objects.get(username="manager")
+        modules = []
         for config in apps.get_app_configs():
             if not config.name.startswith("vigil."):
                 continue
             try:
-                module = importlib.import_module(f"{config.name}.demo")
+                modules.append((config, importlib.import_module(f"{config.name}.demo")))
             except ModuleNotFoundError:
                 continue
-            summary = module.load(actor)
+        # `prepare` runs for every app before any `load`: reference data another app's
+        # demo records depend on (the deconfliction warning list) is set first.
+        for config, module in modules:
+            prepare = getattr(module, "prepare", None)
+            summary = prepare(actor) if prepare else ""
+            if summary:
+                self.stdout.write(f"  demo set-up: {config.label}: {summary}")
+        for config, module in modules:
+            load = getattr(module, "load", None)
+            summary = load(actor) if load else ""
             if summary:
                 self.stdout.write(f"  demo data: {config.label}: {summary}")
         self.stdout.write("Open http://127.0.0.1:8000 and sign in.")
