@@ -626,10 +626,14 @@ def phone_best_effort(raw: str, region: str | None) -> str | None:
         return None
     try:
         number = phonenumbers.parse(text, region.upper() if region else None)
-        if phonenumbers.is_possible_number(number) and len(str(number.national_number)) >= 6:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     except Exception:  # phonenumbers raises more than NumberParseException on odd input
-        pass
+        number = None
+    if (
+        number is not None
+        and phonenumbers.is_possible_number(number)
+        and len(str(number.national_number)) >= 6
+    ):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     digits = re.sub(r"[^0-9]", "", text)
     if not 6 <= len(digits) <= 17:
         return None
