@@ -321,6 +321,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TipStatusEnum": "vigil.tips.models.Tip.Status",
         "SubpoenaStatusEnum": "vigil.subpoenas.models.Subpoena.Status",
+        "SubpoenaMethodEnum": "vigil.subpoenas.models.Subpoena.Method",
     },
 }
 

@@ -131,3 +131,68 @@ class SubpoenaApprove(APIView):
         except DjangoValidationError as exc:
             raise _django_errors(exc) from None
         return Response(SubpoenaSerializer(sub).data)
+
+
+class ServeSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Subpoena.Method.choices)
+    served_on = serializers.DateField(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ResponseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Subpoena.Outcome.choices)
+    subscriber_name = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=100
+    )
+    emails = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False, max_length=100
+    )
+    account_ids = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=100
+    )
+    payment = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    sessions = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, max_length=5000
+    )
+    not_customer_entity = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class SubpoenaServe(APIView):
+    @extend_schema(request=ServeSerializer, responses=SubpoenaSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        access.require(access.can_read_data(request.user))
+        sub = access.get_for_user(Subpoena, request.user, pk, access.WRITE)
+        ser = ServeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        try:
+            actions.do_serve_subpoena(
+                sub,
+                actor=request.user,
+                method=d["method"],
+                served_on=d.get("served_on"),
+                due_date=d.get("due_date"),
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(SubpoenaSerializer(sub).data)
+
+
+class SubpoenaRespond(APIView):
+    @extend_schema(request=ResponseSerializer, responses=SubpoenaSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        access.require(access.can_read_data(request.user))
+        sub = access.get_for_user(Subpoena, request.user, pk, access.WRITE)
+        ser = ResponseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            result = actions.do_record_response(sub, actor=request.user, **ser.validated_data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        data = SubpoenaSerializer(sub).data
+        data["selectors_added"] = result["selectors"]
+        data["flags_raised"] = result["flags"]
+        data["chained"] = result["chained"].pk if result["chained"] is not None else None
+        return Response(data)

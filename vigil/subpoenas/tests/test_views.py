@@ -332,3 +332,50 @@ def test_it_guards_the_api(client, personas, tip, provider, sub):
         expect={**api_readers, "reader": 403, "other_investigator": 403, "investigator": 403},
         audit_action="subpoena.approve",
     )
+
+
+def test_it_serves_and_records_a_response_through_the_api(client, personas, sub):
+    api_writers = {
+        "anonymous": 401,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 200,
+        "manager": 200,
+        "admin": 403,
+    }
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("api-subpoena-serve", args=[sub.pk]),
+        setup=_set(sub, "approved"),
+        data={"method": "portal"},
+        content_type="application/json",
+        expect=api_writers,
+        audit_action="subpoena.serve",
+    )
+    check_roles(
+        client,
+        personas,
+        "post",
+        reverse("api-subpoena-response", args=[sub.pk]),
+        setup=_set(sub, "served"),
+        data={"outcome": "response_received", "emails": ["api.subscriber@mail.example"]},
+        content_type="application/json",
+        expect=api_writers,
+        audit_action="subpoena.response",
+    )
+    _set(sub, "served")()
+    client.force_login(personas.investigator)
+    r = client.post(
+        reverse("api-subpoena-response", args=[sub.pk]),
+        {"outcome": "not_our_customer", "not_customer_entity": "Reseller Networks"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["chained"] == Subpoena.objects.get(parent=sub).pk
+    r = client.post(
+        reverse("api-subpoena-serve", args=[sub.pk]),
+        {"method": "email"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "this step needs it approved" in r.json()["detail"][0]
