@@ -123,3 +123,29 @@ def test_the_review_page_corrects_the_narrative(client, make_tip, personas, told
     assert r.status_code == 302
     tip.refresh_from_db()
     assert tip.narrative == "new text"
+
+
+def test_the_referrals_receivers_are_told_of_a_correction(make_tip, personas):
+    from django.utils import timezone
+
+    from vigil.messaging.models import Message
+    from vigil.referrals.models import Office, Referral, ReferralTip
+
+    tip = make_tip("T-1", old=False, narrative="wrong")
+    office = Office.objects.create(code="den", name="Denver FO", kind=Office.Kind.values[0])
+    referral = Referral.objects.create(
+        tip=tip, office=office, status="sent", sent_at=timezone.now(), created_by=personas.manager
+    )
+    ReferralTip.objects.create(referral=referral, tip=tip)
+    report = actions.do_report_inaccuracy(
+        tip, reported_by="Denver FO", what="x", actor=personas.manager
+    )
+    actions.do_review_inaccuracy(
+        report, outcome="corrected", note="fixed", narrative="right", actor=personas.manager
+    )
+    notice = AuditEvent.objects.get(action="referral.correction")
+    assert notice.object_id == str(referral.pk) and notice.changes["tip"] == tip.pk
+    assert Message.objects.filter(
+        recipient=personas.investigator, subject__contains="Denver FO"
+    ).exists()
+    assert AuditEvent.objects.get(action="correction.review").changes["receivers_told"] == 1
