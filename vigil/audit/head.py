@@ -91,11 +91,12 @@ def _write(head: Head) -> None:
         json.dump(asdict(head), fh, sort_keys=True)
         fh.write("\n")
         fh.flush()
-        os.fsync(fh.fileno())
-    # The data is synced before the rename, so a crash leaves the old head or
-    # the new one, never a torn file. The rename itself is not synced: a head
-    # that lost its last move after a crash only lags, and the next event
-    # moves it on through the chain (about 10 ms saved per event).
+        if getattr(settings, "AUDIT_HEAD_SYNC", True):
+            os.fsync(fh.fileno())
+    # The data is synced before the rename (VIGIL_AUDIT_HEAD_SYNC, on by
+    # default), so a crash leaves the old head or the new one, never a torn
+    # file. The rename itself is not synced: a head that lost its last move
+    # after a crash only lags, and the next event moves it on through the chain.
     os.replace(tmp, p)
     _mirror(head)
 
