@@ -1159,7 +1159,14 @@ def import_file(
             rows = read_iplist(binary, importer.summary, note=note)
         else:
             rows = readers[fmt](binary, importer.summary)
-        summary = importer.run(rows)
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+            # Said plainly rather than "done, 0 rows".
+            importer.summary.error = "The file is empty: there is nothing to import."
+            summary = importer.summary
+        else:
+            summary = importer.run(rows)
+            if summary.rows_read == 0 and not summary.error:
+                summary.error = "The file holds no rows to import (only a header, or blank lines)."
         if progress:
             progress(
                 size if fmt != "xlsx" else summary.rows_read,

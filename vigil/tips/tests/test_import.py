@@ -452,3 +452,17 @@ def test_it_never_loses_a_tip_over_a_phone_number_that_does_not_validate(
         Tip.objects.filter(source_reference__in=["UK-1", "UK-2"]).values_list("pk", flat=True)
     )
     assert Flag.objects.filter(tip_a__in=tips, tip_b__in=tips).exists()
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.csv", b"", "The file is empty"),
+        ("blank.txt", b"\n \n", "The file is empty"),
+        ("bom.csv", b"\xef\xbb\xbf", "The file is empty"),
+        ("header.csv", b"reference,received_at\n", "no rows to import"),
+    ],
+)
+def test_it_says_an_empty_file_is_empty(personas, source, tmp_path, name, content, message):
+    s = import_file(_write(tmp_path, name, content), actor=personas.manager, source=source)
+    assert message in s.error and s.tips_created == 0
