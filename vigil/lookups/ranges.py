@@ -49,14 +49,6 @@ class ParsedRange:
     owner: str
 
 
-def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    norm = sel.normalise("ip", text) if text else None
-    if norm is None:
-        return None
-    addr = ipaddress.ip_address(norm)
-    return addr
-
-
 def parse_ip(text: str) -> tuple[int, int, str] | None:
     """(family, integer, canonical text) of one IP, or None. Fast path for plain forms."""
     text = text.strip()
@@ -102,15 +94,17 @@ def parse_line(line: str, number: int) -> ParsedRange | None:
     start_text, end_text, asn_text, country, owner = (c.strip() for c in cols[:5])
     if len(cols) > 5:  # a description with a tab in it
         owner = "\t".join(cols[4:]).strip()
-    start, end = _addr(start_text), _addr(end_text)
+    start, end = parse_ip(start_text), parse_ip(end_text)
     if start is None:
         raise RangeFileError(f"line {number}: {start_text[:60]!r} is not an IP address")
     if end is None:
         raise RangeFileError(f"line {number}: {end_text[:60]!r} is not an IP address")
-    if start.version != end.version:
+    if start[0] != end[0]:
         raise RangeFileError(f"line {number}: the range mixes IPv4 and IPv6")
-    if int(end) < int(start):
-        raise RangeFileError(f"line {number}: the range ends ({end}) before it starts ({start})")
+    if end[1] < start[1]:
+        raise RangeFileError(
+            f"line {number}: the range ends ({end[2]}) before it starts ({start[2]})"
+        )
     asn_text = asn_text.upper().removeprefix("AS")
     if not asn_text.isdigit() or int(asn_text) > 4294967295:
         raise RangeFileError(f"line {number}: {asn_text[:20]!r} is not an AS number")
@@ -118,7 +112,7 @@ def parse_line(line: str, number: int) -> ParsedRange | None:
     country = "" if country.lower() in {"none", "", "-"} else country.upper()[:8]
     if owner.lower() == "none":
         owner = ""
-    return ParsedRange(start.version, int(start), int(end), asn, country, owner[:300])
+    return ParsedRange(start[0], start[1], end[1], asn, country, owner[:300])
 
 
 def _open_text(path: Path) -> Iterator[str]:
