@@ -131,6 +131,9 @@ def main() -> None:
         f"all {len(report.figures)} figures, 10 months: best {min(walls):.2f} s, "
         f"median {statistics.median(walls):.2f} s over {args.repeat} runs"
     )
+    print(
+        "slowest figures, each computed alone (inside one run the five tip figures share one query):"
+    )
     for key, seconds in sorted(shares.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {key:32} {seconds:.2f} s")
 

@@ -31,13 +31,16 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 44
 
 
 def _nice_max(value: float) -> float:
+    """The top of the axis: four equal steps of a round size (whole numbers for counts)."""
     if value <= 0:
-        return 1
-    exp = 10 ** math.floor(math.log10(value))
+        return 4
+    quarter = value / 4
+    exp = 10 ** math.floor(math.log10(quarter))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exp:
-            return step * exp
-    return 10 * exp  # pragma: no cover
+        size = step * exp
+        if size >= quarter and (value < 1 or (size >= 1 and float(size).is_integer())):
+            return 4 * size
+    return 40 * exp  # pragma: no cover
 
 
 def _fmt(value: float) -> str:
