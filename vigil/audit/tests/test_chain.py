@@ -313,3 +313,15 @@ def test_it_mirrors_each_head_update_to_syslog(committed, settings):
     finally:
         server.close()
     assert f"vigil-audit head id={event.id} mac={event.mac}" in line
+
+
+@pytest.mark.django_db
+def test_it_moves_the_head_without_fsync_when_told(committed, settings, monkeypatch):
+    synced = []
+    monkeypatch.setattr(head.os, "fsync", lambda fd: synced.append(fd))
+    settings.AUDIT_HEAD_SYNC = False
+    first = committed(lambda: record("test.nosync"))
+    assert head.read().id == first.id and synced == []
+    settings.AUDIT_HEAD_SYNC = True
+    second = committed(lambda: record("test.sync"))
+    assert head.read().id == second.id and len(synced) == 1
