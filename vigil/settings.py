@@ -164,9 +164,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # vigil.core before django_tasks_db: its `db_worker` (with a heartbeat) wins.
+    "vigil.core",
     "django_tasks",
     "django_tasks_db",
-    "vigil.core",
     "vigil.accounts",
     "vigil.audit",
     "vigil.messaging",
@@ -361,6 +362,13 @@ USE_TZ = True
 
 # Records are kept this many years from their last activity (then offered for disposition).
 RETENTION_YEARS = _int("VIGIL_RETENTION_YEARS", 75)
+# Bulk imports commit (and checkpoint) every this many rows.
+IMPORT_BATCH_SIZE = _int("VIGIL_IMPORT_BATCH", 1000)
+# Workers (vigil/core/workers.py): heartbeat period; silent this long means gone.
+WORKER_HEARTBEAT_SECONDS = _int("VIGIL_WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_LOST_AFTER_SECONDS = _int("VIGIL_WORKER_LOST_AFTER_SECONDS", 60)
+# Unclaimed export packages are removed after this many days.
+EXPORT_PACKAGE_DAYS = _int("VIGIL_EXPORT_PACKAGE_DAYS", 7)
 NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9"))
 COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 50)
 PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)

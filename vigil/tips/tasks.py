@@ -76,6 +76,7 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
                 fileobj=_open(job, path),
                 checkpoint=checkpoint,
                 resume=resume,
+                batch_size=settings.IMPORT_BATCH_SIZE,
             )
         except ImportFileError as exc:
             job.status, job.error = ImportJob.Status.FAILED, str(exc)
@@ -114,3 +115,53 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
             ]
         )
     return job.summary
+
+
+def import_job_lost(args: list, kwargs: dict, reason: str) -> None:
+    """The worker running `run_import_job` is gone: resume it, or fail it with a resume button."""
+    from vigil.audit.log import record
+    from vigil.core import workers
+
+    job_id = kwargs.get("job_id", args[0] if args else None)
+    request_id = kwargs.get("request_id", args[1] if len(args) > 1 else "")
+    attempt = int(kwargs.get("attempt", args[2] if len(args) > 2 else 0))
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.finished:
+        return
+    rows = (job.summary or {}).get("rows_read", 0) if (job.summary or {}).get("checkpoint") else 0
+    resumable = bool(job.file_path) and attempt + 1 < workers.MAX_ATTEMPTS
+    with request_context.bind(request_id=request_id or None, via="task"):
+        if resumable:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.QUEUED,
+                error=f"{reason} Resuming after row {rows:,} (attempt {attempt + 2}).",
+            )
+            run_import_job.enqueue(job.pk, request_id, attempt=attempt + 1)
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"{reason} The import stopped after row {rows:,}"
+                + (f" ({attempt + 1} attempts)" if attempt else "")
+                + (
+                    "; press Resume to go on from there."
+                    if job.file_path
+                    else "; the file is no longer stored: upload it again."
+                ),
+            )
+        record(
+            "tip.import_lost",
+            actor=job.created_by,
+            obj=job,
+            outcome="failed",
+            changes={"rows_committed": rows, "attempt": attempt + 1, "resumed": resumable},
+            summary=reason[:300],
+        )
+
+
+def resume_import_job(job: ImportJob, request_id: str = "") -> None:
+    """Queue a failed import again from its last committed batch (its sealed file is kept)."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.QUEUED, finished_at=None, error=""
+    )
+    run_import_job.enqueue(job.pk, request_id, attempt=0)

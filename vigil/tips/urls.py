@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/", views.import_upload, name="tips-import"),
     path("import/<int:pk>/", views.import_detail, name="tips-import-detail"),
     path("import/<int:pk>/progress", views.import_progress, name="tips-import-progress"),
+    path("import/<int:pk>/resume/", views.import_resume, name="tips-import-resume"),
     path("<int:pk>/", views.detail, name="tips-detail"),
     path("<int:pk>/edit/", views.edit, name="tips-edit"),
     path("<int:pk>/triage", views.triage, name="tips-triage"),

@@ -717,6 +717,19 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tips/_import_progress.html", {"job": _job(request, pk)})
 
 
+@login_required
+@require_POST
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    try:
+        actions.do_resume_import(job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The import was queued again; it goes on from its last batch.")
+    return redirect("tips-import-detail", job.pk)
+
+
 def dashboard_panel(request: HttpRequest):
     """'My tips' on the dashboard: open tips assigned to me, most urgent first."""
     from vigil.core.dashboard import Panel

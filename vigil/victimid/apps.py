@@ -10,3 +10,10 @@ class VictimidConfig(AppConfig):
         from vigil.victimid import dashboard as victimid_dashboard
 
         dashboard.register(victimid_dashboard.panel)
+
+        from vigil.core import workers
+
+        workers.on_lost(
+            "vigil.victimid.tasks.process_match_request",
+            "vigil.victimid.tasks.match_request_lost",
+        )

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 @task()
-def process_match_request(match_request_id: int, request_id: str = "") -> None:
+def process_match_request(match_request_id: int, request_id: str = "", attempt: int = 0) -> None:
     """Hash and match every pending item, recording progress after each one."""
     from vigil.victimid import actions, matching
     from vigil.victimid.models import MatchRequest
@@ -42,3 +42,25 @@ def process_match_request(match_request_id: int, request_id: str = "") -> None:
             return
         mr.refresh_from_db()
         actions.do_finish_match_request(mr)
+
+
+def match_request_lost(args: list, kwargs: dict, reason: str) -> None:
+    """The worker is gone: go on with the unprocessed items, or fail after MAX_ATTEMPTS."""
+    from vigil.core import workers
+    from vigil.victimid import actions
+    from vigil.victimid.models import MatchRequest
+
+    pk = kwargs.get("match_request_id", args[0] if args else None)
+    request_id = kwargs.get("request_id", args[1] if len(args) > 1 else "")
+    attempt = int(kwargs.get("attempt", args[2] if len(args) > 2 else 0))
+    mr = MatchRequest.objects.filter(pk=pk).first()
+    if mr is None or mr.finished:
+        return
+    with request_context.bind(request_id=request_id or None, via="task"):
+        if attempt + 1 < workers.MAX_ATTEMPTS:
+            MatchRequest.objects.filter(pk=mr.pk).update(status=MatchRequest.Status.QUEUED)
+            process_match_request.enqueue(mr.pk, request_id, attempt=attempt + 1)
+        else:
+            actions.do_finish_match_request(
+                mr, failed=f"{reason} Stopped after {mr.done} of {mr.total} items."[:500]
+            )

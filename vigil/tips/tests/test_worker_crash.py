@@ -1,0 +1,170 @@
+"""kill -9 on a worker mid-import: a restarted worker resumes the import (issue 13, item 3)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from vigil.lib import crypto
+from vigil.testing.deployment import Deployment
+from vigil.tips.models import ImportJob
+
+ROWS = 6000
+BATCH = 200
+
+
+def _csv() -> bytes:
+    lines = ["reference,narrative,ip_address"]
+    lines += [f"K-{n:05},row {n},10.{n // 65536}.{n // 256 % 256}.{n % 256}" for n in range(ROWS)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _wait(predicate, timeout: float, what: str, deployment: Deployment):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}\n" + deployment.log("worker-a")[-3000:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_resumes_an_import_after_its_worker_is_killed_with_sigkill(personas, source, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    rel = "imports/crash.sealed"
+    key = crypto.seal_file(io.BytesIO(_csv()), settings.UPLOAD_DIR / rel)
+    job = ImportJob.objects.create(
+        created_by=personas.manager,
+        source=source,
+        format="csv",
+        original_name="crash.csv",
+        file_path=rel,
+        file_key=key,
+        progress_total=ROWS,
+    )
+    DBTaskResult.objects.create(
+        task_path="vigil.tips.tasks.run_import_job",
+        args_kwargs={"args": [job.pk, ""], "kwargs": {}},
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now(),
+    )
+    d = Deployment(settings.DATA_DIR, VIGIL_IMPORT_BATCH=str(BATCH))
+    try:
+        worker = d.spawn(
+            "db_worker", "--no-reload", "--interval", "0.2", "--no-startup-delay", log="worker-a"
+        )
+
+        def committed() -> int:
+            (summary,) = d.query("SELECT summary FROM tips_importjob WHERE id = ?", (job.pk,))[0]
+            state = json.loads(summary) if isinstance(summary, str) else summary
+            return state.get("rows_read", 0) if state.get("checkpoint") else 0
+
+        rows = _wait(lambda: committed() >= BATCH, 240, "the first committed batch", d)
+        worker.kill()  # SIGKILL: no clean-up of any kind
+        worker.wait(timeout=30)
+        rows = committed()
+        assert BATCH <= rows < ROWS, "the import finished before the worker could be killed"
+        # Today's failure: both stay RUNNING for ever.
+        assert d.query("SELECT status FROM tips_importjob WHERE id = ?", (job.pk,)) == [
+            ("running",)
+        ]
+        assert d.query("SELECT status FROM django_tasks_database_dbtaskresult") == [("RUNNING",)]
+
+        restarted = d.spawn(
+            "db_worker",
+            "--no-reload",
+            "--batch",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+            log="worker-b",
+        )
+        restarted.wait(timeout=600)
+        assert restarted.returncode == 0, d.log("worker-b")[-3000:]
+    finally:
+        d.stop()
+    status, error, summary = d.query(
+        "SELECT status, error, summary FROM tips_importjob WHERE id = ?", (job.pk,)
+    )[0]
+    summary = json.loads(summary) if isinstance(summary, str) else summary
+    assert status == "done", (error, d.log("worker-b")[-3000:])
+    tips = d.query("SELECT COUNT(*), COUNT(DISTINCT source_reference) FROM tips_tip")[0]
+    assert tips == (ROWS, ROWS)  # nothing lost, nothing twice
+    # Resumed from the last committed batch: the summary counts every row once.
+    assert summary["rows_read"] == ROWS and summary["tips_created"] == ROWS, summary
+    assert summary["tips_unchanged"] == 0
+    results = dict(
+        d.query("SELECT status, exception_class_path FROM django_tasks_database_dbtaskresult")
+    )
+    assert results["FAILED"] == "vigil.core.workers.WorkerLost"
+    assert "SUCCESSFUL" in results
+    lost = d.query("SELECT changes FROM audit_auditevent WHERE action = 'tip.import_lost'")
+    assert len(lost) == 1
+    assert not (settings.UPLOAD_DIR / rel).exists()  # done: the sealed upload is gone
+
+
+def test_it_offers_resume_for_an_import_failed_after_its_workers_were_lost(
+    client, personas, source, settings
+):
+    from django.urls import reverse
+
+    from vigil.testing.roles import check_roles
+
+    rel = "imports/failed.sealed"
+    key = crypto.seal_file(
+        io.BytesIO(b"reference,narrative\nR-1,a\nR-2,b\n"), settings.UPLOAD_DIR / rel
+    )
+    job = ImportJob.objects.create(
+        created_by=personas.investigator,
+        source=source,
+        format="csv",
+        original_name="failed.csv",
+        file_path=rel,
+        file_key=key,
+        status="failed",
+        error="The worker stopped.",
+        summary={"checkpoint": True, "rows_read": 1, "tips_created": 1, "format": "csv"},
+    )
+    client.force_login(personas.investigator)
+    page = client.get(reverse("tips-import-detail", args=[job.pk]))
+    assert b'data-testid="import-resume"' in page.content
+
+    def failed_again():
+        ImportJob.objects.filter(pk=job.pk).update(status="failed", finished_at=timezone.now())
+
+    url = reverse("tips-import-resume", args=[job.pk])
+    expect = {
+        "anonymous": 302,
+        "reader": 403,
+        "other_investigator": 403,
+        "investigator": 302,
+        "manager": 302,
+        "admin": 403,
+    }
+    check_roles(
+        client,
+        personas,
+        "post",
+        url,
+        expect=expect,
+        setup=failed_again,
+        audit_action="tip.import_resume",
+    )
+    # The queued task ran (immediate backend) from row 2 on: R-1 was committed before.
+    client.force_login(personas.investigator)
+    failed_again()
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url)
+    job.refresh_from_db()
+    assert job.status == "done" and job.summary["rows_read"] == 2
+    assert job.summary["tips_created"] == 2  # 1 before + R-2 now (R-1 skipped, not re-read)
