@@ -43,7 +43,7 @@ _handlers: dict[str, LostHandler | str] = {}
 class _Periodic:
     name: str
     interval: dt.timedelta
-    func: Callable[[], Any]
+    func: Callable[[], Any] | str
     last: float = 0.0
 
 
@@ -63,7 +63,7 @@ def on_lost(task: Any, handler: LostHandler | str) -> None:
     _handlers[str(getattr(task, "module_path", task))] = handler
 
 
-def every(name: str, interval: dt.timedelta, func: Callable[[], Any]) -> None:
+def every(name: str, interval: dt.timedelta, func: Callable[[], Any] | str) -> None:
     """Run `func` in every worker at start and then every `interval` (idempotent jobs only)."""
     if not any(p.name == name for p in _periodic):
         _periodic.append(_Periodic(name, interval, func))
@@ -171,7 +171,11 @@ def run_periodic(*, force: bool = False) -> None:
         if force or now - job.last >= job.interval.total_seconds():
             job.last = now
             try:
-                job.func()
+                if isinstance(job.func, str):
+                    from django.utils.module_loading import import_string
+
+                    job.func = import_string(job.func)
+                job.func()  # type: ignore[operator]
             except Exception:
                 log.exception("periodic job %s failed", job.name)
 

@@ -402,10 +402,16 @@ def do_update_tip(tip: Tip, *, actor: Any, **fields: Any) -> Tip:
         raise ValidationError(f"narrative: longer than {MAX_NARRATIVE:,} characters")
     if "country" in fields:
         fields["country"] = _clean_country(fields["country"])
+    if "received_via" in fields and fields["received_via"] not in Tip.Via.values:
+        raise ValidationError(
+            f"received_via: {str(fields['received_via'])[:40]!r} is not one of {', '.join(Tip.Via.values)}"
+        )
     if "source_reference" in fields:
         ref = (fields["source_reference"] or "").strip()
         if not ref:
             raise ValidationError("source_reference: required")
+        if len(ref) > 200:
+            raise ValidationError("source_reference: longer than 200 characters")
         if Tip.objects.filter(source=tip.source, source_reference=ref).exclude(pk=tip.pk).exists():
             raise ValidationError(f"{tip.source.name} already has a tip with reference {ref!r}.")
         fields["source_reference"] = ref
@@ -549,6 +555,21 @@ def _safe_name(name: str) -> str:
     return base[:100]
 
 
+class _Measured:
+    """A file read once: its SHA-256 and size on the way, refused past `limit` bytes."""
+
+    def __init__(self, fh: Any, limit: int):
+        self.fh, self.limit, self.total, self.digest = fh, limit, 0, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        self.total += len(data)
+        if self.total > self.limit:
+            raise ValidationError("The attachment is too large.")
+        self.digest.update(data)
+        return data
+
+
 def do_add_research_note(
     tip: Tip, body: str, *, actor: Any, attachment: Any = None
 ) -> ResearchNote:
@@ -567,25 +588,18 @@ def do_add_research_note(
             raise ValidationError(
                 f"The attachment is larger than {MAX_ATTACHMENT // (1024 * 1024)} MB."
             )
-        rel = Path("research") / str(tip.pk) / f"{uuid.uuid4().hex}-{_safe_name(attachment.name)}"
+        # Sealed like media (it may hold what research found about a person).
+        rel = Path("research") / str(tip.pk) / f"{uuid.uuid4().hex}.sealed"
         stored = Path(settings.UPLOAD_DIR) / rel
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        total = 0
-        with open(stored, "wb") as out:
-            chunks = (
-                attachment.chunks()
-                if hasattr(attachment, "chunks")
-                else iter(lambda: attachment.read(65536), b"")
-            )
-            for chunk in chunks:
-                total += len(chunk)
-                if total > MAX_ATTACHMENT:
-                    out.close()
-                    stored.unlink(missing_ok=True)
-                    raise ValidationError("The attachment is too large.")
-                digest.update(chunk)
-                out.write(chunk)
+        if hasattr(attachment, "seek"):
+            attachment.seek(0)
+        measured = _Measured(attachment, MAX_ATTACHMENT)
+        try:
+            note.attachment_key = crypto.seal_file(measured, stored)  # type: ignore[arg-type]
+        except ValidationError:
+            stored.with_name(stored.name + ".part").unlink(missing_ok=True)
+            raise
+        digest, total = measured.digest, measured.total
         note.attachment_name = Path(attachment.name or "attachment").name[:255]
         note.attachment_path = str(rel)
         note.attachment_size = total
@@ -712,6 +726,11 @@ def _validate_source(source: Source) -> None:
         raise ValidationError(
             f"reliability: {source.reliability!r} is not one of {Source.Reliability.values}"
         )
+    if len(source.name) > 200:
+        raise ValidationError("name: longer than 200 characters")
+    for name in ("reliability_note", "contact"):
+        if len(getattr(source, name) or "") > 2000:
+            raise ValidationError(f"{name}: longer than 2,000 characters")
     source.country = _clean_country(source.country)
     clash = Source.objects.filter(name__iexact=source.name)
     if source.pk:

@@ -250,6 +250,8 @@ class ResearchNote(models.Model):
     attachment_path = models.CharField(max_length=500, blank=True)
     attachment_size = models.PositiveBigIntegerField(default=0)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
+    # Sealed like media (vigil/lib/crypto.py); empty for attachments stored before.
+    attachment_key = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ResearchNoteQuerySet.as_manager()

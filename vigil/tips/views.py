@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +27,9 @@ from vigil.core import request_context
 from vigil.core.params import int_param
 from vigil.lib import crypto
 from vigil.lib.csvsafe import safe_row
+from vigil.lib.filenames import header_safe
 from vigil.tips import actions, panels, search, tasks
+from vigil.tips.forms import SourceForm, error_lines
 from vigil.tips.importers import FORMATS
 from vigil.tips.models import EvidenceItem, ImportJob, ResearchNote, Selector, Source, Tip
 
@@ -328,25 +331,27 @@ def selector_row(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    from vigil.tips.api import TipUpdateSerializer
+
     tip = _tip(request, pk, access.WRITE)
+    status = 200
     if request.method == "POST":
+        # The API's serializer: one validation for the page and PATCH /api/tips/<id>/.
+        ser = TipUpdateSerializer(data=request.POST, partial=True)
+        fields = {k: v for k, v in ser.validated_data.items()} if ser.is_valid() else None
         try:
-            actions.do_update_tip(
-                tip,
-                actor=request.user,
-                source_reference=request.POST.get("source_reference", tip.source_reference),
-                received_at=_when(request.POST.get("received_at", ""), "received at")
-                or tip.received_at,
-                received_via=request.POST.get("received_via", tip.received_via),
-                country=request.POST.get("country", tip.country),
-                narrative=request.POST.get("narrative", tip.narrative),
-            )
+            if fields is None:
+                raise ValidationError(error_lines(ser.errors))
+            fields.pop("priority", None)  # set from the tip page, not here
+            actions.do_update_tip(tip, actor=request.user, **fields)
         except ValidationError as exc:
             _errors(request, exc)
+            tip.refresh_from_db()
+            status = 400
         else:
             messages.success(request, "Tip updated.")
             return redirect("tips-detail", tip.pk)
-    return render(request, "tips/edit.html", {"tip": tip, "vias": Tip.Via.choices})
+    return render(request, "tips/edit.html", {"tip": tip, "vias": Tip.Via.choices}, status=status)
 
 
 def _back(request: HttpRequest, tip: Tip) -> HttpResponse:
@@ -493,7 +498,13 @@ def note_attachment(request: HttpRequest, pk: int, nid: int) -> HttpResponse:
         changes={"note": note.pk, "name": note.attachment_name},
         summary=note.attachment_name,
     )
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=note.attachment_name)  # noqa: SIM115
+    if note.attachment_key:
+        import io
+
+        fh: Any = io.BufferedReader(crypto.SealedReader(path, bytes(note.attachment_key)), 65536)
+    else:
+        fh = open(path, "rb")  # noqa: SIM115 - an attachment stored before sealing
+    return FileResponse(fh, as_attachment=True, filename=header_safe(note.attachment_name))
 
 
 @login_required
@@ -590,17 +601,6 @@ def sources(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _source_fields(request: HttpRequest) -> dict:
-    return {
-        "kind": request.POST.get("kind", Source.Kind.OTHER),
-        "country": request.POST.get("country", ""),
-        "reliability": request.POST.get("reliability", Source.Reliability.RELIABLE),
-        "reliability_note": request.POST.get("reliability_note", ""),
-        "contact": request.POST.get("contact", ""),
-        "active": request.POST.get("active") == "on",
-    }
-
-
 @login_required
 def source_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     access.require(access.can_manage_reference_data(request.user))
@@ -611,21 +611,21 @@ def source_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         source.tip_count, source.unfounded_count = counts.values_list(
             "tip_count", "unfounded_count"
         ).get()
+    status = 200
     if request.method == "POST":
+        form = SourceForm(request.POST)
         try:
+            if not form.is_valid():
+                raise ValidationError(error_lines(form.errors))
+            fields = dict(form.cleaned_data)
+            name = fields.pop("name")
             if source is None:
-                source = actions.do_create_source(
-                    actor=request.user, name=request.POST.get("name", ""), **_source_fields(request)
-                )
+                source = actions.do_create_source(actor=request.user, name=name, **fields)
             else:
-                actions.do_update_source(
-                    source,
-                    actor=request.user,
-                    name=request.POST.get("name", ""),
-                    **_source_fields(request),
-                )
+                actions.do_update_source(source, actor=request.user, name=name, **fields)
         except ValidationError as exc:
             _errors(request, exc)
+            status = 400
             if source is not None:
                 source.refresh_from_db()
         else:
@@ -640,6 +640,7 @@ def source_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "kinds": Source.Kind.choices,
             "reliabilities": Source.Reliability.choices,
         },
+        status=status,
     )
 
 

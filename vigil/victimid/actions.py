@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -514,3 +515,28 @@ def do_series_from_new_material(
             changes={"series": {"before": None, "after": series.pk}, "media": media_ids},
         )
     return series
+
+
+def purge_expired_exports(*, days: int | None = None, now: float | None = None) -> int:
+    """Delete export packages older than EXPORT_PACKAGE_DAYS (unclaimed one-time downloads)."""
+    import time
+
+    from django.conf import settings
+
+    keep = settings.EXPORT_PACKAGE_DAYS if days is None else days
+    folder = Path(settings.UPLOAD_DIR) / "exports"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - keep * 86400
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        record(
+            "matchrequest.export_purge",
+            changes={"removed": removed, "older_than_days": keep},
+            summary=f"{removed} expired export package(s) removed",
+        )
+    return removed

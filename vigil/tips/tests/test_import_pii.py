@@ -261,3 +261,23 @@ def test_it_stores_an_uploaded_import_file_sealed_and_deletes_it_when_the_import
     assert refused.status == "failed" and "not well-formed" in refused.error
     assert not any(p.exists() for p in stored)
     assert done.file_path == refused.file_path == "" and not done.file_key
+
+
+def test_it_seals_research_note_attachments_at_rest(client, personas, tip, settings):
+    from vigil.tips import actions
+
+    secret = f"whois result: subscriber SSN {SSN_A}".encode()
+    note = actions.do_add_research_note(
+        tip,
+        "whois",
+        actor=personas.investigator,
+        attachment=SimpleUploadedFile("who\r\nis.txt", secret),
+    )
+    stored = settings.UPLOAD_DIR / note.attachment_path
+    assert stored.read_bytes()[:4] == b"VGL1" and note.attachment_key
+    files = leaks.files_bytes(settings.DATA_DIR)
+    assert not [p for p, data in files for pat in leaks.patterns(SSN_A) if pat in data]
+    client.force_login(personas.reader)
+    r = client.get(reverse("tips-note-attachment", args=[tip.pk, note.pk]))
+    assert r.status_code == 200 and b"".join(r.streaming_content) == secret
+    assert r["Content-Disposition"] == 'attachment; filename="who_is.txt"'

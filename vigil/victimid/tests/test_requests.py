@@ -364,3 +364,30 @@ def test_it_keeps_a_one_time_package_until_a_download_with_a_crlf_case_number_su
     body = b"".join(second.streaming_content)
     assert body.startswith(b"PK") and not stored.exists()
     assert client.get(url).status_code == 404  # used
+
+
+def test_it_removes_export_packages_nobody_downloaded_within_seven_days(settings, db):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from vigil.core import workers
+
+    folder = settings.UPLOAD_DIR / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / "old.zip", folder / "fresh.zip"
+    old.write_bytes(b"PK")
+    fresh.write_bytes(b"PK")
+    eight_days = time.time() - 8 * 86400
+    os.utime(old, (eight_days, eight_days))
+    out = io.StringIO()
+    call_command("purge_exports", stdout=out)
+    assert "1 export package(s) older than 7 day(s) removed" in out.getvalue()
+    assert not old.exists() and fresh.exists()
+    assert AuditEvent.objects.filter(action="matchrequest.export_purge").count() == 1
+    # Every worker runs it periodically.
+    assert any(p.name == "victimid.purge_exports" for p in workers._periodic)
+    settings.EXPORT_PACKAGE_DAYS = 0
+    workers.run_periodic(force=True)
+    assert not fresh.exists()
