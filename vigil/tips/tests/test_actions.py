@@ -176,7 +176,11 @@ def test_it_appends_research_notes_with_attachments(personas, tip, settings):
         tip, "WHOIS looked up", actor=personas.investigator, attachment=f
     )
     path = settings.UPLOAD_DIR / note.attachment_path
-    assert path.read_bytes() == b"registrant: example"
+    # Sealed at rest (issue 13, item 9); it decrypts to what was uploaded.
+    from vigil.lib import crypto
+
+    assert path.read_bytes()[:4] == b"VGL1" and b"registrant" not in path.read_bytes()
+    assert crypto.open_sealed(path, bytes(note.attachment_key)) == b"registrant: example"
     assert note.attachment_name == "whois results.txt" and note.attachment_size == 19
     with pytest.raises(ValidationError):
         actions.do_add_research_note(tip, "  ", actor=personas.investigator)
