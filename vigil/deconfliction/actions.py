@@ -417,7 +417,7 @@ def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
     for _, s in people:
         if s.pk is None:
             continue
-        keys = {k[:80] for k in names.name_keys(s.value)}
+        keys = {k[:80] for k in names.name_keys(s.value, _dob(s.details))}
         keys_by_selector[s.pk] = keys
         rows.extend(PersonKey(selector_id=s.pk, key=k) for k in keys)
     PersonKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)

@@ -155,8 +155,11 @@ def test_it_boosts_on_equal_dates_of_birth() -> None:
 
 def test_it_vetoes_on_different_dates_of_birth() -> None:
     assert (
-        compare("John Smith", "John Smith", dob_a=date(1990, 3, 4), dob_b=date(1991, 3, 4)) is None
+        compare("John Smith", "John Smith", dob_a=date(1990, 3, 4), dob_b=date(1981, 3, 4)) is None
     )
+    # One mistyped digit is a transcription error, not another person (issue 15).
+    one = compare("John Smith", "John Smith", dob_a=date(1990, 3, 4), dob_b=date(1991, 3, 4))
+    assert one is not None and "one digit" in one.reason
     assert compare("John Smith", "John Smith", dob_a=date(1990, 3, 4), dob_b=None) is not None
 
 
