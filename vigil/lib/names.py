@@ -240,10 +240,8 @@ def name_keys(name: str, dob: date | None = None) -> set[str]:
         return set()
     year = f"@{dob.year}" if dob is not None else ""
     if len(tokens) == 1:
-        keys = {f"{_phonetic(tokens[0])}|"}
-        if year:
-            keys.add(f"{_phonetic(tokens[0])}|{year}")
-        return keys
+        single = _phonetic(tokens[0])
+        return {f"{single}|", f"{single}|{year}"} if year else {f"{single}|"}
     readings: list[tuple[str, str]] = [(tokens[0], tokens[-1]), (tokens[-1], tokens[0])]
     if len(tokens) > 2:
         readings += [(tokens[0], tokens[1]), (tokens[0], "".join(tokens[1:]))]
