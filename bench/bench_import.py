@@ -1,8 +1,15 @@
-"""Bulk import benchmark: CSV tips per second, and peak memory for a large IP list.
+"""Bulk import benchmark: Vigil's CSV import against the floor, in one run; IP-list memory.
 
     .venv/bin/python bench/bench_import.py                       # SQLite (temporary file)
+    .venv/bin/python bench/bench_import.py --rows 100000 --ips 1000000   # the issue's sizes
     .venv/bin/python bench/bench_import.py --database-url postgres://postgres@127.0.0.1:5432/vigil_bench_import
-    .venv/bin/python bench/bench_import.py --rows 10000 --ips 100000   # quicker
+
+The floor: parse the same CSV (csv module) and insert the same tips and their
+three selectors each into plain SQLite tables (an index on (type, value)) with
+executemany in one transaction; no normalisation, no flags, no audit. Vigil's
+import of the same file follows in the same process, and the script prints
+both times, rows/s, the ratio Vigil / floor and peak memory (ru_maxrss after
+each phase: the floor runs first, so its figure is its own).
 
 Each run starts from an empty database (a fresh SQLite file, or the PostgreSQL
 database dropped and re-created). Data is synthetic: 198.51.100.0/24-style
@@ -14,8 +21,10 @@ phone numbers. The IP-list import runs in a child process so its peak RSS
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -44,6 +53,38 @@ def write_iplist(path: Path, lines: int) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(lines):
             fh.write(f"{_ip(i)},2024-03-01T10:22:00Z\n" if i % 2 else f"{_ip(i)}\n")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
+    """Parse `csv_path` and insert its tips and selectors into plain SQLite tables."""
+    start, cpu = time.perf_counter(), time.process_time()
+    conn = sqlite3.connect(db_path)
+    conn.executescript(
+        "CREATE TABLE tip (id INTEGER PRIMARY KEY, source_id INTEGER, reference TEXT,"
+        " received_at TEXT, narrative TEXT, UNIQUE (source_id, reference));"
+        "CREATE TABLE selector (id INTEGER PRIMARY KEY, tip_id INTEGER REFERENCES tip(id),"
+        " type TEXT, raw TEXT, value TEXT);"
+        "CREATE INDEX selector_type_value ON selector (type, value);"
+    )
+    tips, selectors = [], []
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), 1):
+            tips.append((i, 1, row["reference"], row["received_at"], row["narrative"]))
+            ip = row["ip_address"].split("|", 1)[0]
+            selectors.append((i, "ip", ip, ip))
+            selectors.append((i, "email", row["email"], row["email"].lower()))
+            selectors.append((i, "phone", row["phone"], row["phone"].replace(" ", "")))
+    with conn:
+        conn.executemany("INSERT INTO tip VALUES (?, ?, ?, ?, ?)", tips)
+        conn.executemany(
+            "INSERT INTO selector (tip_id, type, raw, value) VALUES (?, ?, ?, ?)", selectors
+        )
+    conn.close()
+    return len(tips), len(selectors), time.perf_counter() - start, time.process_time() - cpu
 
 
 def setup_database(url: str | None, data_dir: Path) -> str:
@@ -105,8 +146,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--ips", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--ips", type=int, default=0, help="IP-list lines (0: skip)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument(
         "--without-deconfliction", action="store_true", help="disconnect selector listeners"
@@ -132,15 +173,25 @@ def main() -> None:
         csv_path = data_dir / "tips.csv"
         write_csv(csv_path, args.rows)
         print(
-            f"database: {connection.vendor}; deconfliction listeners {'off' if args.without_deconfliction else 'on'}"
+            f"database: {connection.vendor}; deconfliction listeners {'off' if args.without_deconfliction else 'on'}; "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        )
+        n_tips, n_sel, floor_took, floor_cpu = floor(csv_path, data_dir / "floor.sqlite3")
+        print(
+            f"floor (csv + plain SQLite executemany, one transaction): {n_tips:,} tips, {n_sel:,} selectors "
+            f"in {floor_took:.2f} s (CPU {floor_cpu:.2f} s) -> {n_tips / floor_took:,.0f} rows/s; peak RSS {_peak_mb():.0f} MB"
         )
         start, cpu = time.perf_counter(), time.process_time()
         s = import_file(csv_path, actor=user, source=source)
         took, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
-            f"csv: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
+            f"vigil csv: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
             f"{s.rejected_count} rejected, {s.flags} flags in {took:.1f} s -> {s.rows_read / took:,.0f} rows/s "
-            f"(this process's CPU: {cpu:.1f} s)"
+            f"(this process's CPU: {cpu:.1f} s); peak RSS {_peak_mb():.0f} MB"
+        )
+        print(
+            f"ratio vigil / floor: {took / floor_took:.1f}x wall, {cpu / floor_cpu:.1f}x CPU "
+            "(on a loaded machine the CPU ratio is the steadier figure)"
         )
         assert Tip.objects.count() == args.rows and Selector.objects.count() == s.selectors
         start = time.perf_counter()
