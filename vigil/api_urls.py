@@ -7,4 +7,5 @@ urlpatterns = [
     path("deconfliction/", include("vigil.deconfliction.api_urls")),
     path("victimid/", include("vigil.victimid.api_urls")),
     path("subpoenas/", include("vigil.subpoenas.api_urls")),
+    path("exchange/", include("vigil.exchange.api_urls")),
 ]

@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "vigil.lookups",
     "vigil.subpoenas",
     "vigil.referrals",
+    "vigil.exchange",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("lookups/", include("vigil.lookups.urls")),
     path("subpoenas/", include("vigil.subpoenas.urls")),
     path("referrals/", include("vigil.referrals.urls")),
+    path("exchange/", include("vigil.exchange.urls")),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

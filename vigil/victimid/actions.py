@@ -16,7 +16,7 @@ from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import holds, request_context
-from vigil.victimid import storage, vocabulary
+from vigil.victimid import signals, storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
 from vigil.victimid.privacy import reject_victim_names
@@ -118,6 +118,14 @@ def do_delete_series(series: Series, *, actor) -> None:
         holds.ensure_not_held("series", series.pk)
         media = list(Media.objects.filter(series=series).values_list("stored_path", flat=True))
         before = snapshot(series, SERIES_FIELDS)
+        signals.media_deleted.send(
+            sender=Media,
+            rows=[
+                (md5, sha1, series.name)
+                for md5, sha1 in Media.objects.filter(series=series).values_list("md5", "sha1")
+            ],
+            actor=actor,
+        )
         Media.objects.filter(series=series).delete()
         record(
             "series.delete",

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    name = "vigil.exchange"
+    label = "exchange"
+
+    def ready(self) -> None:
+        from vigil.core import dashboard
+        from vigil.exchange import dashboard as exchange_dashboard
+        from vigil.exchange import receivers
+
+        dashboard.register(exchange_dashboard.panel)
+        receivers.connect()
