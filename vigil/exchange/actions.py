@@ -614,6 +614,90 @@ def audit_received(
     )
 
 
+def import_stream(
+    stream: IO[bytes],
+    *,
+    actor,
+    partner: Partner,
+    transfer: Transfer,
+    counts: Counts,
+    what: str,
+    progress: Callable[[int], None] | None = None,
+) -> vics.Reader:
+    """Read a VICS stream and apply it in batches; the caller holds the transaction."""
+    with_series = partner.sends >= Level.SERIES
+    reader = vics.Reader(stream)
+    batch: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        ids = apply_batch(
+            batch,
+            partner=partner,
+            transfer=transfer,
+            actor=actor,
+            counts=counts,
+            with_series=with_series,
+        )
+        audit_received(partner, transfer, ids, actor=actor, what=what)
+        batch.clear()
+        seen.clear()
+
+    for index, path, raw in reader:
+        counts.records_read += 1
+        bad = mapping.victim_name_paths(raw, path)
+        if bad:
+            counts.rejected.append(
+                {
+                    "index": index,
+                    "reason": f"victim-name field ({', '.join(bad[:5])}): Vigil stores no "
+                    "victim-identifying information",
+                }
+            )
+            continue
+        try:
+            rec = mapping.from_vics(raw)
+        except mapping.RecordError as exc:
+            counts.rejected.append({"index": index, "reason": str(exc)})
+            continue
+        if rec["md5"] in seen:
+            flush()
+        seen.add(rec["md5"])
+        batch.append((index, rec))
+        if len(batch) >= BATCH:
+            flush()
+        if progress is not None and counts.records_read % 1000 == 0:
+            progress(counts.records_read)
+    if batch:
+        flush()
+    if progress is not None:
+        progress(counts.records_read)
+    if reader.case_rejected:
+        counts.rejected.append(
+            {
+                "index": None,
+                "reason": f"case: victim-name field ({', '.join(reader.case_rejected[:5])}): "
+                "the case fields were not kept",
+            }
+        )
+    return reader
+
+
+def finish_transfer(transfer: Transfer, counts: Counts, **fields) -> None:
+    summary = counts.summary()
+    transfer.records = counts.records_read
+    transfer.summary = {
+        **{k: v for k, v in summary.items() if k != "rejected"},
+        "rejected": len(counts.rejected),
+        "conflicts": counts.conflicts,
+        **({"deleted": counts.deleted} if counts.deleted else {}),
+    }
+    transfer.finished_at = timezone.now()
+    for key, value in fields.items():
+        setattr(transfer, key, value)
+    transfer.save()
+
+
 def do_import_vics(
     stream: IO[bytes],
     *,
@@ -627,8 +711,6 @@ def do_import_vics(
     _require(actor, rules.can_import)
     require_receiving(partner)
     counts = Counts()
-    with_series = partner.sends >= Level.SERIES
-    reader = vics.Reader(stream)
     with transaction.atomic():
         transfer = new_transfer(
             partner,
@@ -637,71 +719,21 @@ def do_import_vics(
             method=Transfer.Method.VICS,
             filename=filename[:255],
         )
-        batch: list[tuple[int, dict[str, Any]]] = []
-        seen: set[str] = set()
-
-        def flush() -> None:
-            ids = apply_batch(
-                batch,
-                partner=partner,
-                transfer=transfer,
-                actor=actor,
-                counts=counts,
-                with_series=with_series,
-            )
-            audit_received(partner, transfer, ids, actor=actor, what=f"VICS file {filename[:80]}")
-            batch.clear()
-            seen.clear()
-
-        for index, path, raw in reader:
-            counts.records_read += 1
-            bad = mapping.victim_name_paths(raw, path)
-            if bad:
-                counts.rejected.append(
-                    {
-                        "index": index,
-                        "reason": f"victim-name field ({', '.join(bad[:5])}): Vigil stores no "
-                        "victim-identifying information",
-                    }
-                )
-                continue
-            try:
-                rec = mapping.from_vics(raw)
-            except mapping.RecordError as exc:
-                counts.rejected.append({"index": index, "reason": str(exc)})
-                continue
-            if rec["md5"] in seen:
-                flush()
-            seen.add(rec["md5"])
-            batch.append((index, rec))
-            if len(batch) >= BATCH:
-                flush()
-            if progress is not None and counts.records_read % 1000 == 0:
-                progress(counts.records_read)
-        if batch:
-            flush()
-        if progress is not None:
-            progress(counts.records_read)
-        case = {} if reader.case_rejected else reader.case
-        if reader.case_rejected:
-            counts.rejected.append(
-                {
-                    "index": None,
-                    "reason": f"case: victim-name field ({', '.join(reader.case_rejected[:5])}): "
-                    "the case fields were not kept",
-                }
-            )
-        summary = counts.summary()
-        transfer.version = reader.version
-        transfer.case = case
-        transfer.records = counts.records_read
-        transfer.summary = {
-            **{k: v for k, v in summary.items() if k != "rejected"},
-            "rejected": len(counts.rejected),
-            "conflicts": counts.conflicts,
-        }
-        transfer.finished_at = timezone.now()
-        transfer.save()
+        reader = import_stream(
+            stream,
+            actor=actor,
+            partner=partner,
+            transfer=transfer,
+            counts=counts,
+            what=f"VICS file {filename[:80]}",
+            progress=progress,
+        )
+        finish_transfer(
+            transfer,
+            counts,
+            version=reader.version,
+            case={} if reader.case_rejected else reader.case,
+        )
         record(
             "exchange.import_vics",
             **_who(actor),
@@ -716,7 +748,7 @@ def do_import_vics(
                 "conflicts": counts.conflicts,
             },
         )
-    return summary
+    return counts.summary()
 
 
 # --------------------------------------------------------------------------- sending records
