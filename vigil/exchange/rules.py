@@ -28,11 +28,7 @@ def can_import(user: Any) -> bool:
 
 
 def can_export(user: Any) -> bool:
-    share = getattr(access, "can_share", None)
-    if share is not None:
-        return bool(share(user))
-    # Until the accounts app carries the grant: a data role that writes, plus the flag.
-    return access.can_create(user) and bool(getattr(user, "may_share", False))
+    return access.can_share(user)
 
 
 def can_decide_conflicts(user: Any) -> bool:

@@ -50,31 +50,14 @@ def partner(db):
     return make_partner()
 
 
-def grant_share(user, monkeypatch=None):
-    """Give `user` the Manager's "may share" grant (the accounts field once it exists)."""
-    if hasattr(type(user), "may_share"):
-        type(user).objects.filter(pk=user.pk).update(may_share=True)
-        user.refresh_from_db()
-    else:
-        assert monkeypatch is not None, "the grant field is not there yet: pass monkeypatch"
-        from vigil.exchange import rules
+def grant_share(user):
+    """Give `user` the Manager's "may share" grant, as a Manager does."""
+    from vigil.accounts import actions as account_actions
+    from vigil.testing.personas import make_user
 
-        granted = getattr(monkeypatch, "_vigil_granted", set())
-        granted.add(user.pk)
-        monkeypatch._vigil_granted = granted
-        real = (
-            rules.can_export.__wrapped__
-            if hasattr(rules.can_export, "__wrapped__")
-            else rules.can_export
-        )
-
-        def can_export(u):
-            return real(u) or (
-                getattr(u, "pk", None) in granted
-                and u.is_authenticated
-                and u.role in ("investigator", "manager")
-            )
-
-        can_export.__wrapped__ = real
-        monkeypatch.setattr(rules, "can_export", can_export)
+    chief = type(user).objects.filter(username="share-chief").first() or make_user(
+        "share-chief", "manager"
+    )
+    account_actions.do_grant_share(user, actor=chief, reason="validated mission need (test)")
+    user.refresh_from_db()
     return user

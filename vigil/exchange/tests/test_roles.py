@@ -156,7 +156,7 @@ def test_it_lets_investigators_and_managers_import(client, personas, partner):
     )
 
 
-def test_it_lets_only_the_share_grant_export(client, personas, partner, monkeypatch):
+def test_it_lets_only_the_share_grant_export(client, personas, partner):
     expect_without = {
         **READ,
         "reader": 403,
@@ -165,8 +165,8 @@ def test_it_lets_only_the_share_grant_export(client, personas, partner, monkeypa
         "manager": 403,
     }
     check_roles(client, personas, "get", reverse("exchange-export"), expect=expect_without)
-    grant_share(personas.investigator, monkeypatch)
-    grant_share(personas.manager, monkeypatch)
+    grant_share(personas.investigator)
+    grant_share(personas.manager)
     check_roles(
         client,
         personas,

@@ -16,6 +16,7 @@ from vigil.audit.models import AuditEvent
 from vigil.exchange import actions, mapping
 from vigil.exchange.models import Conflict, Provenance, Record, Transfer
 from vigil.exchange.vics import VicsFormatError
+from vigil.testing import conformance
 from vigil.victimid.models import Media, Series
 
 from .conftest import DATA, grant_share, make_partner
@@ -40,7 +41,7 @@ def _doc(media, version="2.0"):
 
 def test_it_names_only_fields_of_the_project_vic_media_entity():
     ns = {"e": "http://docs.oasis-open.org/odata/ns/edm"}
-    root = ET.parse(DATA / "ProjectVicDataModel.2.0.xml").getroot()
+    root = ET.parse(conformance.VICS / "ProjectVicDataModel.2.0.xml").getroot()
     media = root.find(".//e:EntityType[@Name='Media']", ns)
     names = {p.get("Name") for p in media.findall("e:Property", ns)}
     names |= {p.get("Name") for p in media.findall("e:NavigationProperty", ns)}
@@ -330,11 +331,11 @@ def test_it_filters_by_date(partner, tmp_path):
         call_command("export_vics", "--out", str(out), "--since", "yesterday")
 
 
-def test_it_lets_only_a_user_with_the_share_grant_export(personas, partner, monkeypatch):
+def test_it_lets_only_a_user_with_the_share_grant_export(personas, partner):
     for user in (personas.reader, personas.investigator, personas.manager, personas.admin):
         with pytest.raises(PermissionDenied):
             actions.do_export_vics(io.StringIO(), actor=user, partner=partner)
-    grant_share(personas.investigator, monkeypatch)
+    grant_share(personas.investigator)
     buf = io.StringIO()
     actions.do_export_vics(buf, actor=personas.investigator, partner=partner)
     assert json.loads(buf.getvalue())["value"] == []
