@@ -395,6 +395,9 @@ RDAP_MAX_BYTES = _int("VIGIL_RDAP_MAX_BYTES", 1024 * 1024)
 # Days a provider has to answer a subpoena, counted from service (when the draft sets none).
 SUBPOENA_RESPONSE_DAYS = _int("VIGIL_SUBPOENA_RESPONSE_DAYS", 14)
 
+# Partner sync: rows younger than this are not served yet (a late commit cannot slip behind a cursor).
+EXCHANGE_SYNC_SETTLE_SECONDS = float(os.environ.get("VIGIL_EXCHANGE_SYNC_SETTLE_SECONDS", "2"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -614,8 +614,8 @@ def audit_received(
     )
 
 
-def import_stream(
-    stream: IO[bytes],
+def take_records(
+    entries: Iterable[tuple[int, str, Any]],
     *,
     actor,
     partner: Partner,
@@ -623,10 +623,9 @@ def import_stream(
     counts: Counts,
     what: str,
     progress: Callable[[int], None] | None = None,
-) -> vics.Reader:
-    """Read a VICS stream and apply it in batches; the caller holds the transaction."""
+) -> None:
+    """Check and apply VICS Media objects `(index, JSON path, object)` in batches."""
     with_series = partner.sends >= Level.SERIES
-    reader = vics.Reader(stream)
     batch: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
 
@@ -643,7 +642,7 @@ def import_stream(
         batch.clear()
         seen.clear()
 
-    for index, path, raw in reader:
+    for index, path, raw in entries:
         counts.records_read += 1
         bad = mapping.victim_name_paths(raw, path)
         if bad:
@@ -672,6 +671,29 @@ def import_stream(
         flush()
     if progress is not None:
         progress(counts.records_read)
+
+
+def import_stream(
+    stream: IO[bytes],
+    *,
+    actor,
+    partner: Partner,
+    transfer: Transfer,
+    counts: Counts,
+    what: str,
+    progress: Callable[[int], None] | None = None,
+) -> vics.Reader:
+    """Read a VICS stream and apply it in batches; the caller holds the transaction."""
+    reader = vics.Reader(stream)
+    take_records(
+        reader,
+        actor=actor,
+        partner=partner,
+        transfer=transfer,
+        counts=counts,
+        what=what,
+        progress=progress,
+    )
     if reader.case_rejected:
         counts.rejected.append(
             {

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from vigil.exchange import api
+
+urlpatterns = [
+    path("sync/changes", api.changes, name="exchange-sync-changes"),
+]

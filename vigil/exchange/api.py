@@ -1,0 +1,67 @@
+"""The sync API a partner's instance pulls from, authenticated by that partner's token.
+
+    GET /api/exchange/sync/changes?cursor=…&limit=…
+    Authorization: Bearer vgx_…
+
+401 for a missing, unknown, expired or revoked token; 403 when the partner is
+not approved (nothing leaves for it); 400 for a cursor or limit this server did
+not hand out. Plain Django views: these callers are partner instances, not users.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from vigil.core import request_context
+from vigil.exchange import actions, sync
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    response["Cache-Control"] = "no-store"
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="vigil-exchange"'
+    return response
+
+
+@csrf_exempt
+@require_GET
+def changes(request: HttpRequest) -> JsonResponse:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return _error(401, "Send the partner token as 'Authorization: Bearer vgx_…'.")
+    token = actions.authenticate_token(header[7:].strip())
+    if token is None:
+        return _error(401, "The token is unknown, expired or revoked.")
+    partner = token.partner
+    if not partner.is_approved:
+        return _error(
+            403, f"{partner.name} is {partner.get_status_display().lower()}: nothing is sent to it."
+        )
+    try:
+        limit = int(request.GET.get("limit", sync.DEFAULT_LIMIT))
+    except ValueError:
+        return _error(400, "limit must be a whole number.")
+    if not 1 <= limit <= sync.MAX_LIMIT:
+        return _error(400, f"limit must be between 1 and {sync.MAX_LIMIT}.")
+    cursor = request.GET.get("cursor", "")
+    try:
+        ctx = request_context.current()
+        with request_context.bind(request_id=ctx.request_id, ip=ctx.ip, via="api"):
+            body = sync.changes(partner, cursor, limit)
+    except sync.CursorError as exc:
+        return _error(400, str(exc))
+    body["next"] = (
+        request.build_absolute_uri(request.path)
+        + "?"
+        + urlencode({"cursor": body["cursor"], "limit": limit})
+        if body["more"]
+        else None
+    )
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
