@@ -14,11 +14,13 @@ test process's own database.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,10 +67,8 @@ class Instance:
         template = _TEMPLATE.get("db")
         if template is None or not template.is_file():
             inst.vigil("migrate", "--noinput", "-v", "0")
-            keep = (
-                Path(os.environ.get("TMPDIR", "/tmp"))
-                / f"vigil-instance-template-{os.getpid()}.sqlite3"
-            )
+            keep = Path(tempfile.gettempdir()) / f"vigil-instance-template-{os.getpid()}.sqlite3"
+            atexit.register(keep.unlink, missing_ok=True)
             inst.py(
                 "from django.db import connection; connection.cursor().execute('PRAGMA wal_checkpoint(TRUNCATE)')"
             )
