@@ -294,12 +294,15 @@ def _open_conflict(
     counts.conflicts += 1
 
 
-def _series_for(names: dict[str, bool | None], *, actor, partner: Partner) -> dict[str, Series]:
+def _series_for(
+    names: dict[str, bool | None], *, actor, partner: Partner, created: set[str]
+) -> dict[str, Series]:
     """The local series for each name, created (through victimid) when there is none."""
     found = {s.name: s for s in Series.objects.filter(name__in=list(names))}
     for name, identified in names.items():
         if name in found:
             continue
+        created.add(name)
         found[name] = victimid_actions.do_create_series(
             actor=actor,
             data={
@@ -368,7 +371,12 @@ def apply_batch(
             if rec["series"]:
                 prev = series_names.get(rec["series"])
                 series_names[rec["series"]] = bool(prev) or bool(rec["victim_identified"])
-    series = _series_for(series_names, actor=actor, partner=partner) if series_names else {}
+    created_series: set[str] = set()
+    series = (
+        _series_for(series_names, actor=actor, partner=partner, created=created_series)
+        if series_names
+        else {}
+    )
 
     new_media: list[tuple[Media, dict[str, Any]]] = []
     touched_media: list[Media] = []
@@ -398,6 +406,17 @@ def apply_batch(
             )
             new_media.append((media, rec))
             counts.created += 1
+            if (
+                their_series is not None
+                and their_series.name not in created_series
+                and rec["victim_identified"] is not None
+                and their_series.victim_identified != rec["victim_identified"]
+                and their_series.pk not in flagged_series
+            ):
+                flagged_series.add(their_series.pk)
+                _identified_conflict(
+                    counts, their_series, rec["victim_identified"], partner, transfer
+                )
             continue
         ids.append(media.pk)
         prov = provs.get(media.pk)

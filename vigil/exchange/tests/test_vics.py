@@ -380,3 +380,14 @@ def test_it_keeps_both_opinions_when_partners_disagree(partner, personas):
     assert Series.objects.get(name="DEMO Partner series A").victim_identified is True
     with pytest.raises(ValidationError, match="decided already"):
         actions.do_decide_conflict(ident, actor=personas.manager, decision="theirs")
+
+
+def test_it_flags_a_new_record_that_disagrees_with_an_existing_series(partner):
+    _import(QUIRKS, partner)
+    other = make_partner("INTERPOL")
+    doc = _doc([{"MD5": _md5("new"), "Series": "DEMO Partner series A", "VictimIdentified": False}])
+    summary = actions.do_import_vics(io.BytesIO(doc), actor=None, partner=other, filename="n.json")
+    assert summary["created"] == 1
+    conflict = Conflict.objects.get()
+    assert conflict.kind == "identified" and conflict.theirs["victim_identified"] is False
+    assert Series.objects.get(name="DEMO Partner series A").victim_identified is True
