@@ -85,8 +85,11 @@ def child(args: argparse.Namespace) -> None:
         )
     else:
         start, cpu = time.perf_counter(), time.process_time()
+        from django.contrib.auth import get_user_model
+
+        sharer = get_user_model().objects.get(username="bench_sharer")
         with open(data_dir / "out.json", "w", encoding="utf-8") as fh:
-            n = actions.do_export_vics(fh, actor=None, partner=None, version="2.0")
+            n = actions.do_export_vics(fh, actor=sharer, partner=None, version="2.0")
         took, cpu = time.perf_counter() - start, time.process_time() - cpu
         size = (data_dir / "out.json").stat().st_size / 1e6
         print(
@@ -102,11 +105,13 @@ def bench_sync(n: int, tmp: Path) -> None:
     a, b = Instance.create(tmp / "a", "alpha"), Instance.create(tmp / "b", "beta")
     keys = "import json\nfrom vigil.exchange import keys\ni = keys.identity()\nprint(json.dumps([i.signing_public, i.age_recipient]))"
     reg = (
-        "from vigil.exchange import actions\n"
-        "p = actions.do_create_partner(actor=None, data={{'name': {n!r}, 'organisation': {n!r}, 'country': 'US',"
+        "from vigil.exchange import actions\nfrom vigil.testing.personas import make_user\n"
+        "from django.contrib.auth import get_user_model\n"
+        "chief = get_user_model().objects.filter(username='chief').first() or make_user('chief', 'manager')\n"
+        "p = actions.do_create_partner(actor=chief, data={{'name': {n!r}, 'organisation': {n!r}, 'country': 'US',"
         " 'may_receive': 2, 'sends': 2, 'signing_key': {s!r}, 'age_recipient': {g!r}}})\n"
-        "actions.do_set_partner_status(p, actor=None, verb='approve')\n"
-        "print(actions.do_issue_token(p, actor=None)[1])"
+        "actions.do_set_partner_status(p, actor=chief, verb='approve')\n"
+        "print(actions.do_issue_token(p, actor=chief)[1])"
     )
     ka, kb = json.loads(a.py(keys)), json.loads(b.py(keys))
     token = a.py(reg.format(n="beta", s=kb[0], g=kb[1])).strip()
@@ -171,8 +176,10 @@ def main() -> None:
                 },
             )
             from vigil.exchange.models import Partner
+            from vigil.testing.personas import make_user
 
             Partner.objects.filter(name="BENCH").update(status="approved")
+            make_user("bench_sharer", "manager", may_share=True)
             start = time.perf_counter()
             write_vics(data_dir / "in.json", args.records)
             size = (data_dir / "in.json").stat().st_size / 1e6

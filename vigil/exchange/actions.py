@@ -149,7 +149,11 @@ def do_set_partner_status(partner: Partner, *, actor, verb: str, reason: str = "
 def do_issue_token(
     partner: Partner, *, actor, label: str = "", days: int = 90
 ) -> tuple[PartnerToken, str]:
-    """A new API token for `partner`'s instance. The secret is returned once, never stored."""
+    """A new API token for `partner`'s instance. The secret is returned once, never stored.
+
+    Issued by a Manager's account: what the partner pulls with it is disclosed in that name."""
+    if _user(actor) is None:
+        raise ValidationError("A token is issued by a Manager's account.")
     _require(actor, rules.can_manage_partners)
     if not 1 <= int(days) <= 366:
         raise ValidationError("A token lasts between 1 and 366 days.")
@@ -564,18 +568,22 @@ def apply_series(
             continue
         local = Series.objects.filter(name=data["name"]).first()
         if local is None:
+            warnings: list[dict[str, str]] = []
             victimid_actions.do_create_series(
                 actor=actor,
                 data={**data, "notes": f"Created from partner {partner.name}'s series metadata."},
+                warnings=warnings,
             )
             continue
         if local.victim_identified != data["victim_identified"]:
             _identified_conflict(counts, local, data["victim_identified"], partner, transfer)
         unknown = mapping.age_range_unknown()
+        theirs_age = mapping.age_range_in(data["victim_age_range"])
+        data["victim_age_range"] = theirs_age
         if (
-            data["victim_age_range"] != unknown
+            theirs_age != unknown
             and local.victim_age_range != unknown
-            and data["victim_age_range"] != local.victim_age_range
+            and theirs_age != local.victim_age_range
         ):
             _open_conflict(
                 counts,
@@ -588,7 +596,7 @@ def apply_series(
             )
         elif local.victim_age_range == unknown and data["victim_age_range"] != unknown:
             victimid_actions.do_update_series(
-                local, actor=actor, data={"victim_age_range": data["victim_age_range"]}
+                local, actor=actor, data={"victim_age_range": theirs_age}, warnings=[]
             )
 
 
@@ -795,16 +803,26 @@ def do_import_vics(
 # --------------------------------------------------------------------------- sending records
 
 
+def check_partner_receives(partner: Partner) -> None:
+    if not partner.is_approved:
+        raise ValidationError(
+            f"{partner.name} is {partner.get_status_display().lower()}: nothing is sent to it."
+        )
+    if partner.may_receive < Level.HASHES:
+        raise ValidationError(f"{partner.name} may receive nothing.")
+
+
 def check_may_send(partner: Partner | None, actor) -> None:
-    """Nothing leaves for a partner that is not approved; only a "may share" user exports."""
-    _require(actor, rules.can_export)
+    """Nothing leaves for a partner that is not approved; only a "may share" user exports
+    (from the command line too: `--user NAME`, so the disclosure names who made it)."""
+    if actor is None:
+        raise ValidationError(
+            "Name the account that sends (--user NAME): only a user holding the Manager's "
+            "“may share” grant exports records."
+        )
+    access.require(rules.can_export(actor))
     if partner is not None:
-        if not partner.is_approved:
-            raise ValidationError(
-                f"{partner.name} is {partner.get_status_display().lower()}: nothing is sent to it."
-            )
-        if partner.may_receive < Level.HASHES:
-            raise ValidationError(f"{partner.name} may receive nothing.")
+        check_partner_receives(partner)
 
 
 def exportable(partner: Partner | None, since: dt.datetime | None):
@@ -853,8 +871,17 @@ def iter_canonical(qs, *, with_series: bool) -> Iterator[tuple[int, dict[str, An
 
 
 def audit_sent(
-    partner: Partner | None, transfer: Transfer, ids: list[int], *, actor, method: str
+    partner: Partner | None,
+    transfer: Transfer,
+    ids: list[int],
+    *,
+    actor,
+    method: str,
+    discloser=None,
+    series_ids: list[int] | None = None,
 ) -> None:
+    """One audit row for a batch sent, and the disclosure (who made it: `discloser`,
+    else the actor — for a sync batch, the Manager who issued the partner's token)."""
     who = partner.name if partner else "no partner"
     record(
         "exchange.send",
@@ -871,13 +898,16 @@ def audit_sent(
             "records": ids,
         },
     )
+    items = [("media", i) for i in ids] + [("series", i) for i in series_ids or []]
+    if not items:
+        return
     disclosed.send(
         sender=Transfer,
-        records=[("media", i) for i in ids],
+        records=items,
         recipient=partner.organisation if partner else "VICS file (no partner named)",
         purpose=PURPOSE,
         method=method,
-        actor=_user(actor),
+        actor=discloser or _user(actor),
         source=transfer,
     )
 

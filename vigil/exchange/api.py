@@ -52,7 +52,7 @@ def changes(request: HttpRequest) -> JsonResponse:
     try:
         ctx = request_context.current()
         with request_context.bind(request_id=ctx.request_id, ip=ctx.ip, via="api"):
-            body = sync.changes(partner, cursor, limit)
+            body = sync.changes(partner, cursor, limit, discloser=token.created_by)
     except sync.CursorError as exc:
         return _error(400, str(exc))
     body["next"] = (

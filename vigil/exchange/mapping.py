@@ -4,9 +4,10 @@
   *canonical record* (a plain dict with lower-case hex, real booleans and
   integers) ↔ Vigil's `victimid.Media` plus `exchange.Record`.
 - A partner's series metadata (sync and packages) ↔ `victimid.Series`. The
-  age-range and relationship vocabularies are victimid's: any translation of a
-  partner's words into them happens in `age_range_in` / `relationship_in`,
-  nowhere else (victimid's vocabulary may change; only this module follows).
+  age-range and relationship vocabularies are victimid's (`vigil.lib.vocab`,
+  `vigil.victimid.vocabulary`): series metadata goes through victimid's
+  actions, which translate a partner's words; this module only compares
+  canonical age ranges (`age_range_in`).
 """
 
 from __future__ import annotations
@@ -314,6 +315,8 @@ SERIES_KEYS = (
     "victim_identified",
     "victim_age_range",
     "relationship_to_offender",
+    "relationship_other",
+    "origin",
     "year_of_production",
     "contact_agency",
     "contact_investigator",
@@ -324,31 +327,26 @@ SERIES_KEYS = (
 
 def series_out(series) -> dict[str, Any]:
     """Series metadata as sent to a partner (never the notes: they are the unit's own)."""
-    return {key: getattr(series, key) for key in SERIES_KEYS}
+    return {key: getattr(series, key, "") for key in SERIES_KEYS}
 
 
 def age_range_in(value: Any) -> str:
-    from vigil.victimid.models import AgeRange
+    """A partner's age range in victimid's canonical text ("8-10", "7", "unknown")."""
+    from vigil.lib import vocab
 
-    text = str(value or "").strip().replace("–", "-")
-    return text if text in AgeRange.values else AgeRange.UNKNOWN
-
-
-def relationship_in(value: Any) -> str:
-    from vigil.victimid.models import Relationship
-
-    text = str(value or "").strip().lower().replace(" ", "_")
-    return text if text in Relationship.values else Relationship.UNKNOWN
+    try:
+        return vocab.format_age_range(*vocab.parse_age_range(None if value is None else str(value)))
+    except vocab.VocabError:
+        return "unknown"
 
 
 def age_range_unknown() -> str:
-    from vigil.victimid.models import AgeRange
-
-    return AgeRange.UNKNOWN
+    return "unknown"
 
 
 def series_in(data: Any) -> dict[str, Any]:
-    """A partner's series metadata → victimid Series fields. Raises RecordError."""
+    """A partner's series metadata → victimid Series fields, its words left for
+    victimid's vocabulary (`do_create_series(..., warnings=[])`). Raises RecordError."""
     if not isinstance(data, dict):
         raise RecordError("a series entry must be a JSON object.")
     name = str(data.get("name") or "").strip()
@@ -357,14 +355,19 @@ def series_in(data: Any) -> dict[str, Any]:
     year = data.get("year_of_production")
     if year is not None and not isinstance(year, int):
         raise RecordError("year_of_production must be a whole number.")
-    return {
+    out = {
         "name": name[:200],
         "victim_identified": bool(_flag(data.get("victim_identified"), "victim_identified")),
-        "victim_age_range": age_range_in(data.get("victim_age_range")),
-        "relationship_to_offender": relationship_in(data.get("relationship_to_offender")),
+        "victim_age_range": str(data.get("victim_age_range") or "unknown")[:40],
+        "relationship_to_offender": str(data.get("relationship_to_offender") or "unknown")[:200],
         "year_of_production": year,
         "contact_agency": str(data.get("contact_agency") or "")[:200],
         "contact_investigator": str(data.get("contact_investigator") or "")[:200],
         "contact_email": str(data.get("contact_email") or "")[:254],
         "contact_phone": str(data.get("contact_phone") or "")[:40],
     }
+    if data.get("relationship_other"):
+        out["relationship_other"] = str(data["relationship_other"])[:200]
+    if data.get("origin"):
+        out["origin"] = str(data["origin"])[:40]
+    return out

@@ -79,9 +79,10 @@ def settle_seconds() -> float:
     return float(getattr(settings, "EXCHANGE_SYNC_SETTLE_SECONDS", 2.0))
 
 
-def changes(partner: Partner, cursor: str, limit: int) -> dict[str, Any]:
-    """One batch for `partner` (the caller checked the token). Audited and disclosed."""
-    actions.check_may_send(partner, None)
+def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dict[str, Any]:
+    """One batch for `partner` (the caller checked the token). Audited and disclosed
+    in the name of `discloser` (the Manager who issued the token, or approved the partner)."""
+    actions.check_partner_receives(partner)
     c = decode_cursor(cursor)
     limit = max(1, min(int(limit), MAX_LIMIT))
     horizon = timezone.now() - dt.timedelta(seconds=settle_seconds())
@@ -89,6 +90,7 @@ def changes(partner: Partner, cursor: str, limit: int) -> dict[str, Any]:
     out: dict[str, Any] = {"series": [], "records": [], "tombstones": []}
     budget = limit
     full = False
+    series_ids: list[int] = []
     if with_series:
         rows = list(
             _after(Series.objects.filter(updated_at__lte=horizon), c["s"]).order_by(
@@ -99,6 +101,7 @@ def changes(partner: Partner, cursor: str, limit: int) -> dict[str, Any]:
             rows, full = rows[:budget], True
         for s in rows:
             out["series"].append(mapping.series_out(s))
+            series_ids.append(s.pk)
             c["s"] = [s.updated_at.isoformat(), s.pk]
         budget -= len(rows)
     ids: list[int] = []
@@ -146,7 +149,15 @@ def changes(partner: Partner, cursor: str, limit: int) -> dict[str, Any]:
                 "tombstones": len(out["tombstones"]),
             }
             transfer.save()
-            actions.audit_sent(partner, transfer, ids, actor=None, method="sync")
+            actions.audit_sent(
+                partner,
+                transfer,
+                ids,
+                actor=None,
+                method="sync",
+                discloser=discloser or partner.approved_by,
+                series_ids=series_ids,
+            )
     return out
 
 

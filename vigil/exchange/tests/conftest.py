@@ -61,3 +61,11 @@ def grant_share(user):
     account_actions.do_grant_share(user, actor=chief, reason="validated mission need (test)")
     user.refresh_from_db()
     return user
+
+
+@pytest.fixture
+def sharer(db):
+    """The username of a Manager holding the "may share" grant (for --user)."""
+    from vigil.testing.personas import make_user
+
+    return grant_share(make_user("sharer", "manager")).username

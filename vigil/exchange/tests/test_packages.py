@@ -31,7 +31,7 @@ def _pattern(seed: int) -> bytes:
 
 
 @pytest.fixture
-def world(db, personas):
+def world(db, personas, sharer):
     """NCMEC's records, one local series with a real (generated) picture, and LOOP:
     a partner holding this instance's own keys, so a package for it comes back to us."""
     ncmec = make_partner("NCMEC")
@@ -61,9 +61,9 @@ def _wipe():
     Series.objects.all().delete()
 
 
-def _export(tmp_path, name="LOOP", out="p.age"):
+def _export(tmp_path, name="LOOP", out="p.age", sharer="sharer"):
     path = tmp_path / out
-    call_command("export_partner", name, "--out", str(path))
+    call_command("export_partner", name, "--user", sharer, "--out", str(path))
     return path
 
 

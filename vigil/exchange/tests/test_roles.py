@@ -118,7 +118,7 @@ def test_it_lets_only_managers_issue_and_revoke_tokens(client, personas, partner
         audit_action="partner.token_issue",
     )
 
-    token, _ = actions.do_issue_token(partner, actor=None)
+    token, _ = actions.do_issue_token(partner, actor=personas.manager)
     check_roles(
         client,
         personas,

@@ -47,10 +47,12 @@ print(json.dumps({"signing": i.signing_public, "age": i.age_recipient}))
 
 REGISTER = """
 from vigil.exchange import actions
-p = actions.do_create_partner(actor=None, data={{"name": {name!r}, "organisation": {name!r} + " unit",
+from vigil.testing.personas import make_user
+chief = make_user("chief", "manager")
+p = actions.do_create_partner(actor=chief, data={{"name": {name!r}, "organisation": {name!r} + " unit",
     "country": "US", "may_receive": 2, "sends": 2, "signing_key": {signing!r}, "age_recipient": {age!r}}})
-actions.do_set_partner_status(p, actor=None, verb="approve")
-print(actions.do_issue_token(p, actor=None)[1])
+actions.do_set_partner_status(p, actor=chief, verb="approve")
+print(actions.do_issue_token(p, actor=chief)[1])
 """
 
 CREDENTIALS = """
@@ -164,9 +166,10 @@ def test_it_syncs_two_instances_both_ways_and_resumes_after_a_kill(pair, tmp_pat
 
     # A deletion at A travels as a tombstone.
     a.py(
-        "from vigil.testing.personas import make_user\nfrom vigil.victimid import actions as v\n"
+        "from django.contrib.auth import get_user_model\nfrom vigil.victimid import actions as v\n"
         "from vigil.victimid.models import Series\n"
-        "v.do_delete_series(Series.objects.get(name='A-series-1'), actor=make_user('chief', 'manager'))"
+        "chief = get_user_model().objects.get(username='chief')\n"
+        "v.do_delete_series(Series.objects.get(name='A-series-1'), actor=chief)"
     )
     gone = json.loads(b.vigil("sync_partner", "alpha", "--json").stdout)
     assert gone["deleted"] == sum(1 for i in range(5, N_A) if i % 4 == 1)
@@ -185,8 +188,9 @@ def test_it_syncs_two_instances_both_ways_and_resumes_after_a_kill(pair, tmp_pat
 
     # A suspended partner: a valid token, and still nothing leaves.
     fresh = a.py(
-        "from vigil.exchange import actions\np = actions.partner_by_name('beta')\n"
-        "print(actions.do_issue_token(p, actor=None)[1])\n"
+        "from django.contrib.auth import get_user_model\nfrom vigil.exchange import actions\n"
+        "p = actions.partner_by_name('beta')\nchief = get_user_model().objects.get(username='chief')\n"
+        "print(actions.do_issue_token(p, actor=chief)[1])\n"
         "actions.do_set_partner_status(p, actor=None, verb='suspend')"
     ).strip()
     b.py(CREDENTIALS.format(name="alpha", url=a.url, token=fresh))

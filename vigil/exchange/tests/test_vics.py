@@ -261,12 +261,12 @@ def _canonical_set():
 
 
 @pytest.mark.parametrize("version", ["1.3", "2.0"])
-def test_it_round_trips_export_then_import(partner, tmp_path, version):
+def test_it_round_trips_export_then_import(partner, sharer, tmp_path, version):
     _import(QUIRKS, partner)
     _import(CASE, partner)
     original = _canonical_set()
     out = tmp_path / "export.json"
-    call_command("export_vics", "--out", str(out), "--version", version)
+    call_command("export_vics", "--user", sharer, "--out", str(out), "--version", version)
     text = out.read_text()
     head = "odata.metadata" if version == "1.3" else "@odata.context"
     assert json.loads(text)[head].endswith("$metadata#Media" if version == "2.0" else "#Media")
@@ -281,7 +281,7 @@ def test_it_round_trips_export_then_import(partner, tmp_path, version):
     assert summary["created"] == len(original) and summary["rejected"] == []
     assert _canonical_set() == original
     again = tmp_path / "again.json"
-    call_command("export_vics", "--out", str(again), "--version", version)
+    call_command("export_vics", "--user", sharer, "--out", str(again), "--version", version)
 
     def strip(doc):
         return [{k: v for k, v in m.items() if k != "MediaID"} for m in json.loads(doc)["value"]]  # noqa: E731
@@ -289,11 +289,11 @@ def test_it_round_trips_export_then_import(partner, tmp_path, version):
     assert strip(again.read_text()) == strip(text)
 
 
-def test_it_sends_a_hash_only_partner_no_series(partner, tmp_path):
+def test_it_sends_a_hash_only_partner_no_series(partner, sharer, tmp_path):
     _import(QUIRKS, partner)
     hashes_only = make_partner("HASHONLY", may_receive=1)
     out = tmp_path / "h.json"
-    call_command("export_vics", "--out", str(out), "--partner", "HASHONLY")
+    call_command("export_vics", "--user", sharer, "--out", str(out), "--partner", "HASHONLY")
     value = json.loads(out.read_text())["value"]
     assert len(value) == 6
     assert all(m["Series"] is None and m["VictimIdentified"] is None for m in value)
@@ -303,32 +303,38 @@ def test_it_sends_a_hash_only_partner_no_series(partner, tmp_path):
     assert hashes_only.transfers.get().direction == "out"
 
 
-def test_it_never_sends_a_partner_its_own_records_back(partner, tmp_path):
+def test_it_never_sends_a_partner_its_own_records_back(partner, sharer, tmp_path):
     _import(QUIRKS, partner)
     out = tmp_path / "back.json"
-    call_command("export_vics", "--out", str(out), "--partner", "NCMEC")
+    call_command("export_vics", "--user", sharer, "--out", str(out), "--partner", "NCMEC")
     assert json.loads(out.read_text())["value"] == []
 
 
-def test_it_sends_nothing_to_a_partner_not_approved(partner, tmp_path):
+def test_it_sends_nothing_to_a_partner_not_approved(partner, sharer, tmp_path):
     _import(QUIRKS, partner)
     for status in ("proposed", "suspended"):
         make_partner(f"X-{status}", status=status)
         with pytest.raises(CommandError, match=status):
             call_command(
-                "export_vics", "--out", str(tmp_path / "x.json"), "--partner", f"X-{status}"
+                "export_vics",
+                "--user",
+                sharer,
+                "--out",
+                str(tmp_path / "x.json"),
+                "--partner",
+                f"X-{status}",
             )
     assert not (tmp_path / "x.json").exists()
     assert not AuditEvent.objects.filter(action="exchange.send").exists()
 
 
-def test_it_filters_by_date(partner, tmp_path):
+def test_it_filters_by_date(partner, sharer, tmp_path):
     _import(QUIRKS, partner)
     out = tmp_path / "s.json"
-    call_command("export_vics", "--out", str(out), "--since", "2999-01-01")
+    call_command("export_vics", "--user", sharer, "--out", str(out), "--since", "2999-01-01")
     assert json.loads(out.read_text())["value"] == []
     with pytest.raises(CommandError, match="not a date"):
-        call_command("export_vics", "--out", str(out), "--since", "yesterday")
+        call_command("export_vics", "--user", sharer, "--out", str(out), "--since", "yesterday")
 
 
 def test_it_lets_only_a_user_with_the_share_grant_export(personas, partner):
@@ -391,3 +397,22 @@ def test_it_flags_a_new_record_that_disagrees_with_an_existing_series(partner):
     conflict = Conflict.objects.get()
     assert conflict.kind == "identified" and conflict.theirs["victim_identified"] is False
     assert Series.objects.get(name="DEMO Partner series A").victim_identified is True
+
+
+def test_it_names_who_exports_from_the_command_line(partner, tmp_path):
+    with pytest.raises(CommandError, match="--user NAME"):
+        call_command("export_vics", "--out", str(tmp_path / "x.json"))
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_it_accounts_for_what_it_sends(partner, sharer, tmp_path):
+    from vigil.referrals.models import Disclosure
+
+    _import(QUIRKS, partner)
+    make_partner("INTERPOL")
+    call_command(
+        "export_vics", "--user", sharer, "--out", str(tmp_path / "i.json"), "--partner", "INTERPOL"
+    )
+    disclosure = Disclosure.objects.get()
+    assert disclosure.recipient == "INTERPOL (test)" and disclosure.method == "vics"
+    assert len(disclosure.records) == 6
