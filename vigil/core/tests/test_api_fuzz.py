@@ -10,7 +10,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-EXAMPLES = 6
+EXAMPLES = 4
 ROLES = ("anonymous", "reader", "investigator", "other_investigator", "manager", "admin")
 
 
