@@ -810,7 +810,9 @@ def do_download_share(package: Any, *, actor: Any) -> bytes:
         )
         raise TamperedPackage("The package file was altered since it was made; it is refused.")
     with transaction.atomic():
-        SharePackage.objects.filter(pk=package.pk).update(download_count=package.download_count + 1)
+        from django.db.models import F
+
+        SharePackage.objects.filter(pk=package.pk).update(download_count=F("download_count") + 1)
         record("share.download", actor=actor, obj=package, summary=package.file_name)
     return data
 

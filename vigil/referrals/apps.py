@@ -23,6 +23,17 @@ class ReferralsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("referrals_plugins")
+        # Expired share packages go the way of victimid's export packages: every worker
+        # removes them hourly (core.workers periodic jobs); `vigil remove_expired_shares` too.
+        import datetime as dt
+
+        from vigil.core import workers
+
+        workers.every(
+            "referrals.remove_expired_shares",
+            dt.timedelta(hours=1),
+            "vigil.referrals.actions.do_remove_expired_shares",
+        )
         dashboard.register(views.dashboard_panel)
         panels.register("referrals-tip-panel")
         if apps.is_installed("vigil.retention"):

@@ -99,8 +99,8 @@ def referral_create(request: HttpRequest, tip_id: int) -> HttpResponse:
     suggestion, size = _suggestion_for(tip, scope)
     if proposal is None and suggestion.office is not None:
         initial["office"] = suggestion.office
-    if request.GET.get("office"):
-        initial["office"] = Office.objects.filter(pk=request.GET["office"]).first()
+    if request.GET.get("office", "").isdigit():
+        initial["office"] = Office.objects.active().filter(pk=int(request.GET["office"])).first()
     form = ReferralForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -123,6 +123,7 @@ def referral_create(request: HttpRequest, tip_id: int) -> HttpResponse:
             "proposal": proposal,
             "earlier": earlier,
             "suggestion": suggestion,
+            "refer_links": True,
         },
     )
 
@@ -292,14 +293,16 @@ def packet_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _tip_context(request: HttpRequest, tip: Tip) -> dict:
     suggestion = jurisdiction.suggest([tip])
+    can_refer = _can_write_tip(request.user, tip)
     referrals = list(Referral.objects.filter(members__tip=tip).select_related("office").distinct())
     return {
         "tip": tip,
         "referrals": referrals,
         "proposal": actions.proposal_for(tip),
         "suggestion": suggestion,
-        "can_refer": _can_write_tip(request.user, tip),
-        "can_share": access.can_share(request.user) and _can_write_tip(request.user, tip),
+        "can_refer": can_refer,
+        "refer_links": can_refer,
+        "can_share": access.can_share(request.user) and can_refer,
         "disclosure_count": Disclosure.objects.about("tip", tip.pk).count(),
     }
 

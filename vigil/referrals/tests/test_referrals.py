@@ -325,3 +325,32 @@ def test_it_shows_referrals_awaiting_acknowledgement_on_the_dashboard(
     client.force_login(personas.other_investigator)
     page = client.get(reverse("core-dashboard")).content.decode()
     assert f"#{r.pk} " not in page
+
+
+def test_it_ignores_a_bad_office_in_the_query(client, personas, tip, directory):
+    client.force_login(personas.investigator)
+    url = reverse("referrals-create", args=[tip.pk])
+    assert client.get(url + "?office=abc").status_code == 200
+    page = client.get(url + f"?office={directory['icac'].pk}").content.decode()
+    assert f'value="{directory["icac"].pk}" selected' in page
+
+
+def test_it_refuses_a_bad_referral_form_and_keeps_the_data(client, personas, tip, directory):
+    client.force_login(personas.investigator)
+    url = reverse("referrals-create", args=[tip.pk])
+    response = client.post(url, {"office": "9999", "scope": "tip", "acknowledge_by": "soon"})
+    assert response.status_code == 200 and not Referral.objects.exists()
+    r = _referral(tip, directory, personas)
+    response = client.post(reverse("referrals-open-case", args=[r.pk]), {"case_number": "X"})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.status == "drafted"  # a draft cannot open a case
+
+
+def test_it_offers_to_refer_to_the_other_agency_instead(client, personas, tip, directory):
+    client.force_login(personas.investigator)
+    page = client.get(reverse("referrals-tip-panel", args=[tip.pk])).content.decode()
+    assert f"?office={directory['icac'].pk}" in page and 'data-testid="refer-agency"' in page
+    client.force_login(personas.reader)
+    page = client.get(reverse("referrals-tip-panel", args=[tip.pk])).content.decode()
+    assert 'data-testid="refer-agency"' not in page

@@ -234,3 +234,16 @@ def test_it_shows_the_password_once(client, sharer, bka, tip):
     assert response["Cache-Control"] == "no-store"
     listing = client.get(reverse("referrals-shares")).content.decode()
     assert 'data-testid="share-password"' not in listing
+
+
+def test_it_removes_expired_packages_in_every_worker(sharer, bka, tip):
+    from vigil.core import workers
+
+    assert any(p.name == "referrals.remove_expired_shares" for p in workers._periodic)
+    package, _ = _share(sharer, bka, tip)
+    SharePackage.objects.filter(pk=package.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    workers.run_periodic(force=True)
+    package.refresh_from_db()
+    assert package.removed_at is not None
