@@ -259,7 +259,7 @@ def _delete(kind: str, obj: Any) -> tuple[dict[str, int], list[tuple[str, str]]]
     try:
         collector.collect([obj])
     except ProtectedError as exc:
-        kinds = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
+        kinds = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
         raise ValidationError(
             f"{Kind(kind).label} #{obj.pk} is still referred to by {', '.join(kinds)}; "
             "those records must go first."

@@ -257,3 +257,46 @@ def test_a_held_series_shows_its_hold_and_no_delete_button(client, personas):
     from vigil.victimid.models import Series
 
     assert Series.objects.filter(pk=series.pk).exists()
+
+
+def test_it_deletes_a_series_and_its_media_past_retention(personas, second_manager):
+    from vigil.retention.tests.conftest import OLD
+    from vigil.victimid import actions as vid
+    from vigil.victimid.models import Media, Series
+
+    series = vid.do_create_series(actor=personas.manager, data={"name": "Old series"})
+    media = Media.objects.create(series=series, kind="unknown", md5="1" * 32)
+    loose = Media.objects.create(kind="unknown", md5="2" * 32)
+    Series.objects.filter(pk=series.pk).update(updated_at=OLD)
+    Media.objects.filter(pk__in=[media.pk, loose.pk]).update(updated_at=OLD)
+    for kind, pk in (("series", series.pk), ("media", loose.pk)):
+        p = actions.do_propose_deletion(kind, pk, reason="expired", actor=personas.manager)
+        actions.do_approve_deletion(p, actor=second_manager)
+    assert not Series.objects.filter(pk=series.pk).exists()
+    assert not Media.objects.filter(pk__in=[media.pk, loose.pk]).exists()
+    stones = AuditEvent.objects.filter(action="retention.delete")
+    assert {(s.object_type, s.object_id) for s in stones} == {
+        ("victimid.series", str(series.pk)),
+        ("victimid.media", str(loose.pk)),
+    }
+    assert "Old series" not in " ".join(s.summary + json.dumps(s.changes) for s in stones)
+
+
+def test_it_explains_what_still_refers_to_a_tip(make_tip, personas, second_manager):
+    from django.utils import timezone
+
+    from vigil.referrals.models import Office, Referral
+
+    tip = make_tip("OLD-R")
+    office = Office.objects.create(code="den", name="Denver FO", kind=Office.Kind.values[0])
+    Referral.objects.create(
+        tip=tip, office=office, status="sent", sent_at=timezone.now(), created_by=personas.manager
+    )
+    from vigil.retention.tests.conftest import age
+
+    age(tip)
+    p = actions.do_propose_deletion("tip", tip.pk, reason="expired", actor=personas.manager)
+    with pytest.raises(ValidationError, match="still referred to by referrals"):
+        actions.do_approve_deletion(p, actor=second_manager)
+    assert Tip.objects.filter(pk=tip.pk).exists()
+    assert DeletionProposal.objects.filter(pk=p.pk, status="proposed").exists()
