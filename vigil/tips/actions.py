@@ -89,6 +89,27 @@ def _file_hash(raw: str) -> str | None:
     return None
 
 
+# Bulk imports repeat values (a shared phone, a provider's domain): each distinct one is
+# normalised once (phonenumbers and URL parsing are the costly part). Pure functions of
+# their arguments; the caches are bounded.
+_ip_observation = lru_cache(maxsize=16384)(sel.parse_ip_observation)
+
+
+@lru_cache(maxsize=65536)
+def _normal_form(
+    kind: str, raw: str, region: str | None, platform: str | None
+) -> tuple[str | None, bool]:
+    """(normal form or None, validated) of a selector other than IP, hash or attribute."""
+    value = sel.normalise(kind, raw, default_region=region, platform=platform)
+    if not value and kind == T.PHONE:
+        # A reserved or too-new range libphonenumber calls invalid: keep the
+        # number (best-effort normal form, flagged on equal forms), marked.
+        best = sel.phone_best_effort(raw, region)
+        if best:
+            return best, False
+    return value, True
+
+
 def build_selector(
     tip: Tip, item: SelectorInput, *, extracted: bool = False, region: str | None = None
 ) -> Selector:
@@ -120,19 +141,17 @@ def build_selector(
         if key:
             details["key"] = key.strip()
     elif kind == T.IP:
-        obs = sel.parse_ip_observation(raw)
+        obs = _ip_observation(raw)
         value = obs.ip if obs else None
         if obs:
             observed_at = observed_at or obs.seen_at
             port = port or obs.port
     else:
-        value = sel.normalise(kind, raw, default_region=region, platform=item.platform)
-        if not value and kind == T.PHONE:
-            # A reserved or too-new range libphonenumber calls invalid: keep the
-            # number (best-effort normal form, flagged on equal forms), marked.
-            value = sel.phone_best_effort(raw, region)
-            if value:
-                details["validated"] = False
+        # SSNs and card numbers are not kept in plain text in a cache.
+        normal = _normal_form.__wrapped__ if kind in HASHED_TYPES else _normal_form
+        value, validated = normal(kind, raw, region, item.platform)
+        if not validated:
+            details["validated"] = False
     if not value:
         if kind in HASHED_TYPES:  # an error message is stored (import summaries): no echo
             raise ValidationError(f"{kind}: the value is not {TYPE_HELP[kind]} (value not shown)")

@@ -23,6 +23,7 @@ lists them).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -124,6 +125,7 @@ def _words(name: str) -> list[str]:
     return [w for w in _SEP.split(spaced.lower()) if w]
 
 
+@functools.lru_cache(maxsize=4096)  # called per row and column by the importers
 def is_child_column(name: str) -> bool:
     """A column (or XML element) that names a child or a victim: drop it unread."""
     flat = compact(name)
@@ -134,6 +136,7 @@ def is_child_column(name: str) -> bool:
     return any(w in _CHILD_WORDS for w in _words(name))
 
 
+@functools.lru_cache(maxsize=4096)
 def sensitive_kind(name: str) -> str | None:
     """``"ssn"`` / ``"card"`` for a column that holds SSNs / payment card numbers."""
     flat = compact(name)

@@ -172,7 +172,7 @@ def _split(cell: str) -> list[str]:
 def _ip_input(raw: str) -> actions.SelectorInput:
     """`203.0.113.5|2024-03-01T10:22:00Z`: an IP with its observation time."""
     addr, bar, when = raw.partition("|")
-    obs = sel.parse_ip_observation(addr.strip())
+    obs = actions._ip_observation(addr.strip())
     if obs is None:
         raise ValidationError(f"ip_address: {addr.strip()[:60]!r} is not a valid IP address")
     seen = parse_when(when, column="ip_address time") if bar else None
