@@ -273,6 +273,7 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "vigil.core.views.csrf_failure"
 ACCOUNT_INACTIVE_DAYS = _int("VIGIL_ACCOUNT_INACTIVE_DAYS", 90)
 # Behind a reverse proxy that sets X-Forwarded-For, audit rows record the client's address.
 TRUST_X_FORWARDED_FOR = _flag("VIGIL_TRUST_X_FORWARDED_FOR", False)

@@ -18,6 +18,12 @@ urlpatterns = [
     path("subpoenas/", include("vigil.subpoenas.urls")),
     path("referrals/", include("vigil.referrals.urls")),
     path("exchange/", include("vigil.exchange.urls")),
+    path("api/", core_views.ApiIndex.as_view(), name="api-index"),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
+
+handler400 = "vigil.core.views.bad_request"
+handler403 = "vigil.core.views.permission_denied"
+handler404 = "vigil.core.views.page_not_found"
+handler500 = "vigil.core.views.server_error"
