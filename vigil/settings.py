@@ -82,6 +82,13 @@ DATA_DIR = Path(os.environ.get("VIGIL_DATA_DIR") or REPO_DIR / "var").resolve()
 SECRET_KEY = _secret("VIGIL_SECRET_KEY", required=not RELAXED, demo_file=DATA_DIR / "secret_key")
 # Field encryption (SSNs, card numbers) and media master key; see vigil/lib/crypto.py.
 FIELD_KEY = _secret("VIGIL_FIELD_KEY", required=not RELAXED, demo_file=DATA_DIR / "field_key")
+# Earlier master keys, still readable while `vigil rotate_keys` moves everything to FIELD_KEY
+# (one per line, or comma-separated). Remove them once rotate_keys reports nothing left.
+FIELD_KEYS_PREVIOUS = [
+    k.strip()
+    for k in _secret("VIGIL_FIELD_KEY_PREVIOUS", required=False).replace(",", "\n").splitlines()
+    if k.strip()
+]
 # Audit MAC key (docs/security.md, "Tamper-evident audit trail"). Unset: derived
 # from FIELD_KEY. Retired keys (one a line or comma-separated) only verify old rows.
 AUDIT_KEY = _secret("VIGIL_AUDIT_KEY", required=False)
@@ -111,26 +118,26 @@ if RELAXED:
 # --- database -----------------------------------------------------------------
 
 
-def _database() -> dict:
+def _database(variable: str = "DATABASE_URL") -> dict:
     import dj_database_url
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vigil.sqlite3'}"
+    url = os.environ.get(variable) or f"sqlite:///{DATA_DIR / 'vigil.sqlite3'}"
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except Exception as exc:  # dj_database_url raises several types for bad URLs
         raise ImproperlyConfigured(
-            f"DATABASE_URL is malformed ({exc}). Expected postgres://user@host:5432/name "
+            f"{variable} is malformed ({exc}). Expected postgres://user@host:5432/name "
             "or sqlite:////absolute/path.sqlite3."
         ) from None
     engine = config.get("ENGINE", "")
     if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL scheme {url.split(':', 1)[0]!r} is not supported: use postgres:// or sqlite://."
+            f"{variable} scheme {url.split(':', 1)[0]!r} is not supported: use postgres:// or sqlite://."
         )
     if engine.endswith("sqlite3"):
         if not config.get("NAME"):
             raise ImproperlyConfigured(
-                "DATABASE_URL names no SQLite file: use sqlite:////absolute/path.sqlite3."
+                f"{variable} names no SQLite file: use sqlite:////absolute/path.sqlite3."
             )
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["CONN_MAX_AGE"] = 0
@@ -146,6 +153,10 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# A read replica for read-heavy pages (vigil/core/replica.py); in tests a mirror of default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {**_database("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["vigil.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- applications ---------------------------------------------------------------
@@ -168,6 +179,7 @@ INSTALLED_APPS = [
     "vigil.core",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "vigil.accounts",
     "vigil.audit",
     "vigil.messaging",
@@ -286,8 +298,12 @@ if not RELAXED:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _flag("VIGIL_SSL_REDIRECT", True)
+    # Load-balancer probes may use plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The preload directive only allows submitting the domain to browsers' HTTPS-only list.
+    SECURE_HSTS_PRELOAD = _flag("VIGIL_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Strict CSP: nothing but this origin, no inline script or style.
@@ -341,6 +357,14 @@ TASKS = {
             if TESTING
             else "django_tasks_db.DatabaseBackend",
         )
+    }
+}
+
+# The RQ queue, used when VIGIL_TASK_BACKEND=django_tasks_rq.RQBackend (docs/operations.md).
+RQ_QUEUES = {
+    "default": {
+        "URL": os.environ.get("VIGIL_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DEFAULT_TIMEOUT": _int("VIGIL_TASK_TIMEOUT_SECONDS", 6 * 3600),
     }
 }
 

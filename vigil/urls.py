@@ -6,6 +6,7 @@ from vigil.core import views as core_views
 urlpatterns = [
     path("", core_views.dashboard, name="core-dashboard"),
     path("healthz", core_views.healthz, name="core-healthz"),
+    path("readyz", core_views.readyz, name="core-readyz"),
     path("accounts/", include("vigil.accounts.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("messages/", include("vigil.messaging.urls")),

@@ -22,6 +22,7 @@ _MFA_EXEMPT = (
     "/accounts/mfa/",
     "/static/",
     "/healthz",
+    "/readyz",
 )
 
 # A user who must replace a temporary password reaches only these until they do.

@@ -23,9 +23,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for the load balancer: the process and the database answer."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database and the task queue (vigil/core/health.py); 503 when not ready."""
+    from vigil.core import health
+
+    report = health.readiness()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 
 
 # --- Error pages ------------------------------------------------------------------

@@ -16,6 +16,11 @@
 
 The master key comes from settings.FIELD_KEY (VIGIL_FIELD_KEY or _FILE): any
 string; subkeys are derived with HKDF so the same secret is never used twice.
+
+Rotation: the previous master keys stay readable through settings.FIELD_KEYS_PREVIOUS
+(VIGIL_FIELD_KEY_PREVIOUS or _FILE, one per line) while `vigil rotate_keys` re-wraps every
+media file key (:func:`rewrap`; the media files themselves are not re-encrypted), re-encrypts the
+fields and re-keys the keyed hashes; new data is always written under the current key.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ def _master() -> bytes:
     if not secret:
         raise CryptoError("No field encryption key is configured (VIGIL_FIELD_KEY).")
     return secret.encode()
+
+
+def _previous() -> list[bytes]:
+    from django.conf import settings
+
+    return [k.encode() for k in getattr(settings, "FIELD_KEYS_PREVIOUS", []) if k]
 
 
 @lru_cache(maxsize=16)
@@ -99,10 +110,28 @@ def encrypt_field(text: str) -> bytes:
 
 def decrypt_field(blob: bytes) -> str:
     blob = bytes(blob)
+    for master in (_master(), *_previous()):
+        try:
+            key = _derive(master, "field")
+            return AESGCM(key).decrypt(blob[:12], blob[12:], b"field").decode()
+        except (InvalidTag, ValueError):
+            continue
+    raise CryptoError("Field cannot be decrypted with the configured key.")
+
+
+def field_is_current(blob: bytes) -> bool:
+    """Whether an encrypted field is encrypted under the current master key."""
+    blob = bytes(blob)
     try:
-        return AESGCM(_key("field")).decrypt(blob[:12], blob[12:], b"field").decode()
-    except (InvalidTag, ValueError) as exc:
-        raise CryptoError("Field cannot be decrypted with the configured key.") from exc
+        AESGCM(_key("field")).decrypt(blob[:12], blob[12:], b"field")
+    except (InvalidTag, ValueError):
+        return False
+    return True
+
+
+def reencrypt_field(blob: bytes) -> bytes:
+    """The same value encrypted under the current key (from the current or a previous one)."""
+    return encrypt_field(decrypt_field(blob))
 
 
 def keyed_hash(kind: str, normalised: str) -> str:
@@ -126,10 +155,28 @@ def _wrap(file_key: bytes) -> bytes:
 
 def _unwrap(wrapped: bytes) -> bytes:
     wrapped = bytes(wrapped)
+    for master in (_master(), *_previous()):
+        try:
+            key = _derive(master, "media-wrap")
+            return AESGCM(key).decrypt(wrapped[:12], wrapped[12:], b"media-key")
+        except (InvalidTag, ValueError):
+            continue
+    raise CryptoError("Media key cannot be unwrapped with the configured key.")
+
+
+def is_current(wrapped: bytes) -> bool:
+    """Whether a wrapped file key is wrapped by the current master key."""
+    wrapped = bytes(wrapped)
     try:
-        return AESGCM(_key("media-wrap")).decrypt(wrapped[:12], wrapped[12:], b"media-key")
-    except (InvalidTag, ValueError) as exc:
-        raise CryptoError("Media key cannot be unwrapped with the configured key.") from exc
+        AESGCM(_key("media-wrap")).decrypt(wrapped[:12], wrapped[12:], b"media-key")
+    except (InvalidTag, ValueError):
+        return False
+    return True
+
+
+def rewrap(wrapped: bytes) -> bytes:
+    """A file key wrapped by the current master key: the sealed file stays as it is."""
+    return _wrap(_unwrap(wrapped))
 
 
 def seal_file(src: BinaryIO, dest: Path) -> bytes:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core.dashboard import Panel
+from vigil.core.replica import read_from_replica
 from vigil.lib.csvsafe import safe_row
 from vigil.stats import registry, tables
 
@@ -54,6 +55,7 @@ def _keys(sections: list[str]) -> list[str]:
 
 @login_required
 @require_GET
+@read_from_replica
 def stats_page(request: HttpRequest) -> HttpResponse:
     access.require(access.is_manager(request.user))
     period, sections, errors = _query(request)
@@ -82,6 +84,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@read_from_replica
 def stats_export(request: HttpRequest, fmt: str) -> HttpResponse:
     access.require(access.is_manager(request.user))
     period, sections, errors = _query(request)

@@ -25,6 +25,7 @@ from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core import request_context
 from vigil.core.params import int_param
+from vigil.core.replica import read_from_replica
 from vigil.lib import crypto
 from vigil.lib.csvsafe import safe_row
 from vigil.lib.filenames import header_safe
@@ -549,6 +550,7 @@ def evidence_transfer(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@read_from_replica
 def search_page(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
     q = request.GET.get("q", "").strip()[:500]
