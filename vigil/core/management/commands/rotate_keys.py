@@ -50,7 +50,10 @@ class Command(BaseCommand):
                         module = importlib.import_module(f"{config.name}.keys")
                     except ModuleNotFoundError:
                         continue
-                    for name, count in module.rotate(context, dry_run=dry_run).items():
+                    rotate = getattr(module, "rotate", None)
+                    if rotate is None:  # an app's keys.py about something else (partner keys)
+                        continue
+                    for name, count in rotate(context, dry_run=dry_run).items():
                         totals[f"{config.label}.{name}"] = count
                         self.stdout.write(
                             f"  {config.label}: {name}: {count}"
