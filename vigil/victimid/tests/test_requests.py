@@ -382,7 +382,7 @@ def test_it_removes_export_packages_nobody_downloaded_within_seven_days(settings
     eight_days = time.time() - 8 * 86400
     os.utime(old, (eight_days, eight_days))
     out = io.StringIO()
-    call_command("purge_exports", stdout=out)
+    call_command("expire_exports", stdout=out)
     assert "1 export package(s) older than 7 day(s) removed" in out.getvalue()
     assert not old.exists() and fresh.exists()
     assert AuditEvent.objects.filter(action="matchrequest.export_purge").count() == 1

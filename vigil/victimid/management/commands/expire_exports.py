@@ -1,4 +1,4 @@
-"""`vigil purge_exports [--days N]`: remove export packages nobody downloaded in time."""
+"""`vigil expire_exports [--days N]`: remove export packages nobody downloaded in time."""
 
 from __future__ import annotations
 
