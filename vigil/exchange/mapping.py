@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from vigil.victimid.privacy import VICTIM_NAME_KEY
+from vigil.victimid.privacy import find_victim_name_keys
 
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 
@@ -103,20 +103,7 @@ def strip_noise(value: Any) -> Any:
 
 def victim_name_paths(value: Any, path: str) -> list[str]:
     """Victim-name keys anywhere, and property bags ({"PropertyName": "VictimName", …}) too."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        prop = value.get("PropertyName")
-        if isinstance(prop, str) and VICTIM_NAME_KEY.search(prop):
-            found.append(f"{path}(PropertyName={prop})")
-        for key, sub in value.items():
-            here = f"{path}.{key}"
-            if isinstance(key, str) and VICTIM_NAME_KEY.search(key):
-                found.append(here)
-            found.extend(victim_name_paths(sub, here))
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            found.extend(victim_name_paths(sub, f"{path}[{i}]"))
-    return found
+    return find_victim_name_keys(value, path)
 
 
 def _flag(raw: Any, name: str) -> bool | None:

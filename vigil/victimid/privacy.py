@@ -30,9 +30,13 @@ class VictimNameError(ValueError):
 
 
 def find_victim_name_keys(data: Any, path: str = "$") -> list[str]:
-    """Every JSON path whose key looks like a victim's name, nested dicts and lists included."""
+    """Every JSON path whose key looks like a victim's name, nested dicts and lists included,
+    and property bags that name one ({"PropertyName": "VictimName", "Value": …}, as in VICS)."""
     found: list[str] = []
     if isinstance(data, dict):
+        prop = data.get("PropertyName")
+        if isinstance(prop, str) and VICTIM_NAME_KEY.search(prop):
+            found.append(f"{path}(PropertyName={prop})")
         for key, value in data.items():
             here = f"{path}.{key}"
             if isinstance(key, str) and VICTIM_NAME_KEY.search(key):
