@@ -149,6 +149,17 @@ def _database(variable: str = "DATABASE_URL") -> dict:
                 "PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824;"
             ),
         }
+        if TESTING:
+            # The test database is a file, not Django's in-memory default: an in-memory
+            # database makes the live server share the test thread's one connection, so a
+            # browser's concurrent requests trample each other's transactions. A file
+            # gives every thread its own connection, as in production. Per process (and
+            # pytest-django adds the xdist worker), removed by Django when the run ends.
+            import tempfile
+
+            config["TEST"] = {
+                "NAME": str(Path(tempfile.gettempdir()) / f"vigil-test-{os.getpid()}.sqlite3")
+            }
     return config
 
 
