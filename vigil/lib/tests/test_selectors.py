@@ -316,11 +316,12 @@ def _narrative(size: int) -> str:
 def test_it_extracts_from_a_megabyte_quickly() -> None:
     text = _narrative(1_000_000)
     extract(_narrative(2_000))  # load the phone metadata and the suffix list once
-    started = time.perf_counter()
+    started = time.process_time()
     items = extract(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(items) > 500
-    # About 0.2 s on an idle laptop core; the bound leaves room for a busy CI box.
+    # CPU seconds of this process (a loaded machine does not inflate them): about 0.2 s;
+    # the bound catches super-linear (backtracking) extraction, not a slow core.
     assert elapsed < 3.0, elapsed
 
 
@@ -352,10 +353,10 @@ def test_it_extracts_from_a_megabyte_quickly() -> None:
     ids=lambda t: repr(t[:12]),
 )
 def test_it_resists_adversarial_input(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     extract(text)
     # Linear scans take well under a second here; a quadratic one takes minutes.
-    assert time.perf_counter() - started < 10.0
+    assert time.process_time() - started < 10.0
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
