@@ -8,21 +8,21 @@ class DeconflictionConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.core import dashboard
-        from vigil.deconfliction import actions
+        from vigil.deconfliction.actions import receivers
         from vigil.tips import signals
 
         # Strong references: the receivers are module functions, but say so explicitly.
         signals.selectors_added.connect(
-            actions.on_selectors_added, dispatch_uid="deconfliction.selectors_added", weak=False
+            receivers.on_selectors_added, dispatch_uid="deconfliction.selectors_added", weak=False
         )
         signals.selectors_removed.connect(
-            actions.on_selectors_removed,
+            receivers.on_selectors_removed,
             dispatch_uid="deconfliction.selectors_removed",
             weak=False,
         )
         # Bulk paths send one signal per batch: one probe per batch instead of per tip.
         signals.selectors_added_bulk.connect(
-            actions.on_selectors_added_bulk,
+            receivers.on_selectors_added_bulk,
             dispatch_uid="deconfliction.selectors_added_bulk",
             weak=False,
         )

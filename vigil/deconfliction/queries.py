@@ -1,4 +1,7 @@
-"""Read-side helpers shared by the pages, the API and the export command."""
+"""Read-side helpers shared by the pages, the API, the export command and the write side.
+
+Nothing here writes, and nothing here imports `actions` (the write side imports this).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from vigil.accounts import access
-from vigil.deconfliction.actions import cluster_tip_ids
 from vigil.deconfliction.models import Flag, Link, TipNotice
 from vigil.tips.models import Tip
 
@@ -16,6 +18,29 @@ from vigil.tips.models import Tip
 MAX_CLUSTER_TIPS = 500
 
 _TIP_RELATED = ("source", "assigned_to")
+_CHUNK = 500
+
+
+def cluster_tip_ids(tip_id: int) -> set[int]:
+    """The connected component of active links holding `tip_id` (breadth-first over links)."""
+    seen = {tip_id}
+    frontier = [tip_id]
+    while frontier:
+        nxt: list[int] = []
+        for i in range(0, len(frontier), _CHUNK):
+            chunk = frontier[i : i + _CHUNK]
+            rows = (
+                Link.objects.active()
+                .filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
+                .values_list("tip_a_id", "tip_b_id")
+            )
+            for a, b in rows:
+                for t in (a, b):
+                    if t not in seen:
+                        seen.add(t)
+                        nxt.append(t)
+        frontier = nxt
+    return seen
 
 
 def flags_for_tip(tip_id: int, *, limit: int = 500) -> list[Flag]:

@@ -282,7 +282,7 @@ def _require_referral_write(referral: Referral, actor: Any) -> None:
 
 
 def cluster_ids(tip: Tip) -> set[int]:
-    from vigil.deconfliction.actions import cluster_tip_ids
+    from vigil.deconfliction.queries import cluster_tip_ids
 
     return cluster_tip_ids(tip.pk)
 

@@ -100,7 +100,7 @@ def _active_items():
 
 
 def _cluster(tip_id: int) -> set[int]:
-    from vigil.deconfliction.actions import cluster_tip_ids
+    from vigil.deconfliction.queries import cluster_tip_ids
 
     return cluster_tip_ids(tip_id)
 

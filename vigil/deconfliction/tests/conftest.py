@@ -7,9 +7,9 @@ from django.apps import apps as django_apps
 @pytest.fixture(autouse=True)
 def _fresh_warning_list(monkeypatch):
     """Tests roll back between each other: never trust a cached warning list."""
-    from vigil.deconfliction import actions
+    from vigil.deconfliction.actions import reference
 
-    monkeypatch.setattr(actions, "WARNING_LIST_TTL", 0.0)
+    monkeypatch.setattr(reference, "WARNING_LIST_TTL", 0.0)
 
 
 @pytest.fixture(autouse=True)

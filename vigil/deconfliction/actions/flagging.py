@@ -1,40 +1,40 @@
-"""Deconfliction actions: raise flags, link, dismiss, unlink, manage the warning list.
+"""Raising flags: the follow-up of a tip gaining selectors (and withdrawing them).
 
-Raising flags is a follow-up of adding selectors (the tips actions send
-`selectors_added` inside their transaction); deciding a flag is always a
-person's action. Nothing here links tips automatically.
+The tips actions send `selectors_added` inside their transaction (see
+receivers.py); bulk callers call `do_flag_tips` directly. Matching is an index
+probe on `tips_selector(type, value)`; names go through `deconfliction_personkey`.
+Nothing here links tips or needs a permission check of its own: it follows an
+action that checked.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core import request_context
-from vigil.deconfliction import hooks
+from vigil.deconfliction.actions.reference import (
+    common_values,
+    invalidate_common_values,
+    warning_list,
+)
 from vigil.deconfliction.models import (
     FLAGGING_TYPES,
     HASHED_TYPES,
     NAME,
     CommonValue,
     Flag,
-    Link,
     PersonKey,
     TipNotice,
-    WarningListEntry,
 )
 from vigil.lib import names
 from vigil.messaging.actions import do_notify
@@ -46,116 +46,7 @@ MAX_NAME_CANDIDATES = 5000
 _CHUNK = 500
 
 
-# --- the warning list, cached per process and revalidated by one tiny query ----------
-
-
-@dataclass
-class _WarningList:
-    signature: tuple = ()
-    checked_at: float = 0.0
-    exact: dict[tuple[str, str], str] = field(default_factory=dict)
-    networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(
-        default_factory=list
-    )
-    ranges: list[tuple[int, int, int, str]] | None = None
-
-    def match(self, type_: str, value: str) -> str | None:
-        """The note of the entry `value` falls under, or None."""
-        note = self.exact.get((type_, value))
-        if note is not None:
-            return note
-        if type_ == Selector.Type.IP and self.networks:
-            try:
-                addr = ipaddress.ip_address(value)
-            except ValueError:
-                return None
-            # Integer compares: this runs for every IP of every imported tip.
-            as_int = int(addr)
-            for version, base, mask, net_note in self._ranges():
-                if version == addr.version and as_int & mask == base:
-                    return net_note
-        return None
-
-    def _ranges(self) -> list[tuple[int, int, int, str]]:
-        if self.ranges is None:
-            self.ranges = [
-                (net.version, int(net.network_address), int(net.netmask), note)
-                for net, note in self.networks
-            ]
-        return self.ranges
-
-
-_warning_cache = _WarningList()
-# Seconds a process trusts its copy before re-checking the list's signature (one
-# tiny query). Changes made through this process's actions apply at once.
-WARNING_LIST_TTL = 2.0
-
-
-def invalidate_warning_list() -> None:
-    global _warning_cache
-    _warning_cache = _WarningList()
-
-
-def warning_list() -> _WarningList:
-    global _warning_cache
-    now = time.monotonic()
-    if _warning_cache.signature and now - _warning_cache.checked_at < WARNING_LIST_TTL:
-        return _warning_cache
-    # Count, newest id and newest time: any add or (soft) removal changes one of them,
-    # even when a rolled-back transaction let an id be reused.
-    agg = WarningListEntry.objects.active().aggregate(
-        n=Count("id"), m=Max("id"), t=Max("created_at")
-    )
-    signature = (agg["n"], agg["m"], agg["t"])
-    if signature != _warning_cache.signature:
-        fresh = _WarningList(signature=signature)
-        for entry in WarningListEntry.objects.active():
-            note = entry.note or "on the warning list"
-            net = entry.network() if entry.is_range else None
-            if net is not None:
-                fresh.networks.append((net, f"{entry.value}: {note}"))
-            else:
-                fresh.exact[(entry.type, entry.value)] = note
-        _warning_cache = fresh
-    _warning_cache.checked_at = now
-    return _warning_cache
-
-
-@dataclass
-class _CommonValues:
-    signature: tuple = ()
-    checked_at: float = 0.0
-    values: set[tuple[str, str]] = field(default_factory=set)
-
-
-_common_cache = _CommonValues()
-
-
-def _invalidate_common_values() -> None:
-    global _common_cache
-    _common_cache = _CommonValues()
-
-
-def common_values() -> set[tuple[str, str]]:
-    """Every (type, value) known to be common: few by nature, so held in memory."""
-    global _common_cache
-    now = time.monotonic()
-    if _common_cache.signature and now - _common_cache.checked_at < WARNING_LIST_TTL:
-        return _common_cache.values
-    agg = CommonValue.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at"))
-    signature = (agg["n"], agg["m"], agg["t"])
-    if signature != _common_cache.signature:
-        _common_cache = _CommonValues(
-            signature=signature, values=set(CommonValue.objects.values_list("type", "value"))
-        )
-    _common_cache.checked_at = now
-    return _common_cache.values
-
-
-# --- raising flags ----------------------------------------------------------------
-
-
-def _pair(t1: int, t2: int) -> tuple[int, int]:
+def ordered_pair(t1: int, t2: int) -> tuple[int, int]:
     return (t1, t2) if t1 < t2 else (t2, t1)
 
 
@@ -319,7 +210,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             for other in tips_with:
                 if other == tip.pk:
                     continue
-                a, b = _pair(tip.pk, other)
+                a, b = ordered_pair(tip.pk, other)
                 candidates.setdefault(
                     (a, b, s_type, value, ""),
                     NewFlag(a, b, s_type, value, label=_label(s)),
@@ -330,7 +221,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             type=s_type, value=value, defaults={"tip_count": len(tips_with)}
         )
         # Re-read on next use (a rolled-back transaction must not leave it in memory).
-        _invalidate_common_values()
+        invalidate_common_values()
         # The value just crossed the threshold: every holder gets the notice once.
         for tip_id in tips_with:
             notice(
@@ -581,288 +472,3 @@ def do_withdraw_selectors(tip: Tip, removed: Iterable[tuple[str, str]], *, actor
                 summary=f"{gone} open flag(s) withdrawn: their selectors were removed",
             )
     return gone
-
-
-# --- deciding flags ----------------------------------------------------------------------
-
-
-def _require_pair_write(actor, tip_ids: Iterable[int]) -> None:
-    if not access.can_create(actor):
-        raise PermissionDenied("Only investigators and managers decide flags.")
-    if not Tip.objects.for_user(actor, access.WRITE).filter(pk__in=list(tip_ids)).exists():
-        raise PermissionDenied("You can decide a flag only on a tip assigned to you.")
-
-
-def cluster_tip_ids(tip_id: int) -> set[int]:
-    """The connected component of active links holding `tip_id` (breadth-first over links)."""
-    seen = {tip_id}
-    frontier = [tip_id]
-    while frontier:
-        nxt: list[int] = []
-        for i in range(0, len(frontier), _CHUNK):
-            chunk = frontier[i : i + _CHUNK]
-            rows = (
-                Link.objects.active()
-                .filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
-                .values_list("tip_a_id", "tip_b_id")
-            )
-            for a, b in rows:
-                for t in (a, b):
-                    if t not in seen:
-                        seen.add(t)
-                        nxt.append(t)
-        frontier = nxt
-    return seen
-
-
-@dataclass
-class LinkOutcome:
-    link: Link
-    created: bool
-    # (newly joined tip, office name, referred tip) for each referral suggestion
-    suggestions: list[tuple[Tip, str, Tip]] = field(default_factory=list)
-
-
-def do_link_tips(
-    flag: Flag | None = None,
-    *,
-    note: str,
-    actor,
-    tip_a: Tip | None = None,
-    tip_b: Tip | None = None,
-) -> LinkOutcome:
-    """Link two tips (from a flag, or a pair): the analyst's decision that they belong together.
-
-    Allowed to a manager, or an investigator who can write at least one of the two tips.
-    Every open flag between the same two tips is marked linked with it.
-    """
-    note = (note or "").strip()
-    if flag is not None:
-        a_id, b_id = flag.tip_a_id, flag.tip_b_id
-    else:
-        if tip_a is None or tip_b is None:
-            raise ValidationError("Choose the two tips to link.")
-        if tip_a.pk == tip_b.pk:
-            raise ValidationError("A tip cannot be linked to itself.")
-        a_id, b_id = _pair(tip_a.pk, tip_b.pk)
-    _require_pair_write(actor, (a_id, b_id))
-    if not note:
-        raise ValidationError("Say why these tips belong together (a note is required).")
-    with transaction.atomic():
-        if flag is not None:
-            flag = Flag.objects.select_for_update().get(pk=flag.pk)
-            if flag.status == Flag.Status.LINKED:
-                raise ValidationError("This flag is already linked.")
-        before_a = cluster_tip_ids(a_id)
-        joined = b_id not in before_a
-        before_b = cluster_tip_ids(b_id) if joined else before_a
-        link = Link.objects.active().filter(tip_a_id=a_id, tip_b_id=b_id).first()
-        created = link is None
-        if created:
-            link = Link.objects.create(
-                tip_a_id=a_id, tip_b_id=b_id, flag=flag, note=note, created_by=actor
-            )
-        now = timezone.now()
-        decide = Q(status=Flag.Status.OPEN)
-        if flag is not None:
-            decide |= Q(pk=flag.pk)
-        pair_flags = Flag.objects.filter(tip_a_id=a_id, tip_b_id=b_id).filter(decide)
-        decided = list(pair_flags.values_list("pk", flat=True))
-        pair_flags.update(
-            status=Flag.Status.LINKED, decided_by=actor, decided_at=now, decision_note=note
-        )
-        record(
-            "deconfliction.link",
-            actor=actor,
-            obj=link,
-            summary=f"linked tips {a_id} and {b_id}"
-            + ("" if created else " (already linked; flags marked)"),
-            changes={"flags": decided, "note": note, "cluster_size": len(before_a | before_b)},
-        )
-        outcome = LinkOutcome(link=link, created=created)
-        if joined:
-            outcome.suggestions = _notify_referred(before_a, before_b, link, actor=actor)
-    return outcome
-
-
-def _notify_referred(side_a: set[int], side_b: set[int], link: Link, *, actor):
-    """A link merged two clusters: tell the investigators of referred tips on either side."""
-    if not hooks.referred_tip_finders:
-        return []
-    suggestions = []
-    for referred_side, new_side in ((side_a, side_b), (side_b, side_a)):
-        referred = hooks.find_referred(referred_side)
-        if not referred:
-            continue
-        new_tips = list(Tip.objects.filter(pk__in=new_side).select_related("source"))
-        refs = ", ".join(str(t) for t in new_tips[:20])
-        for ref_tip, assignee, office in referred:
-            for t in new_tips:
-                suggestions.append((t, office, ref_tip))
-            if assignee is None:
-                continue
-            do_notify(
-                assignee,
-                subject=f"New tip(s) linked to referred tip {ref_tip.source_reference}",
-                body=(
-                    f"{actor} linked {refs} into the cluster of tip {ref_tip}, which was "
-                    f"referred to {office}. Link note: {link.note}\n"
-                    f"Suggestion: refer the new tip(s) to {office} as well."
-                ),
-                link=reverse("deconfliction-cluster", args=[ref_tip.pk]),
-                dedupe_key=f"deconfliction.referred:{ref_tip.pk}:{link.pk}",
-            )
-        record(
-            "deconfliction.referral_suggested",
-            actor=actor,
-            obj=link,
-            summary=f"{len(new_tips)} tip(s) suggested for "
-            + ", ".join(sorted({o for _, _, o in referred})),
-        )
-    return suggestions
-
-
-def do_dismiss_flag(flag: Flag, *, reason: str, actor) -> Flag:
-    """Dismiss a flag (with a reason). It never comes back for the same value."""
-    reason = (reason or "").strip()
-    _require_pair_write(actor, (flag.tip_a_id, flag.tip_b_id))
-    if not reason:
-        raise ValidationError("Give a reason for dismissing the flag.")
-    with transaction.atomic():
-        flag = Flag.objects.select_for_update().get(pk=flag.pk)
-        if flag.status != Flag.Status.OPEN:
-            raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
-        flag.status = Flag.Status.DISMISSED
-        flag.decided_by = actor
-        flag.decided_at = timezone.now()
-        flag.decision_note = reason
-        flag.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        record(
-            "deconfliction.dismiss",
-            actor=actor,
-            obj=flag,
-            summary=f"dismissed flag between tips {flag.tip_a_id} and {flag.tip_b_id}",
-            changes={"reason": reason, "type": flag.type, "value": flag.display},
-        )
-    return flag
-
-
-def do_remove_link(link: Link, *, reason: str, actor) -> Link:
-    """Remove a link (managers and administrators only, with a reason); history stays."""
-    access.require(access.can_remove_link(actor))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give a reason for removing the link.")
-    with transaction.atomic():
-        link = Link.objects.select_for_update().get(pk=link.pk)
-        if link.removed_at is not None:
-            raise ValidationError("This link was already removed.")
-        before = len(cluster_tip_ids(link.tip_a_id))
-        link.removed_at = timezone.now()
-        link.removed_by = actor
-        link.removed_reason = reason
-        link.save(update_fields=["removed_at", "removed_by", "removed_reason"])
-        reopened = Flag.objects.filter(
-            tip_a_id=link.tip_a_id, tip_b_id=link.tip_b_id, status=Flag.Status.LINKED
-        ).update(status=Flag.Status.OPEN, decided_by=None, decided_at=None, decision_note="")
-        after_a = cluster_tip_ids(link.tip_a_id)
-        after_b = after_a if link.tip_b_id in after_a else cluster_tip_ids(link.tip_b_id)
-        record(
-            "deconfliction.unlink",
-            actor=actor,
-            obj=link,
-            summary=f"removed link between tips {link.tip_a_id} and {link.tip_b_id}",
-            changes={
-                "reason": reason,
-                "flags_reopened": reopened,
-                "cluster_size_before": before,
-                "cluster_sizes_after": sorted({len(after_a), len(after_b)}),
-            },
-        )
-    return link
-
-
-# --- the warning list ----------------------------------------------------------------------
-
-
-def normalise_warning_value(type_: str, value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError("Enter a value.")
-    if type_ not in Selector.Type.values:
-        raise ValidationError(f"Unknown type {type_!r}.")
-    if type_ == Selector.Type.IP:
-        try:
-            if "/" in value:
-                return str(ipaddress.ip_network(value, strict=False))
-            return str(ipaddress.ip_address(value))
-        except ValueError:
-            raise ValidationError(
-                f"{value!r} is not an IP address or CIDR range (e.g. 10.0.0.0/8)."
-            ) from None
-    if type_ in HASHED_TYPES:
-        raise ValidationError("SSNs and card numbers cannot go on the warning list.")
-    if type_ in (Selector.Type.DOMAIN, Selector.Type.EMAIL):
-        value = value.lower().rstrip(".")
-    if type_ == PERSON:
-        value = names.normalise_name(value)
-    return value[:512]
-
-
-def do_add_warning_entry(*, type: str, value: str, note: str = "", actor) -> WarningListEntry:
-    access.require(access.can_manage_reference_data(actor))
-    value = normalise_warning_value(type, value)
-    with transaction.atomic():
-        if WarningListEntry.objects.active().filter(type=type, value=value).exists():
-            raise ValidationError(f"{type} {value} is already on the warning list.")
-        entry = WarningListEntry.objects.create(
-            type=type, value=value, note=(note or "").strip()[:300], added_by=actor
-        )
-        transaction.on_commit(invalidate_warning_list)
-        invalidate_warning_list()
-        record(
-            "deconfliction.warning_add",
-            actor=actor,
-            obj=entry,
-            summary=f"warning list: added {type} {value}",
-            changes={"type": type, "value": value, "note": entry.note},
-        )
-    return entry
-
-
-def do_remove_warning_entry(entry: WarningListEntry, *, actor) -> WarningListEntry:
-    access.require(access.can_manage_reference_data(actor))
-    with transaction.atomic():
-        entry = WarningListEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.removed_at is not None:
-            raise ValidationError("That entry was already removed.")
-        entry.removed_at = timezone.now()
-        entry.removed_by = actor
-        entry.save(update_fields=["removed_at", "removed_by"])
-        transaction.on_commit(invalidate_warning_list)
-        invalidate_warning_list()
-        record(
-            "deconfliction.warning_remove",
-            actor=actor,
-            obj=entry,
-            summary=f"warning list: removed {entry.type} {entry.value}",
-            changes={"type": entry.type, "value": entry.value},
-        )
-    return entry
-
-
-# --- signal receivers (connected in DeconflictionConfig.ready) --------------------------------
-
-
-def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
-    return do_flag_selectors(tip, selectors, actor=actor)
-
-
-def on_selectors_added_bulk(sender, *, items, actor=None, **kwargs) -> int:
-    """For a bulk path that sends one signal per batch: items = [(tip, [Selector, ...]), ...]."""
-    return do_flag_tips(items, actor=actor).count
-
-
-def on_selectors_removed(sender, *, tip, selectors, actor=None, **kwargs) -> int:
-    pairs = [(s.type, s.value) if hasattr(s, "type") else tuple(s) for s in selectors]
-    return do_withdraw_selectors(tip, pairs, actor=actor)
