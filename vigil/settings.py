@@ -235,7 +235,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "vigil.core.context.shell",
+                "vigil.accounts.context.shell",
                 "vigil.messaging.context.inbox",
             ],
         },

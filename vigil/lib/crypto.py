@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from vigil.lib import config
+
 CHUNK = 1024 * 1024
 MAGIC = b"VGL1"
 
@@ -48,18 +50,14 @@ class CryptoError(Exception):
 
 
 def _master() -> bytes:
-    from django.conf import settings
-
-    secret = getattr(settings, "FIELD_KEY", "")
+    secret = config.get("FIELD_KEY", "")
     if not secret:
         raise CryptoError("No field encryption key is configured (VIGIL_FIELD_KEY).")
     return secret.encode()
 
 
 def _previous() -> list[bytes]:
-    from django.conf import settings
-
-    return [k.encode() for k in getattr(settings, "FIELD_KEYS_PREVIOUS", []) if k]
+    return [k.encode() for k in config.get("FIELD_KEYS_PREVIOUS", []) if k]
 
 
 @lru_cache(maxsize=16)
@@ -81,9 +79,7 @@ def _audit_key_from(secret: str) -> tuple[str, bytes]:
 
 def audit_key() -> tuple[str, bytes]:
     """(key id, key) that MACs new audit rows and the chain head."""
-    from django.conf import settings
-
-    secret = getattr(settings, "AUDIT_KEY", "")
+    secret = config.get("AUDIT_KEY", "")
     if secret:
         return _audit_key_from(secret)
     return _audit_key_from(_master().decode())
@@ -91,9 +87,7 @@ def audit_key() -> tuple[str, bytes]:
 
 def audit_keys() -> dict[str, bytes]:
     """Every key that may verify an audit MAC: the current one and the retired ones."""
-    from django.conf import settings
-
-    keys = dict(_audit_key_from(s) for s in getattr(settings, "AUDIT_OLD_KEYS", []))
+    keys = dict(_audit_key_from(s) for s in config.get("AUDIT_OLD_KEYS", []))
     current_id, current = audit_key()
     keys[current_id] = current
     return keys

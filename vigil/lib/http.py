@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from vigil.lib import config
+
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_DEADLINE = 30.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -114,12 +116,7 @@ class Response:
 
 
 def _settings(name: str, default: Any) -> Any:
-    try:
-        from django.conf import settings
-
-        return getattr(settings, name, default)
-    except Exception:  # Django not configured: library use outside the project
-        return default
+    return config.get(name, default)
 
 
 def allowed_hosts() -> list[str]:
