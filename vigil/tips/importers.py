@@ -44,6 +44,7 @@ from vigil.audit.log import diff, record
 from vigil.audit.models import Outcome
 from vigil.lib import selectors as sel
 from vigil.tips import actions, columns, search
+from vigil.tips.actions.common import label
 from vigil.tips.models import Selector, Source, Tip
 
 FORMATS = ("csv", "xlsx", "json", "iplist", "cybertipline")
@@ -172,7 +173,7 @@ def _split(cell: str) -> list[str]:
 def _ip_input(raw: str) -> actions.SelectorInput:
     """`203.0.113.5|2024-03-01T10:22:00Z`: an IP with its observation time."""
     addr, bar, when = raw.partition("|")
-    obs = actions._ip_observation(addr.strip())
+    obs = actions.ip_observation(addr.strip())
     if obs is None:
         raise ValidationError(f"ip_address: {addr.strip()[:60]!r} is not a valid IP address")
     seen = parse_when(when, column="ip_address time") if bar else None
@@ -916,7 +917,7 @@ class Importer:
             selectors.setdefault((s.type, s.value), s)
         if errors:
             raise ValidationError(errors)
-        for s in actions._extracted_selectors(tip, row.narrative):
+        for s in actions.extracted_selectors(tip, row.narrative):
             selectors.setdefault((s.type, s.value), s)
         return _Prepared(row, source, tip, list(selectors.values()))
 
@@ -1083,7 +1084,7 @@ class Importer:
             search.index_tips([(tip.pk, tip.narrative)])
         delta["flags"] += actions.emit_added(tip, added, self.actor)
         if added:
-            changes["selectors_added"] = [actions._label(s) for s in added]
+            changes["selectors_added"] = [label(s) for s in added]
         record(
             "tip.update",
             actor=self.actor,

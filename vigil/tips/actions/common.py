@@ -1,0 +1,37 @@
+"""What several tips actions share: limits, the write-scope check, small validators."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from vigil.accounts import access
+from vigil.tips.models import Selector, Tip
+
+MAX_NARRATIVE = 100_000
+# Fields of a tip that do_update_tip and the bulk import change (and audit).
+TIP_FIELDS = ["source_reference", "received_at", "received_via", "narrative", "country"]
+
+
+def require_write(tip: Tip, actor: Any) -> None:
+    """PermissionDenied unless `actor` may change `tip` (with a message when they may see it)."""
+    if not Tip.objects.for_user(actor, access.WRITE).filter(pk=tip.pk).exists():
+        if Tip.objects.for_user(actor, access.READ).filter(pk=tip.pk).exists():
+            raise PermissionDenied(
+                "Only the assigned investigator or a manager may change this tip."
+            )
+        raise PermissionDenied
+
+
+def clean_country(country: str) -> str:
+    country = (country or "").strip().upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise ValidationError(f"country: {country!r} is not a two-letter ISO 3166 code")
+    return country
+
+
+def label(s: Selector) -> str:
+    """How a selector is named in an audit row: the mask for SSNs and cards, never the value."""
+    return f"{s.type}:{s.masked or s.value}"

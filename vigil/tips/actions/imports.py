@@ -1,0 +1,34 @@
+"""Bulk-import jobs: resume a failed one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from vigil.accounts import access
+from vigil.audit.log import record
+from vigil.core import request_context
+
+
+def do_resume_import(job: Any, *, actor: Any) -> None:
+    """Queue a failed web import again from its last committed batch (its sealed file was kept)."""
+    from vigil.tips import tasks
+    from vigil.tips.models import ImportJob
+
+    access.require(access.can_create(actor))
+    if not ImportJob.objects.for_user(actor, access.WRITE).filter(pk=job.pk).exists():
+        raise PermissionDenied
+    if job.status != ImportJob.Status.FAILED or not job.file_path:
+        raise ValidationError("Only a failed import whose file is still stored can be resumed.")
+    with transaction.atomic():
+        record(
+            "tip.import_resume",
+            actor=actor,
+            obj=job,
+            changes={"rows_committed": (job.summary or {}).get("rows_read", 0)},
+            summary=job.original_name[:300],
+        )
+        request_id = request_context.current().request_id
+        transaction.on_commit(lambda: tasks.resume_import_job(job, request_id))
