@@ -4,7 +4,8 @@ Uses the old → new map that vigil.tips.keys built (tips runs first: INSTALLED_
 
 from __future__ import annotations
 
-from vigil.deconfliction.models import HASHED_TYPES, CommonValue, Flag, TipNotice, WarningListEntry
+from vigil.deconfliction.models import CommonValue, Flag, TipNotice, WarningListEntry
+from vigil.lib.selectors import HASHED_TYPES
 
 
 def rotate(context: dict, *, dry_run: bool) -> dict[str, int]:

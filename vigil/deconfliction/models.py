@@ -36,8 +36,6 @@ FLAGGING_TYPES = frozenset(
     }
 )
 WEAK_TYPES = frozenset({Selector.Type.DOMAIN})
-# Values that are keyed hashes: never shown, only their masked form.
-HASHED_TYPES = frozenset({Selector.Type.SSN, Selector.Type.CARD})
 NAME = "name"  # the flag type for person-name matches
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from vigil.accounts import access
+from vigil.lib import selectors as sel
 
 
 class SourceQuerySet(models.QuerySet):
@@ -180,20 +181,13 @@ class Selector(models.Model):
     matching, `raw` is empty and the number itself is in `encrypted`.
     """
 
-    class Type(models.TextChoices):
-        IP = "ip", "IP address"
-        EMAIL = "email", "E-mail"
-        URL = "url", "URL"
-        DOMAIN = "domain", "Domain"
-        ONLINE_ID = "online_id", "Online ID"
-        PHONE = "phone", "Phone"
-        PERSON = "person", "Person"
-        ADDRESS = "address", "Postal address"
-        VEHICLE = "vehicle", "Vehicle"
-        SSN = "ssn", "SSN"
-        CARD = "card", "Payment card"
-        FILE_HASH = "file_hash", "File hash"
-        ATTRIBUTE = "attribute", "Attribute"
+    # The types are lib's (vigil.lib.selectors.SelectorType, LABELS): one vocabulary.
+    Type = models.TextChoices(
+        "Type",
+        [(t.name, (t.value, sel.LABELS[t])) for t in sel.SelectorType],
+        module=__name__,
+        qualname="Selector.Type",
+    )
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="selectors")
     type = models.CharField(max_length=12, choices=Type.choices)

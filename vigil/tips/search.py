@@ -20,7 +20,6 @@ from vigil.lib import selectors as sel
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Types a free query is tried as (person and attribute accept almost anything).
 _VALUE_TYPES = ("ip", "email", "url", "domain", "online_id", "phone", "ssn", "card", "vehicle")
-_HASHED = {"ssn", "card"}
 _HEX = re.compile(r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$")
 
 
@@ -98,7 +97,7 @@ def candidate_values(query: str, *, region: str | None = "US") -> list[tuple[str
         value = sel.normalise(kind, query, default_region=region)
         if value is None:
             continue
-        out.append((kind, crypto.keyed_hash(kind, value) if kind in _HASHED else value))
+        out.append((kind, crypto.keyed_hash(kind, value) if kind in sel.HASHED_TYPES else value))
     if _HEX.match(query):
         out.append(("file_hash", query.lower()))
     person = sel.normalise("person", query)

@@ -29,7 +29,6 @@ from vigil.deconfliction.actions.reference import (
 )
 from vigil.deconfliction.models import (
     FLAGGING_TYPES,
-    HASHED_TYPES,
     NAME,
     CommonValue,
     Flag,
@@ -37,6 +36,7 @@ from vigil.deconfliction.models import (
     TipNotice,
 )
 from vigil.lib import names
+from vigil.lib.selectors import HASHED_TYPES
 from vigil.messaging.actions import do_notify
 from vigil.tips.models import Selector, Tip
 

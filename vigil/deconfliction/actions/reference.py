@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import record
-from vigil.deconfliction.models import HASHED_TYPES, CommonValue, WarningListEntry
+from vigil.deconfliction.models import CommonValue, WarningListEntry
 from vigil.lib import names
+from vigil.lib.selectors import HASHED_TYPES
 from vigil.tips.models import Selector
 
 PERSON = Selector.Type.PERSON

@@ -20,7 +20,7 @@ from vigil.tips.models import Selector, Tip
 from vigil.tips.signals import selectors_added, selectors_added_bulk, selectors_removed
 
 T = Selector.Type
-HASHED_TYPES = {T.SSN, T.CARD}
+HASHED_TYPES = sel.HASHED_TYPES  # re-exported: tips.actions.HASHED_TYPES
 MAX_SELECTOR_RAW = 1024
 _HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
