@@ -123,7 +123,7 @@ def disconnect_listeners() -> None:
 def child_iplist(args: argparse.Namespace) -> None:
     data_dir = Path(args.child_dir)
     django_setup(args.child_url, data_dir, migrate=False)
-    from vigil.tips.importers import import_file
+    from vigil.tips.importing import import_file
     from vigil.tips.models import Source
 
     if args.without_deconfliction:
@@ -164,7 +164,7 @@ def main() -> None:
         django_setup(url, data_dir, migrate=False)
         from django.db import connection
 
-        from vigil.tips.importers import import_file
+        from vigil.tips.importing import import_file
         from vigil.tips.models import Selector, Tip
 
         user, source = prepare()

@@ -561,8 +561,6 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
     ("vigil/lookups/ranges.py", "import_ranges"): "audited lookups.ranges_import",
     ("vigil/lookups/rdap.py", "fetch"): "audited lookups.rdap (the cached answer)",
     # -- moving into actions (issue 14), entries go as the writes move
-    ("vigil/tips/importers.py", "Importer._commit"): "s14c moves these into do_import_tip_batch",
-    ("vigil/tips/importers.py", "Importer._update"): "s14c moves these into do_import_tip_batch",
     ("vigil/accounts/views.py", "mfa_enrol"): "s14a moves this into an accounts action",
     ("vigil/accounts/management/commands/create_admin.py", "Command.handle"): (
         "s14a moves this into an accounts action"

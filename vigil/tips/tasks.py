@@ -40,7 +40,7 @@ def delete_upload(job: ImportJob) -> None:
 
 @task()
 def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
-    from vigil.tips.importers import ImportFileError, import_file
+    from vigil.tips.importing import ImportFileError, import_file
 
     job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
     if job.finished:

@@ -31,7 +31,7 @@ from vigil.lib.csvsafe import safe_row
 from vigil.lib.filenames import header_safe
 from vigil.tips import actions, panels, search, tasks
 from vigil.tips.forms import SourceForm, error_lines
-from vigil.tips.importers import FORMATS
+from vigil.tips.importing import FORMATS
 from vigil.tips.models import EvidenceItem, ImportJob, ResearchNote, Selector, Source, Tip
 
 ENTRY_TYPES = [(v, label) for v, label in Selector.Type.choices]

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from vigil.deconfliction.models import Flag
-from vigil.tips import importers
+from vigil.tips import importing as importers
 from vigil.tips.models import Selector, Source, Tip
 from vigil.victimid.models import MatchItem, MatchRequest
 

@@ -15,7 +15,7 @@ and sends the selector signals, all in one transaction. One module per concern
 
 from vigil.tips.actions.common import MAX_NARRATIVE, TIP_FIELDS, clean_country, require_write
 from vigil.tips.actions.evidence import do_add_evidence_item, do_record_evidence_transfer
-from vigil.tips.actions.imports import do_resume_import
+from vigil.tips.actions.imports import do_finish_import, do_resume_import
 from vigil.tips.actions.notes import MAX_ATTACHMENT, do_add_research_note
 from vigil.tips.actions.selectors import (
     HASHED_TYPES,
@@ -38,7 +38,15 @@ from vigil.tips.actions.sources import (
     do_update_source,
     get_or_refuse_source,
 )
-from vigil.tips.actions.tips import do_create_tip, do_update_tip, source_warning_for
+from vigil.tips.actions.tips import (
+    BatchOutcome,
+    ImportItem,
+    build_import_item,
+    do_create_tip,
+    do_import_tip_batch,
+    do_update_tip,
+    source_warning_for,
+)
 from vigil.tips.actions.triage import (
     TRIAGE_STATUSES,
     do_assign_tip,
@@ -47,6 +55,11 @@ from vigil.tips.actions.triage import (
 )
 
 __all__ = [
+    "BatchOutcome",
+    "ImportItem",
+    "build_import_item",
+    "do_finish_import",
+    "do_import_tip_batch",
     "HASHED_TYPES",
     "MAX_ATTACHMENT",
     "MAX_NARRATIVE",

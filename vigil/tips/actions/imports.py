@@ -1,4 +1,4 @@
-"""Bulk-import jobs: resume a failed one."""
+"""Bulk imports: resume a failed job, the audit row that closes an import."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db import transaction
 
 from vigil.accounts import access
 from vigil.audit.log import record
+from vigil.audit.models import Outcome
 from vigil.core import request_context
 
 
@@ -32,3 +33,18 @@ def do_resume_import(job: Any, *, actor: Any) -> None:
         )
         request_id = request_context.current().request_id
         transaction.on_commit(lambda: tasks.resume_import_job(job, request_id))
+
+
+def do_finish_import(summary: dict[str, Any], *, name: str, fmt: str, actor: Any) -> None:
+    """The import's own audit row: the summary's counts (not its rejected rows or warnings)."""
+    failed = bool(summary.get("error")) and not summary.get("rows_read")
+    with transaction.atomic():
+        record(
+            "tip.import",
+            actor=actor,
+            object_type="tips.tip",
+            changes={k: v for k, v in summary.items() if k not in {"rejected", "warnings"}},
+            summary=f"{name[:100]} ({fmt}): {summary.get('tips_created', 0)} created, "
+            f"{summary.get('tips_updated', 0)} updated, {summary.get('rejected_count', 0)} rejected",
+            outcome=Outcome.FAILED if failed else Outcome.SUCCESS,
+        )

@@ -1,13 +1,15 @@
-"""Tips: create one, change one."""
+"""Tips: create one, change one, write a batch of import rows (one change function)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,10 +26,13 @@ from vigil.tips.actions.common import (
 from vigil.tips.actions.selectors import (
     SelectorInput,
     build_selector,
+    emit_added_bulk,
     extracted_selectors,
     save_selectors,
 )
 from vigil.tips.models import Selector, Source, Tip
+
+log = logging.getLogger(__name__)
 
 
 def source_warning_for(source: Source) -> str:
@@ -137,20 +142,278 @@ def do_update_tip(tip: Tip, *, actor: Any, **fields: Any) -> Tip:
         if Tip.objects.filter(source=tip.source, source_reference=ref).exclude(pk=tip.pk).exists():
             raise ValidationError(f"{tip.source.name} already has a tip with reference {ref!r}.")
         fields["source_reference"] = ref
-    before = snapshot(tip, TIP_FIELDS)
-    for name, value in fields.items():
-        setattr(tip, name, value)
-    changes = diff(before, snapshot(tip, TIP_FIELDS))
+    changes = _apply(tip, fields)
     if not changes:
         return tip
     with transaction.atomic():
-        tip.save()
-        added: list[Selector] = []
-        if "narrative" in changes:
-            added, _ = save_selectors(tip, extracted_selectors(tip, tip.narrative), actor=actor)
-            search.index_tips([(tip.pk, tip.narrative)])
-        if added:
-            changes["selectors_proposed"] = [label(s) for s in added]
-        record("tip.update", actor=actor, obj=tip, changes=changes, summary=str(tip))
-        access.check_in_scope(tip, actor)
+        candidates = extracted_selectors(tip, tip.narrative) if "narrative" in changes else []
+        _save_change(tip, changes, candidates, actor=actor, summary=str(tip))
     return tip
+
+
+def _apply(tip: Tip, fields: dict[str, Any]) -> dict[str, Any]:
+    """Set `fields` on `tip` (unsaved); the audit diff of what that changed.
+
+    Values compare as values: the same instant in another time zone is no change.
+    """
+    before = {name: getattr(tip, name) for name in fields}
+    for name, value in fields.items():
+        setattr(tip, name, value)
+    return diff(before, {name: getattr(tip, name) for name in fields})
+
+
+def _save_change(
+    tip: Tip,
+    changes: dict[str, Any],
+    candidates: Sequence[Selector],
+    *,
+    actor: Any,
+    summary: str,
+    selectors_key: str = "selectors_proposed",
+    extra: dict[str, Any] | None = None,
+) -> tuple[list[Selector], int]:
+    """THE change of an existing tip, for do_update_tip and the bulk import alike.
+
+    Saves the tip, adds the candidates that are new on it (selectors_added:
+    deconfliction flags them), re-indexes the narrative if it changed, writes the
+    `tip.update` row and re-checks that the tip is still in the actor's write
+    scope. The caller holds the transaction and has checked the right to write.
+    Returns (selectors added, flags raised).
+    """
+    tip.save()
+    added, flags = save_selectors(tip, candidates, actor=actor) if candidates else ([], 0)
+    if "narrative" in changes:
+        search.index_tips([(tip.pk, tip.narrative)])
+    if added:
+        changes[selectors_key] = [label(s) for s in added]
+    record(
+        "tip.update", actor=actor, obj=tip, changes={**changes, **(extra or {})}, summary=summary
+    )
+    access.check_in_scope(tip, actor)
+    return added, flags
+
+
+# --- bulk import ----------------------------------------------------------------------
+
+
+@dataclass
+class ImportItem:
+    """One validated import row, ready to write: an unsaved tip and its built selectors."""
+
+    line: int
+    tip: Tip
+    selectors: list[Selector]
+    # The row gave a date: an existing tip takes it (else it keeps its own).
+    dated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.tip.source_id, self.tip.source_reference)
+
+
+@dataclass
+class BatchOutcome:
+    tips_created: int = 0
+    tips_updated: int = 0
+    tips_unchanged: int = 0
+    selectors: int = 0
+    flags: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, other: BatchOutcome) -> None:
+        for name in ("tips_created", "tips_updated", "tips_unchanged", "selectors", "flags"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected.extend(other.rejected)
+
+
+def build_import_item(
+    *,
+    actor: Any,
+    line: int,
+    source: Source,
+    reference: str,
+    narrative: str = "",
+    received_at: dt.datetime | None = None,
+    received_via: str = Tip.Via.BULK,
+    country: str = "",
+    attributes: dict[str, Any] | None = None,
+    selectors: Sequence[SelectorInput] = (),
+) -> ImportItem:
+    """Validate one import row (nothing is written): ValidationError naming every problem."""
+    tip = Tip(
+        source=source,
+        source_reference=reference,
+        received_at=received_at or timezone.now(),
+        received_via=received_via,
+        narrative=narrative,
+        country=country,
+        source_warning=source_warning_for(source),
+        attributes=attributes or {},
+        created_by=actor,
+    )
+    item = ImportItem(line=line, tip=tip, selectors=[], dated=received_at is not None)
+    built: dict[tuple[str, str], Selector] = {}
+    errors: list[str] = []
+    for given in selectors:
+        try:
+            s = build_selector(tip, given)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if s.details.get("validated") is False:
+            item.warnings.append(
+                f"line {line}: {s.type} {s.raw[:60]!r} could not be validated; "
+                f"kept as {s.value} (not validated)"
+            )
+        built.setdefault((s.type, s.value), s)
+    if errors:
+        raise ValidationError(errors)
+    for s in extracted_selectors(tip, narrative):
+        built.setdefault((s.type, s.value), s)
+    item.selectors = list(built.values())
+    return item
+
+
+def do_import_tip_batch(items: Sequence[ImportItem], *, actor: Any) -> BatchOutcome:
+    """Write one batch of import rows: new tips created, changed ones updated, the rest unchanged.
+
+    Source + reference identify a tip (a batch holds each key once). The batch is
+    one transaction; if the database refuses it, it is replayed row by row, each
+    row in its own transaction, so a bad row never loses the others (it comes back
+    in `rejected` with its line). An existing tip that differs is changed through
+    the same change function as do_update_tip, so only by someone who may write it.
+    """
+    access.require(access.can_create(actor))
+    if not items:
+        return BatchOutcome()
+    try:
+        with transaction.atomic():
+            return _write_batch(items, actor)
+    except Exception as exc:  # replay row by row: one bad row must not sink its batch
+        log.info("import batch of %d refused (%s); replaying row by row", len(items), exc)
+    outcome = BatchOutcome()
+    for item in items:
+        for s in item.selectors:
+            s.pk = None
+        item.tip.pk = None
+        item.tip._state.adding = True
+        try:
+            with transaction.atomic():
+                outcome.add(_write_batch([item], actor))
+        except (ValidationError, PermissionDenied) as exc:
+            msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            outcome.rejected.append((item.line, msg or "not allowed"))
+        except Exception as exc:  # a database error for this row only
+            outcome.rejected.append(
+                (item.line, f"could not be saved ({exc.__class__.__name__}: {str(exc)[:200]})")
+            )
+    return outcome
+
+
+def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
+    outcome = BatchOutcome()
+    by_source: dict[int, list[str]] = {}
+    for item in items:
+        by_source.setdefault(item.tip.source_id, []).append(item.tip.source_reference)
+    existing: dict[tuple[int, str], Tip] = {}
+    for source_id, refs in by_source.items():
+        for tip in Tip.objects.filter(
+            source_id=source_id, source_reference__in=refs
+        ).select_related("source"):
+            existing[(source_id, tip.source_reference)] = tip
+    new = [item for item in items if item.key not in existing]
+    old = [item for item in items if item.key in existing]
+    if new:
+        _create_tips(new, actor, outcome)
+    if old:
+        tips = [existing[item.key] for item in old]
+        writable = set(
+            Tip.objects.for_user(actor, access.WRITE)
+            .filter(pk__in=[t.pk for t in tips])
+            .values_list("pk", flat=True)
+        )
+        have: dict[int, set[tuple[str, str]]] = {}
+        for tip_id, kind, value in Selector.objects.filter(
+            tip_id__in=[t.pk for t in tips]
+        ).values_list("tip_id", "type", "value"):
+            have.setdefault(tip_id, set()).add((kind, value))
+        for item, tip in zip(old, tips, strict=True):
+            _update_from_import(
+                item, tip, have.get(tip.pk, set()), tip.pk in writable, actor, outcome
+            )
+    return outcome
+
+
+def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -> None:
+    tips = Tip.objects.bulk_create([item.tip for item in new])
+    selectors = []
+    for item, tip in zip(new, tips, strict=True):
+        for s in item.selectors:
+            s.tip = tip
+        selectors.extend(item.selectors)
+    Selector.objects.bulk_create(selectors, batch_size=1000)
+    search.index_tips((t.pk, t.narrative) for t in tips)
+    outcome.flags += emit_added_bulk([(item.tip, item.selectors) for item in new], actor)
+    # One audit row per batch names every tip it created (id, source, reference, line):
+    # a row per tip would cost more than the import itself.
+    record(
+        "tip.import_create",
+        actor=actor,
+        object_type="tips.tip",
+        object_id=tips[0].pk,
+        changes={
+            "columns": ["tip", "source", "reference", "line"],
+            "tips": [[i.tip.pk, i.tip.source_id, i.tip.source_reference, i.line] for i in new],
+        },
+        summary=f"import: {len(new)} tip(s) created, ids {tips[0].pk}…{tips[-1].pk}",
+    )
+    outcome.tips_created += len(new)
+    outcome.selectors += len(selectors)
+
+
+def _update_from_import(
+    item: ImportItem,
+    tip: Tip,
+    have: set[tuple[str, str]],
+    writable: bool,
+    actor: Any,
+    outcome: BatchOutcome,
+) -> None:
+    """An existing tip: new narrative, country, date (when given) and attributes, new selectors."""
+    row = item.tip
+    fields: dict[str, Any] = {
+        "narrative": row.narrative,
+        "country": row.country,
+        "attributes": {**tip.attributes, **row.attributes},
+    }
+    if item.dated:
+        fields["received_at"] = row.received_at
+    fresh = [s for s in item.selectors if (s.type, s.value) not in have]
+    changes = _apply(tip, fields)  # on the fetched copy: saved only below
+    if not changes and not fresh:
+        outcome.tips_unchanged += 1
+        return
+    if not writable:
+        outcome.rejected.append(
+            (
+                item.line,
+                f"tip {tip.source_reference} exists, is assigned to someone else and differs "
+                "from this row; only its investigator or a manager may update it",
+            )
+        )
+        return
+    for s in fresh:
+        s.tip = tip
+    added, flags = _save_change(
+        tip,
+        changes,
+        fresh,
+        actor=actor,
+        summary=f"import: {tip.source.name} {tip.source_reference}"[:300],
+        selectors_key="selectors_added",
+        extra={"import_line": item.line},
+    )
+    outcome.tips_updated += 1
+    outcome.selectors += len(added)
+    outcome.flags += flags

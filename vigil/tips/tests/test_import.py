@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from vigil.audit.models import AuditEvent
 from vigil.testing import conformance
 from vigil.tips import actions
-from vigil.tips.importers import ImportFileError, import_file
+from vigil.tips.importing import ImportFileError, import_file
 from vigil.tips.models import Selector, Source, Tip
 
 EXAMPLE_XML = str(conformance.CYBERTIPLINE / "cybertipline_report_example_doc6.1.xml")
@@ -116,9 +116,9 @@ def test_it_refuses_a_file_that_is_not_utf8(personas, source, tmp_path):
 def test_it_rejects_only_the_row_with_a_bad_byte_late_in_the_file(
     personas, source, tmp_path, monkeypatch
 ):
-    from vigil.tips import importers
+    from vigil.tips.importing import streams
 
-    monkeypatch.setattr(importers, "SNIFF_BYTES", 500)  # the encoding check reads this much
+    monkeypatch.setattr(streams, "SNIFF_BYTES", 500)  # the encoding check reads this much
     filler = "".join(
         f"F-{i},,,{'x' * 50},,,,,,,,,\n" for i in range(20)
     )  # > 500 bytes of good rows
@@ -162,21 +162,40 @@ def test_it_drops_victim_columns(personas, source, tmp_path):
     )
 
 
+@pytest.fixture
+def refuse_selector_raw():
+    """The database itself refuses one selector row (a trigger): the tip row before it is written."""
+    from django.db import connection
+
+    raw = "203.0.113.2"
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "CREATE FUNCTION vigil_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN IF NEW.raw = '{raw}' THEN RAISE EXCEPTION 'disk full'; END IF; "
+                "RETURN NEW; END $$"
+            )
+            cur.execute(
+                "CREATE TRIGGER vigil_test_refuse BEFORE INSERT ON tips_selector "
+                "FOR EACH ROW EXECUTE FUNCTION vigil_test_refuse()"
+            )
+        else:
+            cur.execute(
+                "CREATE TRIGGER vigil_test_refuse BEFORE INSERT ON tips_selector "
+                f"WHEN NEW.raw = '{raw}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+    yield raw
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("DROP TRIGGER vigil_test_refuse ON tips_selector")
+            cur.execute("DROP FUNCTION vigil_test_refuse()")
+        else:
+            cur.execute("DROP TRIGGER vigil_test_refuse")
+
+
 def test_it_never_leaves_half_a_tip_when_the_database_refuses_a_row(
-    personas, source, tmp_path, monkeypatch
+    personas, source, tmp_path, refuse_selector_raw
 ):
-    from vigil.tips import importers
-
-    real = importers.Importer._commit
-
-    def flaky(self, batch):
-        for p in batch:
-            if p.row.reference == "H-2":
-                Tip.objects.bulk_create([p.tip])  # half-written, then boom
-                raise RuntimeError("disk full")
-        return real(self, batch)
-
-    monkeypatch.setattr(importers.Importer, "_commit", flaky)
     text = (
         HEADER
         + "H-1,,,a,203.0.113.1,,,,,,,,\nH-2,,,b,203.0.113.2,,,,,,,,\nH-3,,,c,203.0.113.3,,,,,,,,\n"
@@ -187,6 +206,7 @@ def test_it_never_leaves_half_a_tip_when_the_database_refuses_a_row(
     assert s.tips_created == 2 and s.rejected_count == 1
     assert "disk full" in s.rejected[0]["reason"] and s.rejected[0]["line"] == 3
     assert set(Tip.objects.values_list("source_reference", flat=True)) == {"H-1", "H-3"}
+    assert set(Selector.objects.values_list("raw", flat=True)) == {"203.0.113.1", "203.0.113.3"}
 
 
 def test_it_refuses_updating_someone_elses_tip_from_an_investigators_import(

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from vigil.lib import crypto
 from vigil.testing import leaks
 from vigil.tips import columns
-from vigil.tips.importers import import_file
+from vigil.tips.importing import import_file
 from vigil.tips.models import ImportJob, Selector, Tip
 
 SSN_A, SSN_B = "123-45-6789", "078-05-1120"

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vigil.core import request_context
 from vigil.tips import actions
-from vigil.tips.importers import FORMATS, ImportFileError, import_file
+from vigil.tips.importing import FORMATS, ImportFileError, import_file
 
 
 class Command(BaseCommand):

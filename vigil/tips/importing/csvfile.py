@@ -1,0 +1,58 @@
+"""CSV: a header row, then one tip per row (docs/tips.md)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import IO
+
+from vigil.tips.importing import streams
+from vigil.tips.importing.rows import (
+    ImportFileError,
+    RowError,
+    Summary,
+    TipRow,
+    apply_header,
+    header,
+    to_row,
+    victim_columns,
+)
+
+csv.field_size_limit(1_000_000)
+
+
+def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]:
+    stream = streams.sniffed(binary)
+    bad: set[int] = set()
+    reader = csv.reader(streams.lines(stream, bad))
+    names: list[str] | None = None
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            last = reader.line_num
+            yield RowError(start, f"unreadable CSV ({exc})")
+            continue
+        last = reader.line_num
+        if names is None:
+            if not any(c.strip() for c in cells):
+                continue
+            names = header(cells, start)
+            victim_columns(names, summary)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if any(n in bad for n in range(start, last + 1)):
+            bad.difference_update(range(start, last + 1))
+            yield RowError(start, "not valid UTF-8 text; save the file as UTF-8")
+            continue
+        if len(cells) > len(names):
+            yield RowError(start, f"{len(cells)} cells but the header names {len(names)} columns")
+            continue
+        yield to_row(start, apply_header(names, cells, summary))
+    if names is None:
+        raise ImportFileError("The file is empty: no header and no rows.")

@@ -1,0 +1,252 @@
+"""Rows: what a reader yields (TipRow, RowError), the summary, and a record's columns → a TipRow.
+
+Readers turn a file into records (lower-cased column → text); `record_to_row`
+validates one record and builds its `TipRow`. `protect` moves SSNs and card
+numbers out of attributes into encrypted selectors whatever the reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from vigil.tips import actions, columns
+from vigil.tips.dates import parse_dob, parse_when
+from vigil.tips.models import Tip
+
+MAX_CELL = 10_000
+MAX_NARRATIVE = actions.MAX_NARRATIVE
+MAX_REJECTED_KEPT = 1_000
+
+COLUMNS = (
+    "reference",
+    "received_at",
+    "source",
+    "narrative",
+    "ip_address",
+    "email",
+    "online_id",
+    "url",
+    "phone",
+    "suspect_name",
+    "suspect_dob",
+    "country",
+)
+_SELECTOR_COLUMNS = {
+    "ip_address": "ip",
+    "email": "email",
+    "online_id": "online_id",
+    "url": "url",
+    "phone": "phone",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong format, encoding, header, hostile XML)."""
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass
+class TipRow:
+    line: int
+    reference: str
+    narrative: str = ""
+    source_name: str = ""
+    received_at: dt.datetime | None = None
+    country: str = ""
+    selectors: list[actions.SelectorInput] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    via: str = Tip.Via.BULK
+
+
+@dataclass
+class Summary:
+    format: str = ""
+    rows_read: int = 0
+    tips_created: int = 0
+    tips_updated: int = 0
+    tips_unchanged: int = 0
+    selectors: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejected_count: int = 0
+    flags: int = 0
+    victim_sections_dropped: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def warn(self, message: str) -> None:
+        """A warning names its line; at most MAX_REJECTED_KEPT are kept."""
+        if len(self.warnings) < MAX_REJECTED_KEPT:
+            self.warnings.append(message)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTED_KEPT:
+            self.rejected.append({"line": line, "reason": reason})
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _split(cell: str) -> list[str]:
+    return [v.strip() for v in (cell or "").split(";") if v.strip()]
+
+
+def _ip_input(raw: str) -> actions.SelectorInput:
+    """`203.0.113.5|2024-03-01T10:22:00Z`: an IP with its observation time."""
+    addr, bar, when = raw.partition("|")
+    obs = actions.ip_observation(addr.strip())
+    if obs is None:
+        raise ValidationError(f"ip_address: {addr.strip()[:60]!r} is not a valid IP address")
+    seen = parse_when(when, column="ip_address time") if bar else None
+    return actions.SelectorInput("ip", addr.strip(), observed_at=seen or obs.seen_at, port=obs.port)
+
+
+def record_to_row(line: int, data: dict[str, str], *, default_via: str = Tip.Via.BULK) -> TipRow:
+    """One CSV/XLSX/JSON record (lower-cased keys → text) as a TipRow, or ValidationError."""
+    for key, value in data.items():
+        limit = MAX_NARRATIVE if key == "narrative" else MAX_CELL
+        if len(value) > limit:
+            raise ValidationError(f"{key}: {len(value):,} characters (limit {limit:,})")
+    reference = data.get("reference", "").strip()
+    if not reference:
+        raise ValidationError("reference: required")
+    if len(reference) > 200:
+        raise ValidationError("reference: longer than 200 characters")
+    errors: list[str] = []
+    row = TipRow(
+        line=line,
+        reference=reference,
+        narrative=data.get("narrative", "").strip(),
+        source_name=data.get("source", "").strip(),
+        country=data.get("country", "").strip().upper(),
+        via=default_via,
+    )
+    try:
+        row.received_at = parse_when(data.get("received_at", ""), column="received_at")
+    except ValidationError as exc:
+        errors.extend(exc.messages)
+    if row.country and not re.fullmatch(r"[A-Z]{2}", row.country):
+        errors.append(f"country: {row.country[:20]!r} is not a two-letter ISO 3166 code")
+    for column, kind in _SELECTOR_COLUMNS.items():
+        for raw in _split(data.get(column, "")):
+            try:
+                if kind == "ip":
+                    row.selectors.append(_ip_input(raw))
+                else:
+                    row.selectors.append(actions.SelectorInput(kind, raw))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+    names = _split(data.get("suspect_name", ""))
+    try:
+        dob = parse_dob(data.get("suspect_dob", ""))
+    except ValidationError as exc:
+        errors.extend(exc.messages)
+        dob = ""
+    if dob and not names:
+        errors.append("suspect_dob: given without a suspect_name")
+    for name in names:
+        row.selectors.append(
+            actions.SelectorInput(
+                "person", name, details={"dob": dob} if dob and len(names) == 1 else {}
+            )
+        )
+    for key, value in data.items():
+        if key in COLUMNS or not value.strip():
+            continue
+        if columns.is_child_column(key):  # readers drop these first; never keep one
+            continue
+        kind = columns.sensitive_kind(key)
+        if kind:  # SSN / card columns become encrypted selectors, never attributes
+            row.selectors.extend(actions.SelectorInput(kind, raw) for raw in _split(value))
+            continue
+        row.attributes[key] = value.strip()
+        row.selectors.append(
+            actions.SelectorInput("attribute", value.strip(), details={"key": key})
+        )
+    if errors:
+        raise ValidationError(errors)
+    return row
+
+
+def header(cells: list[str], line: int) -> list[str]:
+    names = [c.strip().lower() for c in cells]
+    known = [n for n in names if n in COLUMNS]
+    if not known:
+        shown = ", ".join(repr(c[:30]) for c in cells[:4])
+        raise ImportFileError(
+            f"Missing header: line {line} must name the columns (reference, received_at, "
+            f"source, narrative, …); it reads {shown}."
+        )
+    if "reference" not in names:
+        raise ImportFileError(
+            "The header has no 'reference' column; every tip needs the source's reference."
+        )
+    dupes = sorted({n for n in names if n and names.count(n) > 1})
+    if dupes:
+        raise ImportFileError(f"The header names column(s) {', '.join(dupes)} more than once.")
+    return names
+
+
+def apply_header(names: list[str], cells: list[str], summary: Summary) -> dict[str, str]:
+    data = {}
+    dropped = False
+    for name, cell in zip(names, cells, strict=False):
+        if not name:
+            continue
+        if columns.is_child_column(name):
+            # Counted like a CyberTipline victim section: one per row that had one.
+            dropped = dropped or bool(str(cell or "").strip())
+            continue
+        data[name] = cell if isinstance(cell, str) else str(cell)
+    if dropped:
+        summary.victim_sections_dropped += 1
+    return data
+
+
+def victim_columns(names: list[str], summary: Summary) -> None:
+    dropped = [n for n in names if n and columns.is_child_column(n)]
+    if dropped:
+        summary.warnings.append(
+            f"Column(s) {', '.join(dropped)} dropped unread: Vigil stores no information "
+            "about a child, a victim or a complainant."
+        )
+
+
+def to_row(line: int, data: dict[str, str]) -> TipRow | RowError:
+    try:
+        return record_to_row(line, data)
+    except ValidationError as exc:
+        return RowError(line, "; ".join(exc.messages))
+
+
+def protect(row: TipRow) -> None:
+    """SSNs and card numbers in attributes (any reader, any column) become encrypted selectors.
+
+    An attribute selector whose value is one changes type; one holding one inside
+    longer text keeps its text masked (vigil/tips/columns.py).
+    """
+    row.attributes, taken = columns.protect_attributes(row.attributes)
+    items: list[actions.SelectorInput] = []
+    for item in row.selectors:
+        if item.type == "attribute":
+            kind = columns.value_kind(item.raw)
+            if kind:
+                items.append(actions.SelectorInput(kind, item.raw))
+                continue
+            masked, found = columns.mask_text(item.raw)
+            taken.extend(found)
+            if masked != item.raw:
+                item = actions.SelectorInput("attribute", masked, details=dict(item.details))
+        items.append(item)
+    items.extend(actions.SelectorInput(kind, raw) for kind, raw in taken)
+    row.selectors = items

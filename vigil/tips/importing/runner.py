@@ -1,0 +1,220 @@
+"""The runner: read a file with its reader, validate each row, hand batches to the actions.
+
+It writes nothing itself: rows become `actions.ImportItem`s (validated, nothing
+saved), batches go to `actions.do_import_tip_batch` (one transaction, replayed
+row by row if the database refuses it), and the import's own audit row to
+`actions.do_finish_import`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+
+from vigil.accounts import access
+from vigil.tips import actions
+from vigil.tips.importing.csvfile import read_csv
+from vigil.tips.importing.cybertipline import read_cybertipline
+from vigil.tips.importing.detection import detect_format
+from vigil.tips.importing.iplist import read_iplist
+from vigil.tips.importing.jsonfile import read_json
+from vigil.tips.importing.rows import ImportFileError, RowError, Summary, TipRow, protect
+from vigil.tips.importing.streams import Counting
+from vigil.tips.importing.xlsxfile import read_xlsx
+from vigil.tips.models import Source
+
+FORMATS = ("csv", "xlsx", "json", "iplist", "cybertipline")
+BATCH = 1000
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json, "cybertipline": read_cybertipline}
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        source: Source | None = None,
+        batch_size: int = BATCH,
+        progress: Callable[[int], None] | None = None,
+        checkpoint: Callable[[dict[str, Any]], None] | None = None,
+        resume: dict[str, Any] | None = None,
+    ):
+        access.require(access.can_create(actor))
+        self.actor = actor
+        self.default_source = source
+        self.batch_size = batch_size
+        self.progress = progress
+        self.checkpoint = checkpoint
+        self.summary = Summary()
+        # Resuming after a lost worker: the summary as of the last committed batch;
+        # that many records of the file are skipped (re-reading them would be
+        # idempotent anyway, but would count created tips as unchanged).
+        self._skip = 0
+        if resume:
+            known = set(Summary.__dataclass_fields__)
+            self.summary = Summary(**{k: v for k, v in resume.items() if k in known})
+            self._skip = self.summary.rows_read
+        self._sources: dict[str, Source | None] = {}
+
+    def _source(self, name: str) -> Source:
+        if not name:
+            if self.default_source is None:
+                raise ValidationError("no source: give --source or fill the 'source' column")
+            return self.default_source
+        key = name.lower()
+        if key not in self._sources:
+            self._sources[key] = Source.objects.filter(name__iexact=name).first()
+        found = self._sources[key]
+        if found is None:
+            raise ValidationError(
+                f"source: unknown source {name[:60]!r}; add it to the sources directory first"
+            )
+        return found
+
+    def _prepare(self, row: TipRow) -> actions.ImportItem:
+        protect(row)
+        item = actions.build_import_item(
+            actor=self.actor,
+            line=row.line,
+            source=self._source(row.source_name),
+            reference=row.reference,
+            narrative=row.narrative,
+            received_at=row.received_at,
+            received_via=row.via,
+            country=row.country,
+            attributes=row.attributes,
+            selectors=row.selectors,
+        )
+        for warning in item.warnings:
+            self.summary.warn(warning)
+        return item
+
+    def run(self, rows: Iterable[TipRow | RowError]) -> Summary:
+        batch: list[actions.ImportItem] = []
+        keys: set[tuple[int, str]] = set()
+        skip = self._skip
+        try:
+            for row in rows:
+                if skip:
+                    skip -= 1
+                    continue
+                self.summary.rows_read += 1
+                if isinstance(row, RowError):
+                    self.summary.reject(row.line, row.reason)
+                    continue
+                try:
+                    item = self._prepare(row)
+                except ValidationError as exc:
+                    self.summary.reject(row.line, "; ".join(exc.messages))
+                    continue
+                if item.key in keys:  # the same tip twice: the first one is written first
+                    self._flush(batch, pending=1)
+                    batch, keys = [], set()
+                batch.append(item)
+                keys.add(item.key)
+                if len(batch) >= self.batch_size:
+                    self._flush(batch)
+                    batch, keys = [], set()
+        except ImportFileError as exc:
+            self.summary.error = str(exc)
+        self._flush(batch)
+        return self.summary
+
+    def _flush(self, batch: list[actions.ImportItem], *, pending: int = 0) -> None:
+        """Write one batch; `pending` records already counted are not in it (not committed)."""
+        if not batch:
+            return
+        outcome = actions.do_import_tip_batch(batch, actor=self.actor)
+        s = self.summary
+        s.tips_created += outcome.tips_created
+        s.tips_updated += outcome.tips_updated
+        s.tips_unchanged += outcome.tips_unchanged
+        s.selectors += outcome.selectors
+        s.flags += outcome.flags
+        for line, reason in outcome.rejected:
+            s.reject(line, reason)
+        if self.checkpoint:
+            state = s.as_dict()
+            state["rows_read"] -= pending
+            self.checkpoint(state)
+        if self.progress:
+            self.progress(s.rows_read)
+
+
+def import_file(
+    path: str | Path,
+    *,
+    actor: Any,
+    fmt: str = "auto",
+    source: Source | None = None,
+    note: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH,
+    fileobj: IO[bytes] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    resume: dict[str, Any] | None = None,
+) -> Summary:
+    """Import one file. `progress(done, total)` is called after each batch (bytes, or rows for XLSX).
+
+    `fileobj` (seekable) is read instead of opening `path`, whose name still picks
+    the format: a web upload is stored sealed and decrypted as it is read.
+    """
+    path = Path(path)
+    if fileobj is not None:
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+    else:
+        size = path.stat().st_size
+    with fileobj if fileobj is not None else open(path, "rb") as raw:
+        head = raw.read(8192)
+        raw.seek(0)
+        if fmt == "auto":
+            fmt = detect_format(path, head)
+        if fmt not in FORMATS:
+            raise ImportFileError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        counting = Counting(raw)
+        binary = io.BufferedReader(counting, buffer_size=65536)
+        total = size
+        if fmt == "xlsx":
+            binary = raw  # openpyxl needs seek; progress counts rows instead
+            total = 0
+
+        def tick(rows: int) -> None:
+            if progress:
+                progress(
+                    counting.count if fmt != "xlsx" else rows,
+                    max(total, counting.count) if fmt != "xlsx" else 0,
+                )
+
+        importer = Importer(
+            actor=actor,
+            source=source,
+            progress=tick,
+            batch_size=batch_size,
+            checkpoint=checkpoint,
+            resume=resume,
+        )
+        importer.summary.format = fmt
+        if fmt == "iplist":
+            rows = read_iplist(binary, importer.summary, note=note)
+        else:
+            rows = READERS[fmt](binary, importer.summary)
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+            # Said plainly rather than "done, 0 rows".
+            importer.summary.error = "The file is empty: there is nothing to import."
+            summary = importer.summary
+        else:
+            summary = importer.run(rows)
+            if summary.rows_read == 0 and not summary.error:
+                summary.error = "The file holds no rows to import (only a header, or blank lines)."
+        if progress:
+            progress(
+                size if fmt != "xlsx" else summary.rows_read,
+                size if fmt != "xlsx" else summary.rows_read,
+            )
+    actions.do_finish_import(summary.as_dict(), name=path.name, fmt=fmt, actor=actor)
+    return summary
