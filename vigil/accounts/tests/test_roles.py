@@ -7,14 +7,6 @@ from vigil.accounts.models import Role
 from vigil.testing.personas import make_user
 from vigil.testing.roles import check_roles
 
-ADMIN_ONLY = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "manager": 403,
-}
-
 
 @pytest.fixture(autouse=True)
 def _no_mfa(settings):
@@ -27,36 +19,30 @@ def target(db):
 
 
 def test_it_guards_the_account_list(client, personas):
-    check_roles(
-        client, personas, "get", reverse("accounts-list"), expect={**ADMIN_ONLY, "admin": 200}
-    )
+    check_roles(client, personas, "get", reverse("accounts-list"))
 
 
 def test_it_guards_the_create_page(client, personas):
-    check_roles(
-        client, personas, "get", reverse("accounts-create"), expect={**ADMIN_ONLY, "admin": 200}
-    )
+    check_roles(client, personas, "get", reverse("accounts-create"))
     check_roles(
         client,
         personas,
         "post",
         reverse("accounts-create"),
         data={"username": "created", "role": Role.READER},
-        expect={**ADMIN_ONLY, "admin": 200},
         audit_action="account.create",
     )
 
 
 def test_it_guards_the_account_page(client, personas, target):
     url = reverse("accounts-detail", args=[target.pk])
-    check_roles(client, personas, "get", url, expect={**ADMIN_ONLY, "admin": 200})
+    check_roles(client, personas, "get", url)
     check_roles(
         client,
         personas,
         "post",
         url,
         data={"role": Role.MANAGER},
-        expect={**ADMIN_ONLY, "admin": 302},
         audit_action="account.role_change",
     )
     target.refresh_from_db()
@@ -77,14 +63,12 @@ def test_it_guards_each_account_action(client, personas, target, name, audit_act
     for field, value in prepare.items():
         setattr(target, field, value)
     target.save()
-    expect_admin = 200 if name == "accounts-reset-password" else 302
     url = reverse(name, args=[target.pk])
     check_roles(
         client,
         personas,
         "post",
         url,
-        expect={**ADMIN_ONLY, "admin": expect_admin},
         audit_action=audit_action,
     )
     # GET is not an action.
@@ -93,23 +77,18 @@ def test_it_guards_each_account_action(client, personas, target, name, audit_act
 
 
 def test_it_lets_everyone_change_their_own_password(client, personas):
-    everyone = {
-        r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")
-    }
-    check_roles(
-        client, personas, "get", reverse("accounts-password"), expect={"anonymous": 302, **everyone}
-    )
+    {r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")}
+    check_roles(client, personas, "get", reverse("accounts-password"))
 
 
 def test_it_lets_every_signed_in_user_reach_the_mfa_pages(client, personas):
-    everyone = {
-        r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")
-    }
+    {r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")}
     for name in ("accounts-mfa-enrol", "accounts-mfa-verify"):
-        check_roles(client, personas, "get", reverse(name), expect={"anonymous": 302, **everyone})
+        check_roles(client, personas, "get", reverse(name))
 
 
 def test_it_signs_out_only_by_post(client, personas):
+    check_roles(client, personas, "post", reverse("accounts-logout"), audit_action="logout")
     client.force_login(personas.reader)
     assert client.get(reverse("accounts-logout")).status_code == 405
     assert client.post(reverse("accounts-logout")).status_code == 302

@@ -10,14 +10,6 @@ from vigil.audit.models import AuditEvent
 from vigil.testing.personas import make_user
 from vigil.testing.roles import check_roles
 
-MANAGER_ONLY = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "admin": 403,
-}
-
 
 @pytest.fixture(autouse=True)
 def _no_mfa(settings):
@@ -64,13 +56,7 @@ def test_it_stops_sharing_when_the_role_is_lost(personas):
 
 
 def test_it_guards_the_sharing_pages(client, personas):
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("accounts-sharing"),
-        expect={**MANAGER_ONLY, "manager": 200},
-    )
+    check_roles(client, personas, "get", reverse("accounts-sharing"))
     target = make_user("target", Role.INVESTIGATOR)
 
     def reset():
@@ -82,7 +68,6 @@ def test_it_guards_the_sharing_pages(client, personas):
         "post",
         reverse("accounts-share-grant", args=[target.pk]),
         data={"reason": "task force liaison"},
-        expect={**MANAGER_ONLY, "manager": 302},
         audit_action="account.share_grant",
         setup=reset,
     )
@@ -96,7 +81,6 @@ def test_it_guards_the_sharing_pages(client, personas):
         "post",
         reverse("accounts-share-revoke", args=[target.pk]),
         data={"reason": ""},
-        expect={**MANAGER_ONLY, "manager": 302},
         audit_action="account.share_revoke",
         setup=grant,
     )

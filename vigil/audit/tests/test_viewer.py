@@ -11,15 +11,6 @@ from vigil.audit.log import record
 from vigil.audit.models import AuditEvent
 from vigil.testing.roles import check_roles
 
-VIEWERS = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "manager": 200,
-    "admin": 200,
-}
-
 
 @pytest.fixture(autouse=True)
 def _no_mfa(settings):
@@ -27,9 +18,7 @@ def _no_mfa(settings):
 
 
 def test_it_shows_the_trail_to_administrators_and_managers_only(client, personas):
-    check_roles(
-        client, personas, "get", reverse("audit-list"), expect=VIEWERS, audit_action="audit.view"
-    )
+    check_roles(client, personas, "get", reverse("audit-list"), audit_action="audit.view")
 
 
 def test_it_exports_only_for_administrators_and_managers_and_audits_it(client, personas):
@@ -38,7 +27,6 @@ def test_it_exports_only_for_administrators_and_managers_and_audits_it(client, p
         personas,
         "get",
         reverse("audit-export"),
-        expect=VIEWERS,
         audit_action="audit.export",
     )
 

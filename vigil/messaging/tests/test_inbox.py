@@ -6,8 +6,6 @@ from vigil.messaging.actions import do_notify, do_send_message
 from vigil.messaging.models import Message
 from vigil.testing.roles import check_roles
 
-SIGNED_IN = {r: 200 for r in ("reader", "other_investigator", "investigator", "manager", "admin")}
-
 
 @pytest.fixture(autouse=True)
 def _no_mfa(settings):
@@ -15,29 +13,14 @@ def _no_mfa(settings):
 
 
 def test_it_shows_every_signed_in_user_their_inbox(client, personas):
-    check_roles(
-        client, personas, "get", reverse("messaging-inbox"), expect={"anonymous": 302, **SIGNED_IN}
-    )
+    check_roles(client, personas, "get", reverse("messaging-inbox"))
 
 
 def test_it_shows_a_message_only_to_its_recipient_and_sender(client, personas):
     msg = do_send_message(
         actor=personas.manager, recipient=personas.investigator, subject="Case 12", body="see"
     )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("messaging-detail", args=[msg.pk]),
-        expect={
-            "anonymous": 302,
-            "reader": 404,
-            "other_investigator": 404,
-            "investigator": 200,
-            "manager": 200,
-            "admin": 404,
-        },
-    )
+    check_roles(client, personas, "get", reverse("messaging-detail", args=[msg.pk]))
 
 
 def test_it_marks_a_message_read_only_for_its_recipient(client, personas):
@@ -57,14 +40,12 @@ def test_it_marks_a_message_read_only_for_its_recipient(client, personas):
 
 
 def test_it_lets_every_signed_in_user_send_and_audits_it(client, personas):
-    sent = {r: 302 for r in SIGNED_IN}
     check_roles(
         client,
         personas,
         "post",
         reverse("messaging-send"),
         data={"recipient": personas.manager.pk, "subject": "Hello", "body": "text"},
-        expect={"anonymous": 302, **sent},
         audit_action="message.send",
     )
     assert Message.objects.filter(recipient=personas.manager).count() == 5

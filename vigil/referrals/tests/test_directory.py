@@ -80,31 +80,9 @@ def test_it_checks_the_age_key(personas):
 
 
 def test_it_guards_the_directory_pages(client, personas, directory):
-    reads = {
-        "anonymous": 302,
-        "reader": 200,
-        "other_investigator": 200,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 403,
-    }
-    check_roles(client, personas, "get", reverse("referrals-directory"), expect=reads)
+    check_roles(client, personas, "get", reverse("referrals-directory"))
     office = directory["newark"]
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("referrals-office", args=[office.pk]),
-        expect={**reads, "admin": 404},
-    )
-    manager_only = {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 403,
-        "manager": 302,
-        "admin": 403,
-    }
+    check_roles(client, personas, "get", reverse("referrals-office", args=[office.pk]))
     check_roles(
         client,
         personas,
@@ -117,16 +95,9 @@ def test_it_guards_the_directory_pages(client, personas, directory):
             "areas": "US-NJ",
             "active": "on",
         },
-        expect={**manager_only, "admin": 404},
         audit_action="directory.update",
     )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("referrals-office-create"),
-        expect={**manager_only, "manager": 200},
-    )
+    check_roles(client, personas, "get", reverse("referrals-office-create"))
     check_roles(
         client,
         personas,
@@ -138,7 +109,6 @@ def test_it_guards_the_directory_pages(client, personas, directory):
             "kind": "icac",
             "areas": "US-NY",
         },
-        expect=manager_only,
         audit_action="directory.create",
     )
 

@@ -16,15 +16,6 @@ from vigil.testing.roles import check_roles
 
 pytestmark = pytest.mark.django_db
 
-WRITERS = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 302,
-    "manager": 302,
-    "admin": 404,
-}
-
 
 def _referral(tip, directory, personas, **kw):
     return actions.do_create_referral(
@@ -176,48 +167,26 @@ def test_it_adds_the_receiving_case_number_later(tip, directory, personas):
 
 def test_it_guards_the_referral_list_and_page(client, personas, tip, directory):
     r = _referral(tip, directory, personas)
-    reads = {
-        "anonymous": 302,
-        "reader": 200,
-        "other_investigator": 200,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 403,
-    }
-    check_roles(client, personas, "get", reverse("referrals-list"), expect=reads)
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("referrals-detail", args=[r.pk]),
-        expect={**reads, "admin": 404},
-    )
+    check_roles(client, personas, "get", reverse("referrals-list"))
+    check_roles(client, personas, "get", reverse("referrals-detail", args=[r.pk]))
     check_roles(
         client,
         personas,
         "post",
         reverse("referrals-detail", args=[r.pk]),
         data={"receiving_case_number": "X-1", "note": "n"},
-        expect={**WRITERS, "admin": 404},
         audit_action=None,
     )
 
 
 def test_it_guards_the_create_page(client, personas, tip, directory):
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("referrals-create", args=[tip.pk]),
-        expect={**WRITERS, "investigator": 200, "manager": 200},
-    )
+    check_roles(client, personas, "get", reverse("referrals-create", args=[tip.pk]))
     check_roles(
         client,
         personas,
         "post",
         reverse("referrals-create", args=[tip.pk]),
         data={"office": directory["newark"].pk, "scope": "tip"},
-        expect=WRITERS,
         audit_action="referral.create",
     )
 
@@ -244,7 +213,6 @@ def test_it_guards_each_status_step(client, personas, tip, directory, name, data
         "post",
         reverse(name, args=[r.pk]),
         data=data,
-        expect={**WRITERS, "admin": 404},
         audit_action=audit,
         setup=reset,
     )
@@ -263,14 +231,6 @@ def test_it_guards_deleting_a_draft(client, personas, tip, directory):
         personas,
         "post",
         url,
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 403,
-            "manager": 302,
-            "admin": 404,
-        },
         audit_action="referral.delete",
     )
     assert not Referral.objects.filter(pk=holder["r"].pk).exists()
@@ -289,27 +249,14 @@ def test_it_guards_answering_a_follow_up(client, personas, tip, directory):
         "post",
         reverse("referrals-follow-up-answer", args=[fu.pk]),
         data={"answer": "sent"},
-        expect={**WRITERS, "admin": 404},
         audit_action="referral.follow_up_answer",
         setup=reset,
     )
 
 
 def test_it_guards_the_tip_panel_and_jurisdiction_page(client, personas, tip, directory):
-    reads = {
-        "anonymous": 302,
-        "reader": 200,
-        "other_investigator": 200,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 404,
-    }
-    check_roles(
-        client, personas, "get", reverse("referrals-tip-panel", args=[tip.pk]), expect=reads
-    )
-    check_roles(
-        client, personas, "get", reverse("referrals-jurisdiction", args=[tip.pk]), expect=reads
-    )
+    check_roles(client, personas, "get", reverse("referrals-tip-panel", args=[tip.pk]))
+    check_roles(client, personas, "get", reverse("referrals-jurisdiction", args=[tip.pk]))
     client.force_login(personas.reader)
     page = client.get(reverse("referrals-jurisdiction", args=[tip.pk])).content.decode()
     assert "HSI Newark" in page and "NJ ICAC Task Force" in page and "other-agency" in page

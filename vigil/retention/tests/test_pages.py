@@ -9,16 +9,6 @@ from vigil.retention.models import DeletionProposal, InaccuracyReport, LegalHold
 from vigil.testing.roles import check_roles
 from vigil.tips.models import Tip
 
-MANAGER = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "manager": 200,
-    "admin": 403,
-}
-MANAGER_POST = {**MANAGER, "manager": 302}
-
 
 def test_it_guards_the_disposition_page(client, personas, make_tip):
     make_tip("OLD-1")
@@ -27,7 +17,6 @@ def test_it_guards_the_disposition_page(client, personas, make_tip):
         personas,
         "get",
         reverse("retention-disposition"),
-        expect=MANAGER,
         audit_action="retention.disposition_view",
     )
     client.force_login(personas.manager)
@@ -49,7 +38,6 @@ def test_it_guards_proposing(client, personas, make_tip):
         reverse("retention-propose"),
         setup=reset,
         data={"kind": "tip", "object_id": tip.pk, "reason": "expired"},
-        expect=MANAGER_POST,
         audit_action="retention.propose",
     )
 
@@ -64,7 +52,6 @@ def test_it_guards_approving_and_rejecting(client, personas, make_tip):
         reverse("retention-reject", args=[proposal.pk]),
         data={"note": "keep"},
         setup=lambda: DeletionProposal.objects.filter(pk=proposal.pk).update(status="proposed"),
-        expect=MANAGER_POST,
         audit_action="retention.reject",
     )
     DeletionProposal.objects.filter(pk=proposal.pk).update(status="proposed")
@@ -73,7 +60,6 @@ def test_it_guards_approving_and_rejecting(client, personas, make_tip):
         personas,
         "post",
         reverse("retention-approve", args=[proposal.pk]),
-        expect={**MANAGER_POST, "manager": 302},
         audit_action="retention.delete",
     )
     assert not Tip.objects.filter(pk=tip.pk).exists()
@@ -81,7 +67,7 @@ def test_it_guards_approving_and_rejecting(client, personas, make_tip):
 
 def test_it_guards_the_hold_pages(client, personas, make_tip):
     tip = make_tip("OLD-1")
-    check_roles(client, personas, "get", reverse("retention-holds"), expect=MANAGER)
+    check_roles(client, personas, "get", reverse("retention-holds"))
 
     def reset():
         LegalHold.objects.all().delete()
@@ -93,13 +79,12 @@ def test_it_guards_the_hold_pages(client, personas, make_tip):
         reverse("retention-holds"),
         setup=reset,
         data={"name": "Hold A", "reason": "litigation", "kind": "tip", "ids": str(tip.pk)},
-        expect=MANAGER_POST,
         audit_action="hold.place",
     )
     hold = actions.do_place_hold(
         name="Hold B", reason="r", items=[("tip", tip.pk)], actor=personas.manager
     )
-    check_roles(client, personas, "get", reverse("retention-hold", args=[hold.pk]), expect=MANAGER)
+    check_roles(client, personas, "get", reverse("retention-hold", args=[hold.pk]))
     other = make_tip("OLD-2")
     check_roles(
         client,
@@ -108,7 +93,6 @@ def test_it_guards_the_hold_pages(client, personas, make_tip):
         reverse("retention-hold", args=[hold.pk]),
         data={"kind": "tip", "ids": str(other.pk)},
         setup=lambda: hold.items.filter(object_id=other.pk).delete(),
-        expect=MANAGER_POST,
         audit_action="hold.add",
     )
     check_roles(
@@ -118,7 +102,6 @@ def test_it_guards_the_hold_pages(client, personas, make_tip):
         reverse("retention-hold-release", args=[hold.pk]),
         data={"reason": "closed"},
         setup=lambda: LegalHold.objects.filter(pk=hold.pk).update(released_at=None),
-        expect=MANAGER_POST,
         audit_action="hold.release",
     )
     client.force_login(personas.manager)
@@ -134,20 +117,7 @@ def test_it_shows_the_hold_on_the_tip_page_panel(client, personas, make_tip):
         name="Hold A", reason="r", items=[("tip", tip.pk)], actor=personas.manager
     )
     url = reverse("retention-tip-panel", args=[tip.pk])
-    check_roles(
-        client,
-        personas,
-        "get",
-        url,
-        expect={
-            "anonymous": 302,
-            "reader": 200,
-            "other_investigator": 200,
-            "investigator": 200,
-            "manager": 200,
-            "admin": 403,
-        },
-    )
+    check_roles(client, personas, "get", url)
     client.force_login(personas.reader)
     body = client.get(url).content.decode()
     assert "Under legal hold" in body and "Hold A" in body
@@ -166,14 +136,6 @@ def test_it_guards_recording_an_inaccuracy_report(client, personas, make_tip):
         "post",
         reverse("retention-report-inaccuracy", args=[tip.pk]),
         data={"reported_by": "Field office B, SA Doe", "what": "wrong phone"},
-        expect={
-            "anonymous": 302,
-            "reader": 403,
-            "other_investigator": 403,
-            "investigator": 302,
-            "manager": 302,
-            "admin": 403,
-        },
         audit_action="correction.report",
     )
     assert InaccuracyReport.objects.count() == 2
@@ -184,9 +146,9 @@ def test_it_guards_the_corrections_pages(client, personas, make_tip):
     report = actions.do_report_inaccuracy(
         tip, reported_by="FO", what="wrong", actor=personas.investigator
     )
-    check_roles(client, personas, "get", reverse("retention-corrections"), expect=MANAGER)
+    check_roles(client, personas, "get", reverse("retention-corrections"))
     url = reverse("retention-correction-review", args=[report.pk])
-    check_roles(client, personas, "get", url, expect=MANAGER)
+    check_roles(client, personas, "get", url)
     check_roles(
         client,
         personas,
@@ -194,7 +156,6 @@ def test_it_guards_the_corrections_pages(client, personas, make_tip):
         url,
         data={"outcome": "rejected", "note": "checked, accurate"},
         setup=lambda: InaccuracyReport.objects.filter(pk=report.pk).update(status="open"),
-        expect=MANAGER_POST,
         audit_action="correction.review",
     )
 
@@ -205,7 +166,6 @@ def test_it_guards_the_access_review(client, personas):
         personas,
         "get",
         reverse("retention-access-review"),
-        expect=MANAGER,
         audit_action="access.review_view",
     )
     check_roles(
@@ -214,7 +174,6 @@ def test_it_guards_the_access_review(client, personas):
         "post",
         reverse("retention-access-certify", args=[personas.reader.pk]),
         data={"outcome": "confirmed", "start": "2026-01-01", "end": "2026-12-31"},
-        expect=MANAGER_POST,
         audit_action="access.certify",
     )
 

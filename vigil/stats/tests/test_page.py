@@ -11,14 +11,6 @@ from vigil.testing.roles import check_roles
 from vigil.tips.models import Source
 
 Q = "?from=2026-01&to=2026-04"
-MANAGERS_ONLY = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 403,
-    "manager": 200,
-    "admin": 403,
-}
 
 
 def test_it_shows_the_statistics_page_to_managers_only(client, personas, known):
@@ -27,7 +19,6 @@ def test_it_shows_the_statistics_page_to_managers_only(client, personas, known):
         personas,
         "get",
         reverse("stats-page") + Q,
-        expect=MANAGERS_ONLY,
         audit_action="stats.view",
     )
 
@@ -39,7 +30,6 @@ def test_it_exports_csv_and_xlsx_to_managers_only(client, personas, known):
             personas,
             "get",
             reverse(name) + Q,
-            expect=MANAGERS_ONLY,
             audit_action="stats.export",
         )
 

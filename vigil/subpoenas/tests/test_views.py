@@ -7,24 +7,7 @@ from django.urls import reverse
 from vigil.subpoenas import actions
 from vigil.subpoenas.models import Subpoena, SubpoenaResponse
 from vigil.subpoenas.tests.conftest import selector_ids
-from vigil.testing.roles import check_roles
-
-WRITERS = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 302,
-    "manager": 302,
-    "admin": 404,
-}
-READERS = {
-    "anonymous": 302,
-    "reader": 200,
-    "other_investigator": 200,
-    "investigator": 200,
-    "manager": 200,
-    "admin": 404,
-}
+from vigil.testing.roles import MANAGER_ONLY, check_roles
 
 
 @pytest.fixture
@@ -48,9 +31,7 @@ def _set(sub, status, **extra):
 
 
 def test_it_guards_the_tip_panel_and_drafting(client, personas, tip, provider):
-    check_roles(
-        client, personas, "get", reverse("subpoenas-tip-panel", args=[tip.pk]), expect=READERS
-    )
+    check_roles(client, personas, "get", reverse("subpoenas-tip-panel", args=[tip.pk]))
     client.force_login(personas.investigator)
     html = client.get(reverse("subpoenas-tip-panel", args=[tip.pk])).content.decode()
     assert "Proposed from the look-ups: <strong>Example Cable</strong>" in html
@@ -65,7 +46,6 @@ def test_it_guards_the_tip_panel_and_drafting(client, personas, tip, provider):
             "categories": ["name"],
             "time_zone": "UTC",
         },
-        expect=WRITERS,
         audit_action="subpoena.draft",
     )
 
@@ -93,7 +73,6 @@ def test_it_guards_the_record_and_its_document(client, personas, sub):
         personas,
         "get",
         reverse("subpoenas-detail", args=[sub.pk]),
-        expect=READERS,
         audit_action="subpoena.view",
     )
     check_roles(
@@ -101,7 +80,6 @@ def test_it_guards_the_record_and_its_document(client, personas, sub):
         personas,
         "get",
         reverse("subpoenas-pdf", args=[sub.pk]),
-        expect={**WRITERS, "investigator": 200, "manager": 200},
         audit_action="subpoena.render",
     )
 
@@ -113,7 +91,6 @@ def test_it_guards_every_transition(client, personas, sub):
         "post",
         reverse("subpoenas-approve", args=[sub.pk]),
         setup=_set(sub, "drafted"),
-        expect={**WRITERS, "investigator": 403},
         audit_action="subpoena.approve",
     )
     check_roles(
@@ -123,7 +100,6 @@ def test_it_guards_every_transition(client, personas, sub):
         reverse("subpoenas-serve", args=[sub.pk]),
         setup=_set(sub, "approved"),
         data={"method": "email"},
-        expect=WRITERS,
         audit_action="subpoena.serve",
     )
     check_roles(
@@ -133,7 +109,6 @@ def test_it_guards_every_transition(client, personas, sub):
         reverse("subpoenas-respond", args=[sub.pk]),
         setup=_set(sub, "served"),
         data={"outcome": "no_records"},
-        expect=WRITERS,
         audit_action="subpoena.response",
     )
     check_roles(
@@ -142,7 +117,6 @@ def test_it_guards_every_transition(client, personas, sub):
         "post",
         reverse("subpoenas-close", args=[sub.pk]),
         setup=_set(sub, "no_records"),
-        expect=WRITERS,
         audit_action="subpoena.close",
     )
     check_roles(
@@ -151,7 +125,6 @@ def test_it_guards_every_transition(client, personas, sub):
         "post",
         reverse("subpoenas-contradiction", args=[sub.pk]),
         data={"note": "another subscriber"},
-        expect=WRITERS,
         audit_action="subpoena.contradiction",
     )
     check_roles(
@@ -161,7 +134,6 @@ def test_it_guards_every_transition(client, personas, sub):
         reverse("subpoenas-attach", args=[sub.pk]),
         setup=_set(sub, "response_received"),
         data=lambda: {"document": SimpleUploadedFile("answer.txt", b"records")},
-        expect=WRITERS,
         audit_action="subpoena.response_document",
     )
     check_roles(
@@ -169,7 +141,6 @@ def test_it_guards_every_transition(client, personas, sub):
         personas,
         "get",
         reverse("subpoenas-document", args=[sub.pk]),
-        expect={**WRITERS, "investigator": 200, "manager": 200},
         audit_action="subpoena.response_document_open",
     )
 
@@ -194,25 +165,10 @@ def test_it_guards_the_queue_and_the_template(client, personas, sub):
         personas,
         "get",
         reverse("subpoenas-queue"),
-        expect={**READERS, "admin": 403},
         audit_action="subpoena.queue_view",
     )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("subpoenas-queue") + "?overdue=1",
-        expect={**READERS, "admin": 403},
-    )
-    mgr = {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 403,
-        "manager": 200,
-        "admin": 403,
-    }
-    check_roles(client, personas, "get", reverse("subpoenas-template"), expect=mgr)
+    check_roles(client, personas, "get", reverse("subpoenas-queue") + "?overdue=1")
+    check_roles(client, personas, "get", reverse("subpoenas-template"))
     from vigil.subpoenas import document
 
     form = {
@@ -226,7 +182,6 @@ def test_it_guards_the_queue_and_the_template(client, personas, sub):
         "post",
         reverse("subpoenas-template"),
         data=form,
-        expect={**mgr, "manager": 302},
         audit_action="subpoena.template_update",
     )
     check_roles(
@@ -235,7 +190,7 @@ def test_it_guards_the_queue_and_the_template(client, personas, sub):
         "post",
         reverse("subpoenas-template"),
         data={**form, "preview": "1"},
-        expect=mgr,
+        expect=MANAGER_ONLY,  # a preview renders the page (200), it does not redirect
         audit_action="subpoena.template_preview",
     )
 
@@ -281,14 +236,6 @@ def test_it_guards_the_api(client, personas, tip, provider, sub):
             "categories": ["name"],
         }
 
-    api_writers = {
-        "anonymous": 401,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 201,
-        "manager": 201,
-        "admin": 403,
-    }
     check_roles(
         client,
         personas,
@@ -296,23 +243,13 @@ def test_it_guards_the_api(client, personas, tip, provider, sub):
         reverse("api-subpoenas"),
         data=body,
         content_type="application/json",
-        expect=api_writers,
         audit_action="subpoena.draft",
     )
-    api_readers = {
-        "anonymous": 401,
-        "reader": 200,
-        "other_investigator": 200,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 403,
-    }
     check_roles(
         client,
         personas,
         "get",
         reverse("api-subpoenas"),
-        expect=api_readers,
         audit_action="subpoena.api_list",
     )
     check_roles(
@@ -320,7 +257,6 @@ def test_it_guards_the_api(client, personas, tip, provider, sub):
         personas,
         "get",
         reverse("api-subpoena", args=[sub.pk]),
-        expect=api_readers,
         audit_action="subpoena.view",
     )
     check_roles(
@@ -329,20 +265,11 @@ def test_it_guards_the_api(client, personas, tip, provider, sub):
         "post",
         reverse("api-subpoena-approve", args=[sub.pk]),
         setup=_set(sub, "drafted"),
-        expect={**api_readers, "reader": 403, "other_investigator": 403, "investigator": 403},
         audit_action="subpoena.approve",
     )
 
 
 def test_it_serves_and_records_a_response_through_the_api(client, personas, sub):
-    api_writers = {
-        "anonymous": 401,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 403,
-    }
     check_roles(
         client,
         personas,
@@ -351,7 +278,6 @@ def test_it_serves_and_records_a_response_through_the_api(client, personas, sub)
         setup=_set(sub, "approved"),
         data={"method": "portal"},
         content_type="application/json",
-        expect=api_writers,
         audit_action="subpoena.serve",
     )
     check_roles(
@@ -362,7 +288,6 @@ def test_it_serves_and_records_a_response_through_the_api(client, personas, sub)
         setup=_set(sub, "served"),
         data={"outcome": "response_received", "emails": ["api.subscriber@mail.example"]},
         content_type="application/json",
-        expect=api_writers,
         audit_action="subpoena.response",
     )
     _set(sub, "served")()

@@ -9,35 +9,9 @@ from vigil.testing.roles import check_roles
 from vigil.tips import actions
 from vigil.tips.models import EvidenceItem, ImportJob, ResearchNote, Selector, Tip
 
-ALL_READ = {
-    "anonymous": 302,
-    "reader": 200,
-    "other_investigator": 200,
-    "investigator": 200,
-    "manager": 200,
-    "admin": 403,
-}
-CREATORS = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 200,
-    "investigator": 200,
-    "manager": 200,
-    "admin": 403,
-}
-# writes on a tip assigned to `investigator`: redirect back to the tip (302) when allowed
-TIP_WRITE = {
-    "anonymous": 302,
-    "reader": 403,
-    "other_investigator": 403,
-    "investigator": 302,
-    "manager": 302,
-    "admin": 403,
-}
-
 
 def test_it_guards_the_queue(client, personas, tip):
-    check_roles(client, personas, "get", reverse("tips-queue"), expect=ALL_READ)
+    check_roles(client, personas, "get", reverse("tips-queue"))
 
 
 def test_it_guards_the_tip_page_and_audits_the_view(client, personas, tip):
@@ -46,7 +20,6 @@ def test_it_guards_the_tip_page_and_audits_the_view(client, personas, tip):
         personas,
         "get",
         reverse("tips-detail", args=[tip.pk]),
-        expect=ALL_READ,
         audit_action="tip.view",
     )
     client.force_login(personas.reader)
@@ -54,7 +27,7 @@ def test_it_guards_the_tip_page_and_audits_the_view(client, personas, tip):
 
 
 def test_it_guards_the_create_form_and_creates(client, personas, source):
-    check_roles(client, personas, "get", reverse("tips-create"), expect=CREATORS)
+    check_roles(client, personas, "get", reverse("tips-create"))
     counter = iter(range(100))
     check_roles(
         client,
@@ -69,7 +42,6 @@ def test_it_guards_the_create_form_and_creates(client, personas, source):
             "sel_value": ["+1 202 555 0143", ""],
             "priority": "2",
         },
-        expect={**CREATORS, "other_investigator": 302, "investigator": 302, "manager": 302},
         audit_action="tip.create",
     )
     t = Tip.objects.filter(created_by=personas.investigator).get()
@@ -101,14 +73,7 @@ def test_it_shows_form_errors_and_keeps_input(client, personas, source):
 
 
 def test_it_proposes_selectors_live(client, personas):
-    check_roles(
-        client,
-        personas,
-        "post",
-        reverse("tips-extract"),
-        data={"narrative": "x"},
-        expect={**CREATORS},
-    )
+    check_roles(client, personas, "post", reverse("tips-extract"), data={"narrative": "x"})
     client.force_login(personas.investigator)
     r = client.post(
         reverse("tips-extract"), {"narrative": "write to bob[@]example.com from 203.0.113[.]4"}
@@ -123,7 +88,6 @@ def test_it_guards_triage_from_the_queue_with_htmx(client, personas, tip):
         "post",
         reverse("tips-triage", args=[tip.pk]),
         data={"status": "in_review"},
-        expect=TIP_WRITE,
         audit_action="tip.triage",
     )
     client.force_login(personas.investigator)
@@ -144,6 +108,16 @@ def test_it_guards_triage_from_the_queue_with_htmx(client, personas, tip):
 def test_it_guards_assignment(client, personas, tip, source):
     other = actions.do_create_tip(actor=personas.manager, source=source, source_reference="U-1")
     url = reverse("tips-assign", args=[other.pk])
+    check_roles(
+        client,
+        personas,
+        "post",
+        url,
+        data={"assignee": "me"},
+        audit_action="tip.assign",
+        setup=lambda: Tip.objects.filter(pk=other.pk).update(assigned_to=None),
+    )
+    Tip.objects.filter(pk=other.pk).update(assigned_to=None)
     client.force_login(personas.other_investigator)
     assert client.post(url, {"assignee": personas.investigator.pk}).status_code == 403
     assert client.post(url, {"assignee": "me"}, HTTP_HX_REQUEST="true").status_code == 200
@@ -165,7 +139,6 @@ def test_it_guards_selector_notes_and_evidence_writes(client, personas, tip):
         "post",
         reverse("tips-selector-add", args=[tip.pk]),
         data={"sel_type": "email", "sel_value": "z@example.com"},
-        expect=TIP_WRITE,
     )
     check_roles(
         client,
@@ -173,7 +146,6 @@ def test_it_guards_selector_notes_and_evidence_writes(client, personas, tip):
         "post",
         reverse("tips-note-add", args=[tip.pk]),
         data={"body": "looked it up"},
-        expect=TIP_WRITE,
         audit_action="tip.note_add",
     )
     check_roles(
@@ -187,7 +159,6 @@ def test_it_guards_selector_notes_and_evidence_writes(client, personas, tip):
             "received_at": "2025-01-01T10:00",
             "stored_at": "Locker",
         },
-        expect=TIP_WRITE,
         audit_action="tip.evidence_add",
     )
     item = EvidenceItem.objects.filter(tip=tip).first()
@@ -202,32 +173,26 @@ def test_it_guards_selector_notes_and_evidence_writes(client, personas, tip):
             "transferred_at": "2025-01-02T10:00",
             "stored_at": "Lab",
         },
-        expect=TIP_WRITE,
         audit_action="tip.evidence_transfer",
     )
     sel = tip.selectors.get(type="ip")
+    check_roles(client, personas, "post", reverse("tips-selector-confirm", args=[tip.pk, sel.pk]))
     check_roles(
-        client,
-        personas,
-        "post",
-        reverse("tips-selector-confirm", args=[tip.pk, sel.pk]),
-        expect=TIP_WRITE,
+        client, personas, "post", reverse("tips-priority", args=[tip.pk]), data={"priority": "1"}
     )
-    check_roles(
-        client,
-        personas,
-        "post",
-        reverse("tips-priority", args=[tip.pk]),
-        data={"priority": "1"},
-        expect=TIP_WRITE,
-    )
-    check_roles(
-        client,
-        personas,
-        "get",
-        reverse("tips-edit", args=[tip.pk]),
-        expect={**TIP_WRITE, "investigator": 200, "manager": 200},
-    )
+    check_roles(client, personas, "get", reverse("tips-edit", args=[tip.pk]))
+    numbers = iter(range(10, 99))
+
+    def fresh_selector_url():
+        # Each removal uses its selector up: one per role.
+        added = actions.do_add_selectors(
+            tip,
+            [actions.SelectorInput("phone", f"+44 20 7946 00{next(numbers)}")],
+            actor=personas.manager,
+        )[0]
+        return reverse("tips-selector-remove", args=[tip.pk, added.pk])
+
+    check_roles(client, personas, "post", fresh_selector_url, audit_action="tip.selector_remove")
     client.force_login(personas.investigator)
     client.post(reverse("tips-selector-remove", args=[tip.pk, sel.pk]))
     assert not Selector.objects.filter(pk=sel.pk).exists()
@@ -240,25 +205,13 @@ def test_it_serves_note_attachments_to_readers_and_audits(client, personas, tip)
         tip, "whois", actor=personas.investigator, attachment=SimpleUploadedFile("w.txt", b"data")
     )
     url = reverse("tips-note-attachment", args=[tip.pk, note.pk])
-    check_roles(
-        client, personas, "get", url, expect=ALL_READ, audit_action="tip.note_attachment_download"
-    )
+    check_roles(client, personas, "get", url, audit_action="tip.note_attachment_download")
     assert ResearchNote.objects.count() == 1
 
 
 def test_it_guards_the_sources_directory(client, personas, source):
-    check_roles(client, personas, "get", reverse("tips-sources"), expect={**ALL_READ, "admin": 200})
-    managers = {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 403,
-        "manager": 200,
-        "admin": 200,
-    }
-    check_roles(
-        client, personas, "get", reverse("tips-source-edit", args=[source.pk]), expect=managers
-    )
+    check_roles(client, personas, "get", reverse("tips-sources"))
+    check_roles(client, personas, "get", reverse("tips-source-edit", args=[source.pk]))
     client.force_login(personas.manager)
     r = client.post(
         reverse("tips-source-edit", args=[source.pk]),
@@ -273,11 +226,21 @@ def test_it_guards_the_sources_directory(client, personas, source):
     assert r.status_code == 302
     source.refresh_from_db()
     assert source.reliability == "unreliable"
-    r = client.post(
+    check_roles(client, personas, "get", reverse("tips-source-create"))
+    names = iter(range(100))
+    check_roles(
+        client,
+        personas,
+        "post",
         reverse("tips-source-create"),
-        {"name": "Tip line", "kind": "public", "reliability": "reliable", "active": "on"},
+        data=lambda: {
+            "name": f"Tip line {next(names)}",
+            "kind": "public",
+            "reliability": "reliable",
+            "active": "on",
+        },
+        audit_action="source.create",
     )
-    assert r.status_code == 302 and AuditEvent.objects.filter(action="source.create").exists()
 
 
 def test_it_exports_csv_with_formulas_escaped(client, personas, source):
@@ -287,9 +250,7 @@ def test_it_exports_csv_with_formulas_escaped(client, personas, source):
         source_reference="=HYPERLINK(1)",
         narrative="+cmd|' /C calc'!A0",
     )
-    check_roles(
-        client, personas, "get", reverse("tips-export"), expect=ALL_READ, audit_action="tip.export"
-    )
+    check_roles(client, personas, "get", reverse("tips-export"), audit_action="tip.export")
     client.force_login(personas.reader)
     rows = list(csv.reader(io.StringIO(client.get(reverse("tips-export")).content.decode())))
     assert rows[1][2] == "'=HYPERLINK(1)" and rows[1][7].startswith("'+cmd")
@@ -381,8 +342,8 @@ def test_it_guards_the_import_pages_and_reports_a_failed_file(client, personas, 
 
     from vigil.tips.tasks import run_import_job
 
-    check_roles(client, personas, "get", reverse("tips-import"), expect=CREATORS)
-    check_roles(client, personas, "get", reverse("tips-selector-row"), expect=CREATORS)
+    check_roles(client, personas, "get", reverse("tips-import"))
+    check_roles(client, personas, "get", reverse("tips-selector-row"))
     client.force_login(personas.investigator)
     client.post(
         reverse("tips-import"),
@@ -393,15 +354,8 @@ def test_it_guards_the_import_pages_and_reports_a_failed_file(client, personas, 
     job.refresh_from_db()
     assert job.status == "failed" and job.error.startswith("Missing header")
     url = reverse("tips-import-progress", args=[job.pk])
-    expect = {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 200,
-        "manager": 200,
-        "admin": 403,
-    }
-    check_roles(client, personas, "get", url, expect=expect)
+    check_roles(client, personas, "get", url)
+    check_roles(client, personas, "get", reverse("tips-import-detail", args=[job.pk]))
     client.force_login(personas.investigator)
     assert b"Missing header" in client.get(url).content
     assert AuditEvent.objects.filter(

@@ -141,20 +141,11 @@ def test_it_offers_resume_for_an_import_failed_after_its_workers_were_lost(
         ImportJob.objects.filter(pk=job.pk).update(status="failed", finished_at=timezone.now())
 
     url = reverse("tips-import-resume", args=[job.pk])
-    expect = {
-        "anonymous": 302,
-        "reader": 403,
-        "other_investigator": 403,
-        "investigator": 302,
-        "manager": 302,
-        "admin": 403,
-    }
     check_roles(
         client,
         personas,
         "post",
         url,
-        expect=expect,
         setup=failed_again,
         audit_action="tip.import_resume",
     )
