@@ -568,5 +568,5 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
     ("vigil/accounts/management/commands/demo_setup.py", "Command.handle"): (
         "s14a moves this into an accounts action"
     ),
-    ("vigil/tips/views.py", "import_upload"): "s14a moves this into a tips action",
+    ("vigil/tips/views/imports.py", "import_upload"): "s14a moves this into a tips action",
 }

@@ -15,6 +15,8 @@ from vigil.audit.log import record
 from vigil.core.params import Pagination
 from vigil.tips import actions
 from vigil.tips.models import Selector, Tip
+from vigil.tips.queue import filter_queue
+from vigil.tips.views.common import get_tip
 
 
 class SelectorSerializer(serializers.ModelSerializer):
@@ -128,16 +130,6 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": exc.messages})
 
 
-def _tip(request: Request, pk: int, action=access.READ) -> Tip:
-    access.require(access.can_read_data(request.user))
-    return access.get_for_user(
-        Tip.objects.select_related("source", "assigned_to").prefetch_related("selectors"),
-        request.user,
-        pk,
-        action,
-    )
-
-
 def _fresh(pk: int) -> Tip:
     return (
         Tip.objects.select_related("source", "assigned_to").prefetch_related("selectors").get(pk=pk)
@@ -147,9 +139,10 @@ def _fresh(pk: int) -> Tip:
 class TipListCreate(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=Tip.Status.values),
-            OpenApiParameter("source", str, description="source name"),
-            OpenApiParameter("assignee", str, description="username, or 'none'"),
+            OpenApiParameter("status", str, enum=["open", *Tip.Status.values]),
+            OpenApiParameter("source", str, description="source name (or id)"),
+            OpenApiParameter("assignee", str, description="username (or id), 'me' or 'none'"),
+            OpenApiParameter("priority", int),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
         ],
@@ -157,21 +150,14 @@ class TipListCreate(APIView):
     )
     def get(self, request: Request) -> Response:
         access.require(access.can_read_data(request.user))
-        qs = (
+        qs, _f = filter_queue(
             Tip.objects.for_user(request.user)
             .select_related("source", "assigned_to")
-            .prefetch_related("selectors")
-            .queue()
+            .prefetch_related("selectors"),
+            request.query_params,
+            request.user,
+            names=True,
         )
-        p = request.query_params
-        if p.get("status"):
-            qs = qs.filter(status=p["status"])
-        if p.get("source"):
-            qs = qs.filter(source__name__iexact=p["source"])
-        if p.get("assignee") == "none":
-            qs = qs.filter(assigned_to__isnull=True)
-        elif p.get("assignee"):
-            qs = qs.filter(assigned_to__username=p["assignee"])
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TipSerializer(page, many=True).data)
@@ -203,13 +189,13 @@ class TipListCreate(APIView):
 class TipDetail(APIView):
     @extend_schema(responses=TipSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        tip = _tip(request, pk)
+        tip = get_tip(request, pk, selectors=True)
         record("tip.view", actor=request.user, obj=tip, summary=str(tip))
         return Response(TipSerializer(tip).data)
 
     @extend_schema(request=TipUpdateSerializer, responses=TipSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        tip = _tip(request, pk, access.WRITE)
+        tip = get_tip(request, pk, access.WRITE, selectors=True)
         ser = TipUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -227,7 +213,7 @@ class TipDetail(APIView):
 class TipSelectors(APIView):
     @extend_schema(request=SelectorsAddSerializer, responses={201: SelectorSerializer(many=True)})
     def post(self, request: Request, pk: int) -> Response:
-        tip = _tip(request, pk, access.WRITE)
+        tip = get_tip(request, pk, access.WRITE, selectors=True)
         ser = SelectorsAddSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
@@ -242,7 +228,7 @@ class TipSelectors(APIView):
 class TipSelectorDelete(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, pk: int, sid: int) -> Response:
-        tip = _tip(request, pk, access.WRITE)
+        tip = get_tip(request, pk, access.WRITE, selectors=True)
         selector = Selector.objects.filter(tip=tip, pk=sid).first()
         if selector is None:
             from django.http import Http404
@@ -257,7 +243,7 @@ class TipSelectorDelete(APIView):
 class TipTriage(APIView):
     @extend_schema(request=TriageSerializer, responses=TipSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        tip = _tip(request, pk, access.WRITE)
+        tip = get_tip(request, pk, access.WRITE, selectors=True)
         ser = TriageSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
