@@ -15,6 +15,7 @@ see and 403 for what they may see but not change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,7 @@ Action = Literal["read", "write", "delete"]
 READ: Action = "read"
 WRITE: Action = "write"
 DELETE: Action = "delete"
+ACTIONS = (READ, WRITE, DELETE)
 
 _NOTHING = Q(pk__in=[])
 
@@ -85,8 +87,28 @@ def can_remove_link(user: Any) -> bool:
     return _active(user) and (user.is_account_admin or user.role == Role.MANAGER)
 
 
+def is_investigator(user: Any) -> bool:
+    """An Investigator (not a Manager): new tips they create are assigned to them."""
+    return _active(user) and user.role == Role.INVESTIGATOR
+
+
+def can_take_tip(user: Any, tip: Any) -> bool:
+    """May take (assign to themselves) this tip: it is unassigned, they see it, they create records.
+
+    Managers pass too (they assign anyone); a Reader or an Administrator without
+    a data role never does.
+    """
+    return can_create(user) and tip.assigned_to_id is None and can(user, READ, tip)
+
+
+# --- scope rules --------------------------------------------------------------------------
+#
+# A rule maps (user, action, owner_field) to a filter. Each model's queryset names
+# its rule and its owner field (ScopedQuerySet below); nothing else decides scope.
+
+
 def scope(user: Any, action: Action, *, owner_field: str | None) -> Q:
-    """A filter selecting the records `user` may act on.
+    """The case-record rule: a filter selecting the records `user` may act on.
 
     `owner_field` names the user the record belongs to (e.g. "assigned_to" on a
     tip, "tip__assigned_to" on a research note). None means the record belongs
@@ -108,21 +130,178 @@ def scope(user: Any, action: Action, *, owner_field: str | None) -> Q:
     raise ValueError(f"unknown action {action!r}")
 
 
+def _all_if(ok: bool) -> Q:
+    return Q() if ok else _NOTHING
+
+
+def _check_action(action: str) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+
+
+def case_record(user: Any, action: Action, owner_field: str | None) -> Q:
+    """Case data: every data role reads; the owner (or a Manager) writes; a Manager deletes."""
+    return scope(user, action, owner_field=owner_field)
+
+
+def reference_data(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """Directories and warning lists (sources, range data): data roles and administrators
+    read; managers and administrators change."""
+    _check_action(action)
+    if action == READ:
+        return _all_if(can_read_data(user) or can_manage_reference_data(user))
+    return _all_if(can_manage_reference_data(user))
+
+
+def managers_change(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """Every data role reads; only Managers change or delete (offices, partners,
+    conflicts, inaccuracy reports)."""
+    _check_action(action)
+    if action == READ:
+        return _all_if(can_read_data(user))
+    return _all_if(is_manager(user))
+
+
+def managers_only(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """Only Managers see or change them (legal holds, disposition proposals)."""
+    _check_action(action)
+    return _all_if(is_manager(user))
+
+
+def read_only(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """Every data role reads; nobody changes them through the access module (the
+    accounting of disclosures is written only by its receiver)."""
+    _check_action(action)
+    return _all_if(action == READ and can_read_data(user))
+
+
+def tip_pair(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """Flags and links join two tips: an investigator acts on one when they can write
+    either tip; deleting (a link) is for a Manager or an Administrator."""
+    if action == WRITE:
+        return scope(user, WRITE, owner_field="tip_a__assigned_to") | scope(
+            user, WRITE, owner_field="tip_b__assigned_to"
+        )
+    if action == DELETE:
+        return _all_if(can_remove_link(user))
+    return scope(user, action, owner_field=None)
+
+
+def private_message(user: Any, action: Action, owner_field: str | None = None) -> Q:
+    """A message is private to its recipient, who alone changes it (marks it read);
+    its sender sees it too. Roles do not matter."""
+    _check_action(action)
+    if not _active(user):
+        return _NOTHING
+    if action == READ:
+        return Q(recipient=user) | Q(sender=user)
+    return Q(recipient=user)
+
+
+def sharer_owned(user: Any, action: Action, owner_field: str | None = "created_by") -> Q:
+    """A share package: every data role sees it listed; its sharer (holding the
+    "may share" grant) or a Manager downloads and removes it."""
+    _check_action(action)
+    if action == READ:
+        return _all_if(can_read_data(user))
+    if is_manager(user):
+        return Q()
+    if can_share(user):
+        return Q(**{owner_field or "created_by": user})
+    return _NOTHING
+
+
+RULES: dict[str, Callable[[Any, Action, str | None], Q]] = {
+    "case_record": case_record,
+    "reference_data": reference_data,
+    "managers_change": managers_change,
+    "managers_only": managers_only,
+    "read_only": read_only,
+    "tip_pair": tip_pair,
+    "private_message": private_message,
+    "sharer_owned": sharer_owned,
+}
+
+
+class ScopedQuerySet(QuerySet):
+    """The one base of every queryset with `for_user`.
+
+    A subclass declares whose record it is, nothing more:
+
+        class TipQuerySet(ScopedQuerySet):
+            scope_owner = "assigned_to"          # rule "case_record" by default
+
+        class SourceQuerySet(ScopedQuerySet):
+            scope_rule = "reference_data"
+
+    `scope_owner` names the user the record belongs to (None: no case owns it);
+    `scope_rule` names a rule in RULES.
+    """
+
+    scope_rule: str = "case_record"
+    scope_owner: str | None = None
+
+    def for_user(self, user: Any, action: Action = READ) -> QuerySet:
+        return self.filter(scope_q(type(self), user, action))
+
+
+def scope_q(qs_class: type[ScopedQuerySet], user: Any, action: Action) -> Q:
+    return RULES[qs_class.scope_rule](user, action, qs_class.scope_owner)
+
+
 def filter_for_user(
     qs: QuerySet, user: Any, action: Action, *, owner_field: str | None
 ) -> QuerySet:
     return qs.filter(scope(user, action, owner_field=owner_field))
 
 
+def _manager(model: type[Model]) -> Any:
+    manager = model._default_manager
+    if not hasattr(manager, "for_user"):
+        raise TypeError(f"{model.__name__} has no scoped queryset (access.ScopedQuerySet)")
+    return manager
+
+
+def can(user: Any, action: Action, obj: Any) -> bool:
+    """May `user` `action` this record? One query through the model's scoped queryset."""
+    if obj is None or getattr(obj, "pk", None) is None:
+        return False
+    return _manager(type(obj)).for_user(user, action).filter(pk=obj.pk).exists()
+
+
+def can_ids(user: Any, action: Action, model: type[Model], ids: Any) -> set:
+    """The ids among `ids` that `user` may `action` (one query for a whole page)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(
+        _manager(model).for_user(user, action).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+
+
+def ensure(user: Any, action: Action, obj: Any, message: str = "") -> None:
+    """Refuse (PermissionDenied) unless `user` may `action` `obj`, inside actions.
+
+    The refusal carries `message` only when the user can see the record, so it
+    says nothing about a record they may not see. Views fetch with
+    `get_for_user` first, which answers 404 for those.
+    """
+    if can(user, action, obj):
+        return
+    if message and action != READ and can(user, READ, obj):
+        raise PermissionDenied(message)
+    raise PermissionDenied
+
+
 def get_for_user(model: type[Model] | QuerySet, user: Any, pk: Any, action: Action = READ) -> Any:
     """Fetch one record: 404 when the user may not see it, 403 when they may see but not `action` it."""
     qs = model if isinstance(model, QuerySet) else model._default_manager.all()
-    manager = qs.model._default_manager
+    manager = _manager(qs.model)
     try:
         obj = manager.for_user(user, READ).filter(pk__in=qs.values("pk")).get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if action != READ and not manager.for_user(user, action).filter(pk=obj.pk).exists():
+    if action != READ and not can(user, action, obj):
         raise PermissionDenied
     return obj
 
@@ -132,7 +311,7 @@ def check_in_scope(obj: Model, user: Any, action: Action = WRITE) -> None:
 
     Stops an investigator moving a case out of their own reach (e.g. assigning it away).
     """
-    if not obj._meta.model._default_manager.for_user(user, action).filter(pk=obj.pk).exists():
+    if not can(user, action, obj):
         raise PermissionDenied("That change would put the record out of your reach.")
 
 

@@ -39,18 +39,8 @@ WEAK_TYPES = frozenset({Selector.Type.DOMAIN})
 NAME = "name"  # the flag type for person-name matches
 
 
-def _pair_write_scope(user) -> Q:
-    """An investigator acts on a flag or link when they can write at least one of its tips."""
-    return access.scope(user, access.WRITE, owner_field="tip_a__assigned_to") | access.scope(
-        user, access.WRITE, owner_field="tip_b__assigned_to"
-    )
-
-
-class FlagQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.WRITE:
-            return self.filter(_pair_write_scope(user))
-        return access.filter_for_user(self, user, action, owner_field=None)
+class FlagQuerySet(access.ScopedQuerySet):
+    scope_rule = "tip_pair"
 
     def open(self):
         return self.filter(status=Flag.Status.OPEN)
@@ -154,9 +144,8 @@ class CommonValue(models.Model):
         return f"{self.type} {self.value} ({self.tip_count} tips)"
 
 
-class TipNoticeQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
+class TipNoticeQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
 
 class TipNotice(models.Model):
@@ -243,13 +232,8 @@ class WarningListEntry(models.Model):
             raise ValidationError({"value": "Not an IP address or CIDR range (e.g. 10.0.0.0/8)."})
 
 
-class LinkQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.WRITE:
-            return self.filter(_pair_write_scope(user))
-        if action == access.DELETE:
-            return self if access.can_remove_link(user) else self.none()
-        return access.filter_for_user(self, user, action, owner_field=None)
+class LinkQuerySet(access.ScopedQuerySet):
+    scope_rule = "tip_pair"
 
     def active(self):
         return self.filter(removed_at__isnull=True)

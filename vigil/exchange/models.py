@@ -27,14 +27,9 @@ class Level(models.IntegerChoices):
     MEDIA = 4, "… and full media"
 
 
-class PartnerQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        # Partners belong to no case; only Managers change them (see exchange.rules).
-        if action == access.READ:
-            return access.filter_for_user(self, user, action, owner_field=None)
-        from vigil.exchange import rules
-
-        return self if rules.can_manage_partners(user) else self.none()
+class PartnerQuerySet(access.ScopedQuerySet):
+    # Partners belong to no case; only Managers change them (see exchange.rules).
+    scope_rule = "managers_change"
 
     def approved(self):
         return self.filter(status=Partner.Status.APPROVED)
@@ -283,11 +278,8 @@ class Tombstone(models.Model):
         return f"deleted {self.md5}"
 
 
-class ConflictQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.READ:
-            return access.filter_for_user(self, user, action, owner_field=None)
-        return self if access.is_manager(user) else self.none()
+class ConflictQuerySet(access.ScopedQuerySet):
+    scope_rule = "managers_change"
 
     def open(self):
         return self.filter(decided_at__isnull=True)

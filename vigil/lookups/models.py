@@ -8,15 +8,10 @@ from django.db import models
 from vigil.accounts import access
 
 
-class ReferenceQuerySet(models.QuerySet):
+class ReferenceQuerySet(access.ScopedQuerySet):
     """Reference data: every data role reads; managers and administrators change."""
 
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.READ:
-            ok = access.can_read_data(user) or access.can_manage_reference_data(user)
-        else:
-            ok = access.can_manage_reference_data(user)
-        return self if ok else self.none()
+    scope_rule = "reference_data"
 
 
 class RangeSource(models.Model):
@@ -77,9 +72,8 @@ class LookupSettings(models.Model):
         return obj if obj is not None else cls(pk=1)
 
 
-class RdapResultQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field=None)
+class RdapResultQuerySet(access.ScopedQuerySet):
+    scope_owner = None
 
 
 class RdapResult(models.Model):

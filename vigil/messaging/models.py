@@ -3,15 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from vigil.accounts import access
 
-class MessageQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = "read"):
-        # Messages are private to their recipient (and visible to the sender).
-        if not user.is_authenticated:
-            return self.none()
-        if action == "read":
-            return self.filter(models.Q(recipient=user) | models.Q(sender=user))
-        return self.filter(recipient=user)
+
+class MessageQuerySet(access.ScopedQuerySet):
+    # Messages are private to their recipient (and visible to the sender).
+    scope_rule = "private_message"
 
     def unread(self):
         return self.filter(read_at__isnull=True)

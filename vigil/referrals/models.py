@@ -12,12 +12,9 @@ from vigil.referrals.places import Place
 from vigil.tips.models import Tip
 
 
-class OfficeQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        # The directory is reference data: every data role reads it, only Managers change it.
-        if action == access.READ:
-            return self if access.can_read_data(user) else self.none()
-        return self if access.is_manager(user) else self.none()
+class OfficeQuerySet(access.ScopedQuerySet):
+    # The directory: every data role reads it, only Managers change it.
+    scope_rule = "managers_change"
 
     def active(self):
         return self.filter(active=True)
@@ -100,9 +97,8 @@ class Area(models.Model):
         return self.place.code
 
 
-class ReferralQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
+class ReferralQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
     def active(self):
         """Referrals that went out and were not declined (they bind related tips)."""
@@ -194,9 +190,8 @@ class ReferralTip(models.Model):
         return f"tip {self.tip_id} in referral {self.referral_id}"
 
 
-class FollowUpQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="referral__tip__assigned_to")
+class FollowUpQuerySet(access.ScopedQuerySet):
+    scope_owner = "referral__tip__assigned_to"
 
 
 class FollowUp(models.Model):
@@ -224,16 +219,10 @@ class FollowUp(models.Model):
         return f"Follow-up #{self.pk} on referral {self.referral_id}"
 
 
-class SharePackageQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        # A package is the sharer's: they (or a Manager) download it; others see it listed.
-        if action == access.READ:
-            return self if access.can_read_data(user) else self.none()
-        if access.is_manager(user):
-            return self
-        if access.can_share(user):
-            return self.filter(created_by=user)
-        return self.none()
+class SharePackageQuerySet(access.ScopedQuerySet):
+    # A package is the sharer's: they (or a Manager) download it; others see it listed.
+    scope_rule = "sharer_owned"
+    scope_owner = "created_by"
 
     def expired(self, now=None):
         return self.filter(expires_at__lte=now or timezone.now(), removed_at__isnull=True)
@@ -293,10 +282,9 @@ class ImmutableError(Exception):
     """The accounting of disclosures is append-only."""
 
 
-class DisclosureQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        # Everyone with a data role reads the accounting; nobody writes it but the receiver.
-        return self if action == access.READ and access.can_read_data(user) else self.none()
+class DisclosureQuerySet(access.ScopedQuerySet):
+    # Everyone with a data role reads the accounting; nobody writes it but the receiver.
+    scope_rule = "read_only"
 
     def update(self, **kwargs):
         raise ImmutableError("The accounting of disclosures cannot be edited.")

@@ -25,9 +25,8 @@ class Kind(models.TextChoices):
 DELETABLE = (Kind.TIP, Kind.SERIES, Kind.MEDIA)
 
 
-class ManagerOnlyQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return self if access.is_manager(user) else self.none()
+class ManagerOnlyQuerySet(access.ScopedQuerySet):
+    scope_rule = "managers_only"
 
 
 class LegalHoldQuerySet(ManagerOnlyQuerySet):
@@ -126,11 +125,9 @@ class DeletionProposal(models.Model):
         return f"delete {self.kind} #{self.object_id}"
 
 
-class InaccuracyReportQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.READ:
-            return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
-        return self if access.is_manager(user) else self.none()
+class InaccuracyReportQuerySet(access.ScopedQuerySet):
+    # Read like the tip; only a Manager reviews.
+    scope_rule = "managers_change"
 
     def open(self):
         return self.filter(status=InaccuracyReport.Status.OPEN)

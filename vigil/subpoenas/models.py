@@ -39,9 +39,8 @@ class Category(models.TextChoices):
     )
 
 
-class SubpoenaQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
+class SubpoenaQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
     def overdue(self, today=None):
         today = today or timezone.localdate()
@@ -160,9 +159,8 @@ class Subpoena(models.Model):
         return out
 
 
-class IdentifierQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="subpoena__tip__assigned_to")
+class IdentifierQuerySet(access.ScopedQuerySet):
+    scope_owner = "subpoena__tip__assigned_to"
 
 
 class SubpoenaIdentifier(models.Model):
@@ -186,9 +184,8 @@ class SubpoenaIdentifier(models.Model):
         return f"{self.type}: {self.value}"
 
 
-class ResponseQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="subpoena__tip__assigned_to")
+class ResponseQuerySet(access.ScopedQuerySet):
+    scope_owner = "subpoena__tip__assigned_to"
 
 
 class SubpoenaResponse(models.Model):

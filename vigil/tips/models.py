@@ -9,15 +9,8 @@ from vigil.accounts import access
 from vigil.lib import selectors as sel
 
 
-class SourceQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        if action == access.READ:
-            return (
-                self
-                if access.can_read_data(user) or access.can_manage_reference_data(user)
-                else self.none()
-            )
-        return self if access.can_manage_reference_data(user) else self.none()
+class SourceQuerySet(access.ScopedQuerySet):
+    scope_rule = "reference_data"
 
     def with_tip_counts(self):
         """Annotate `tip_count` and `unfounded_count`: false tips count against a source."""
@@ -78,9 +71,8 @@ class Source(models.Model):
         return None if not total else self.unfounded_count / total
 
 
-class TipQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="assigned_to")
+class TipQuerySet(access.ScopedQuerySet):
+    scope_owner = "assigned_to"
 
     def open(self):
         return self.exclude(status__in=[Tip.Status.NOT_ACTIONABLE, Tip.Status.UNFOUNDED])
@@ -169,9 +161,8 @@ class Tip(models.Model):
         return f"{self.source.name} {self.source_reference}"
 
 
-class SelectorQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="tip__assigned_to")
+class SelectorQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
 
 class Selector(models.Model):
@@ -224,13 +215,8 @@ class Selector(models.Model):
         return self.masked or self.raw or self.value
 
 
-def _tip_owned(qs, user, action):
-    return access.filter_for_user(qs, user, action, owner_field="tip__assigned_to")
-
-
-class ResearchNoteQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return _tip_owned(self, user, action)
+class ResearchNoteQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
 
 class ResearchNote(models.Model):
@@ -257,9 +243,8 @@ class ResearchNote(models.Model):
         return f"Note #{self.pk} on tip {self.tip_id}"
 
 
-class EvidenceItemQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return _tip_owned(self, user, action)
+class EvidenceItemQuerySet(access.ScopedQuerySet):
+    scope_owner = "tip__assigned_to"
 
 
 class EvidenceItem(models.Model):
@@ -284,9 +269,8 @@ class EvidenceItem(models.Model):
         return self.description
 
 
-class EvidenceTransferQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="item__tip__assigned_to")
+class EvidenceTransferQuerySet(access.ScopedQuerySet):
+    scope_owner = "item__tip__assigned_to"
 
 
 class EvidenceTransfer(models.Model):
@@ -310,9 +294,8 @@ class EvidenceTransfer(models.Model):
         return f"{self.from_party} → {self.to_party}"
 
 
-class ImportJobQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field="created_by")
+class ImportJobQuerySet(access.ScopedQuerySet):
+    scope_owner = "created_by"
 
 
 class ImportJob(models.Model):

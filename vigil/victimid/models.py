@@ -37,10 +37,9 @@ class Origin(models.TextChoices):
     AI_GENERATED = "ai_generated", "AI-generated or AI-altered"
 
 
-class SeriesQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        # Series belong to no case: investigators and managers write, managers delete.
-        return access.filter_for_user(self, user, action, owner_field=None)
+class SeriesQuerySet(access.ScopedQuerySet):
+    # Series belong to no case: investigators and managers write, managers delete.
+    scope_owner = None
 
 
 class Series(models.Model):
@@ -139,9 +138,8 @@ class Series(models.Model):
         }
 
 
-class MediaQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field=None)
+class MediaQuerySet(access.ScopedQuerySet):
+    scope_owner = None
 
     def confirmed(self):
         return self.filter(series__isnull=False)
@@ -223,9 +221,8 @@ class MediaFrame(models.Model):
         return f"{self.media_id}@{self.second:.0f}s"
 
 
-class MatchRequestQuerySet(models.QuerySet):
-    def for_user(self, user, action: access.Action = access.READ):
-        return access.filter_for_user(self, user, action, owner_field=None)
+class MatchRequestQuerySet(access.ScopedQuerySet):
+    scope_owner = None
 
 
 class MatchRequest(models.Model):
