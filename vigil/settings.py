@@ -407,7 +407,9 @@ WORKER_LOST_AFTER_SECONDS = _int("VIGIL_WORKER_LOST_AFTER_SECONDS", 60)
 # Unclaimed export packages are removed after this many days.
 EXPORT_PACKAGE_DAYS = _int("VIGIL_EXPORT_PACKAGE_DAYS", 7)
 NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9"))
-COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 50)
+# A value on more tips than this is one common-value notice, not a decision: a group an
+# analyst decides at once is read on one screen (docs/deconfliction.md, "Common values").
+COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 25)
 PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)
 # Referrals: days the receiving office has to acknowledge; hours a share package lives.
 REFERRAL_ACKNOWLEDGE_DAYS = _int("VIGIL_REFERRAL_ACKNOWLEDGE_DAYS", 14)

@@ -57,6 +57,7 @@ class FlagSerializer(serializers.ModelSerializer):
             "score",
             "match_reason",
             "status",
+            "possible",
             "decided_by",
             "decided_at",
             "decision_note",
@@ -94,6 +95,14 @@ class NoteSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SharedNoteSerializer(NoteSerializer):
+    tip = serializers.IntegerField(required=False, help_text="decide as seen from this tip")
+
+
+class SharedReasonSerializer(ReasonSerializer):
+    tip = serializers.IntegerField(required=False, help_text="decide as seen from this tip")
 
 
 class LinkCreateSerializer(serializers.Serializer):
@@ -271,3 +280,91 @@ class Cluster(APIView):
                 ],
             }
         )
+
+
+# --- one decision per shared value -------------------------------------------------------------
+
+
+def _focus(request: Request, flag: Flag, tip_id) -> Tip | None:
+    if tip_id in (None, ""):
+        return None
+    tip_id = _tip_param(str(tip_id))
+    if tip_id not in (flag.tip_a_id, flag.tip_b_id):
+        raise ValidationError({"tip": ["Give one of the flag's two tips."]})
+    return access.get_for_user(Tip, request.user, tip_id)
+
+
+def _shared_body(flag: Flag, pairs: list[Flag]) -> dict:
+    tips: dict[int, Tip] = {}
+    for p in pairs:
+        tips.setdefault(p.tip_a_id, p.tip_a)
+        tips.setdefault(p.tip_b_id, p.tip_b)
+    return {
+        "type": flag.type,
+        "value": flag.display,
+        "possible": flag.possible,
+        "tips": TipRefSerializer(sorted(tips.values(), key=lambda t: t.pk), many=True).data,
+        "flags": [p.pk for p in pairs],
+    }
+
+
+def _outcome_body(outcome) -> dict:
+    return {
+        "flags": outcome.flags,
+        "tips": outcome.tips,
+        "links": LinkSerializer(outcome.links, many=True).data,
+        "already_linked": outcome.already_linked,
+        "left_open": outcome.left_open,
+        "suggestions": [
+            {"tip": t.pk, "office": office, "referred_tip": ref.pk}
+            for t, office, ref in outcome.suggestions
+        ],
+    }
+
+
+class SharedValue(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("tip", int, description="as seen from this tip")],
+        responses=dict,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """The open flags decided together with this one (one decision per shared value)."""
+        flag = _flag(request, pk)
+        tip = _focus(request, flag, request.query_params.get("tip"))
+        pairs = queries.shared_value_pairs(flag, tip_id=tip.pk if tip else None)
+        ids = [p.pk for p in pairs]
+        return Response(_shared_body(flag, list(_flags(request.user).filter(pk__in=ids))))
+
+
+class SharedLink(APIView):
+    @extend_schema(request=SharedNoteSerializer, responses=dict)
+    def post(self, request: Request, pk: int) -> Response:
+        """Link every tip sharing the flag's value: one decision for the value."""
+        flag = _flag(request, pk)
+        ser = SharedNoteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        tip = _focus(request, flag, ser.validated_data.get("tip"))
+        try:
+            outcome = actions.do_link_shared_value(
+                flag, note=ser.validated_data["note"], actor=request.user, tip=tip
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(_outcome_body(outcome))
+
+
+class SharedDismiss(APIView):
+    @extend_schema(request=SharedReasonSerializer, responses=dict)
+    def post(self, request: Request, pk: int) -> Response:
+        """Dismiss the flag's value for every tip sharing it: one decision for the value."""
+        flag = _flag(request, pk)
+        ser = SharedReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        tip = _focus(request, flag, ser.validated_data.get("tip"))
+        try:
+            outcome = actions.do_dismiss_shared_value(
+                flag, reason=ser.validated_data["reason"], actor=request.user, tip=tip
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return Response(_outcome_body(outcome))

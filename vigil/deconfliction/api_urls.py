@@ -9,6 +9,17 @@ urlpatterns = [
     path(
         "flags/<int:pk>/dismiss/", api.FlagDismiss.as_view(), name="api-deconfliction-flag-dismiss"
     ),
+    path("flags/<int:pk>/shared/", api.SharedValue.as_view(), name="api-deconfliction-shared"),
+    path(
+        "flags/<int:pk>/shared/link/",
+        api.SharedLink.as_view(),
+        name="api-deconfliction-shared-link",
+    ),
+    path(
+        "flags/<int:pk>/shared/dismiss/",
+        api.SharedDismiss.as_view(),
+        name="api-deconfliction-shared-dismiss",
+    ),
     path("links/", api.LinkList.as_view(), name="api-deconfliction-links"),
     path("links/<int:pk>/remove/", api.LinkRemove.as_view(), name="api-deconfliction-link-remove"),
     path("clusters/<int:tip_id>/", api.Cluster.as_view(), name="api-deconfliction-cluster"),

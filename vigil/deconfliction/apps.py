@@ -26,6 +26,12 @@ class DeconflictionConfig(AppConfig):
             dispatch_uid="deconfliction.selectors_added_bulk",
             weak=False,
         )
+        # Confirming extracted selectors re-runs the probe (possible flags become full ones).
+        signals.selectors_confirmed.connect(
+            receivers.on_selectors_confirmed,
+            dispatch_uid="deconfliction.selectors_confirmed",
+            weak=False,
+        )
         dashboard.register("vigil.deconfliction.views.dashboard_panel")
         from vigil.tips import panels
 

@@ -50,12 +50,21 @@ class FlagQuerySet(access.ScopedQuerySet):
 
 
 class Flag(models.Model):
-    """Tips A and B share a value (A has the lower pk). Raised by the system, decided by a person."""
+    """Tips A and B share a value (A has the lower pk). Raised by the system, decided by a person.
+
+    A flag row is one true pair. The analyst decides per *shared value*
+    (`queries.shared_value_groups`): every open pair on one value is one decision.
+    Pairs the analyst need not decide are closed by the system, never deleted:
+    ALREADY_LINKED when both tips already sit in one cluster, COMMON when the
+    value crossed the common-value threshold (folded into its notice).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         LINKED = "linked", "Linked"
         DISMISSED = "dismissed", "Dismissed"
+        ALREADY_LINKED = "already_linked", "Already linked"
+        COMMON = "common", "Folded into a common-value notice"
 
     # No separate FK indexes: the unique constraint leads with tip_a, flag_tip_b_status with tip_b.
     tip_a = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -71,8 +80,11 @@ class Flag(models.Model):
     score = models.FloatField(null=True, blank=True, help_text="Names only: match score")
     match_reason = models.CharField(max_length=200, blank=True)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )
+    # A value extracted from prose and not yet confirmed on either tip: shown apart,
+    # weaker than a structured one; confirming the selector makes the flag a full one.
+    possible = models.BooleanField(default=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from vigil.accounts import access
-from vigil.deconfliction.models import Flag, Link, TipNotice
+from vigil.deconfliction.models import NAME, Flag, Link, TipNotice
 from vigil.tips.models import Tip
 
 # A cluster page beyond this many tips shows the first ones and says so.
@@ -41,6 +41,35 @@ def cluster_tip_ids(tip_id: int) -> set[int]:
                         nxt.append(t)
         frontier = nxt
     return seen
+
+
+def cluster_map(tip_ids: Iterable[int]) -> dict[int, int]:
+    """tip id -> its cluster's smallest tip id, for every tip in `tip_ids`.
+
+    One query finds which of the tips have any active link (new tips usually
+    have none: they are their own cluster); only those are walked.
+    """
+    ids = set(tip_ids)
+    out = {t: t for t in ids}
+    linked: set[int] = set()
+    chunks = [list(ids)[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    for chunk in chunks:
+        for a, b in (
+            Link.objects.active()
+            .filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
+            .values_list("tip_a_id", "tip_b_id")
+        ):
+            linked.update(t for t in (a, b) if t in ids)
+    done: set[int] = set()
+    for t in linked:
+        if t in done:
+            continue
+        component = cluster_tip_ids(t)
+        root = min(component)
+        for member in component & ids:
+            out[member] = root
+        done |= component
+    return out
 
 
 def flags_for_tip(tip_id: int, *, limit: int = 500) -> list[Flag]:
@@ -193,3 +222,120 @@ def cluster_graph(data: ClusterData, *, focus: int, url: Callable[[int], str]) -
         "truncated": data.truncated,
         "elements": {"nodes": nodes, "edges": edges},
     }
+
+
+# --- shared values: the unit an analyst decides ------------------------------------------
+
+
+def _spelling(flag: Flag, tip_id: int) -> str:
+    """For a name flag: the tip's own normalised name in it."""
+    if flag.tip_a_id == tip_id:
+        return flag.value
+    return flag.value_b or flag.value
+
+
+def shared_value_pairs(flag: Flag, *, tip_id: int | None = None) -> list[Flag]:
+    """The open pairs decided together with `flag`: one decision per shared value.
+
+    A value shared by N undecided tips is one decision, not N(N-1)/2. Seen from a
+    tip (`tip_id`, the page the analyst is on): that tip and the tips it shares
+    the value with (the open pairs among them). For a name, the tip's own spelling
+    and the names that matched it. Possible flags (from prose, not confirmed) are
+    decided apart from full ones.
+    """
+    if tip_id not in (flag.tip_a_id, flag.tip_b_id):
+        tip_id = None
+    base = Flag.objects.open().filter(type=flag.type, possible=flag.possible)
+    if flag.type == NAME:
+        focus = tip_id or flag.tip_a_id
+        name = _spelling(flag, focus)
+        pairs = base.filter(
+            Q(tip_a_id=focus, value=name)
+            | Q(tip_b_id=focus, value_b=name)
+            | Q(tip_b_id=focus, value_b="", value=name)
+        )
+    else:
+        pairs = base.filter(value=flag.value)
+        if tip_id is not None:
+            members = {tip_id}
+            for a, b in pairs.involving(tip_id).values_list("tip_a_id", "tip_b_id"):
+                members.update((a, b))
+            pairs = pairs.filter(tip_a_id__in=members, tip_b_id__in=members)
+    return list(pairs.order_by("tip_a_id", "tip_b_id"))
+
+
+@dataclass
+class SharedValue:
+    """One decision: `tip` (or, in lists, the first tip) shares a value with `others`."""
+
+    key: tuple[str, str, bool]  # (type, value as the tip holds it, possible)
+    flag: Flag  # a representative open pair: decisions post its id
+    flags: list[Flag] = field(default_factory=list)
+    others: list[Tip] = field(default_factory=list)
+
+    @property
+    def possible(self) -> bool:
+        return self.key[2]
+
+
+def shared_values_for_tip(tip_id: int, flags: Iterable[Flag]) -> list[SharedValue]:
+    """A tip's open flags grouped into the decisions it faces (one per value it shares)."""
+    groups: dict[tuple[str, str, bool], SharedValue] = {}
+    for f in flags:
+        if f.status != Flag.Status.OPEN:
+            continue
+        value = _spelling(f, tip_id) if f.type == NAME else f.value
+        key = (f.type, value, f.possible)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = SharedValue(key=key, flag=f)
+        group.flags.append(f)
+        group.others.append(f.other_tip(tip_id))
+    return sorted(groups.values(), key=lambda g: (g.possible, g.key[0], g.key[1]))
+
+
+def open_decisions(qs=None) -> int:
+    """How many decisions the open flags ask of an analyst (one per shared value)."""
+    qs = Flag.objects.open() if qs is None else qs.filter(status=Flag.Status.OPEN)
+    return qs.values("type", "value", "possible").distinct().count()
+
+
+@dataclass
+class DecisionRow:
+    """A row of the flags list: one shared value, the tips it is open between."""
+
+    flag: Flag  # the representative pair (decisions post its id)
+    tips: list[Tip]
+    pairs: int
+    possible: bool
+
+
+def decision_rows(keys: list[dict], qs) -> list[DecisionRow]:
+    """Rows for (type, value, possible) keys of open flags in `qs` (already filtered for the user)."""
+    if not keys:
+        return []
+    cond = Q()
+    for k in keys:
+        cond |= Q(type=k["type"], value=k["value"], possible=k["possible"])
+    by_key: dict[tuple, list[Flag]] = {}
+    related = ("tip_a__source", "tip_a__assigned_to", "tip_b__source", "tip_b__assigned_to")
+    for f in qs.filter(cond).select_related(*related).order_by("id")[: len(keys) * 200]:
+        by_key.setdefault((f.type, f.value, f.possible), []).append(f)
+    rows = []
+    for k in keys:
+        flags = by_key.get((k["type"], k["value"], k["possible"]), [])
+        if not flags:
+            continue
+        tips: dict[int, Tip] = {}
+        for f in flags:
+            tips.setdefault(f.tip_a_id, f.tip_a)
+            tips.setdefault(f.tip_b_id, f.tip_b)
+        rows.append(
+            DecisionRow(
+                flag=flags[0],
+                tips=sorted(tips.values(), key=lambda t: t.pk),
+                pairs=k["n"],
+                possible=k["possible"],
+            )
+        )
+    return rows

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -35,22 +35,31 @@ def _panel_context(request: HttpRequest, tip: Tip) -> dict:
     writable = queries.writable_tip_ids(
         user, {f.tip_a_id for f in flags} | {f.tip_b_id for f in flags} | {tip.pk}
     )
-    rows = []
-    for f in flags:
-        other = f.other_tip(tip.pk)
-        rows.append(
+    # One decision per value this tip shares ("shares V with these tips"); possible
+    # flags (values from prose, not confirmed) apart; decided and closed pairs below.
+    decisions = []
+    for group in queries.shared_values_for_tip(tip.pk, flags):
+        decisions.append(
             {
-                "flag": f,
-                "other": other,
-                "other_url": tip_url(other.pk),
-                "can_decide": bool(writable & {f.tip_a_id, f.tip_b_id}),
+                "group": group,
+                "flag": group.flag,
+                "others": [{"tip": o, "url": tip_url(o.pk)} for o in group.others],
+                "can_decide": any(writable & {f.tip_a_id, f.tip_b_id} for f in group.flags),
             }
         )
-    cluster = actions.cluster_tip_ids(tip.pk)
+    rows = []
+    for f in flags:
+        if f.status == Flag.Status.OPEN:
+            continue
+        other = f.other_tip(tip.pk)
+        rows.append({"flag": f, "other": other, "other_url": tip_url(other.pk)})
+    cluster = queries.cluster_tip_ids(tip.pk)
     return {
         "tip": tip,
+        "decisions": [d for d in decisions if not d["group"].possible],
+        "possible": [d for d in decisions if d["group"].possible],
         "rows": rows,
-        "open_count": sum(1 for f in flags if f.status == Flag.Status.OPEN),
+        "open_count": len(decisions),
         "notices": queries.notices_for_tip(tip.pk),
         "links": queries.links_for_tip(tip.pk),
         "cluster_size": len(cluster),
@@ -91,16 +100,33 @@ def _after_decision(request: HttpRequest, fallback_tip_id: int) -> HttpResponse:
     return redirect("deconfliction-tip", panel_tip)
 
 
+def _focus(request: HttpRequest, flag: Flag) -> Tip | None:
+    """The tip the analyst decides from (the panel's tip), when it is one of the flag's."""
+    try:
+        tip_id = int(request.POST.get("panel_tip") or 0)
+    except ValueError:
+        return None
+    if tip_id not in (flag.tip_a_id, flag.tip_b_id):
+        return None
+    return flag.tip_a if tip_id == flag.tip_a_id else flag.tip_b
+
+
 @login_required
 @require_POST
 def flag_link(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = access.get_for_user(Flag, request.user, pk)
+    """Link every tip sharing the flag's value (one decision per shared value)."""
+    flag = access.get_for_user(Flag.objects.select_related("tip_a", "tip_b"), request.user, pk)
     try:
-        outcome = actions.do_link_tips(flag, note=request.POST.get("note", ""), actor=request.user)
+        outcome = actions.do_link_shared_value(
+            flag, note=request.POST.get("note", ""), actor=request.user, tip=_focus(request, flag)
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, f"Linked tips {flag.tip_a} and {flag.tip_b}.")
+        messages.success(
+            request,
+            f"Linked {len(outcome.tips)} tips sharing {flag.type_label} {flag.display}.",
+        )
         for new_tip, office, referred in outcome.suggestions:
             messages.info(
                 request,
@@ -113,13 +139,21 @@ def flag_link(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = access.get_for_user(Flag, request.user, pk)
+    """Dismiss the flag's value for every tip sharing it (one decision)."""
+    flag = access.get_for_user(Flag.objects.select_related("tip_a", "tip_b"), request.user, pk)
     try:
-        actions.do_dismiss_flag(flag, reason=request.POST.get("reason", ""), actor=request.user)
+        actions.do_dismiss_shared_value(
+            flag,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+            tip=_focus(request, flag),
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, "Flag dismissed. It will not come back for this value.")
+        messages.success(
+            request, "Dismissed for this value. It will not come back between these tips."
+        )
     return _after_decision(request, flag.tip_a_id)
 
 
@@ -199,7 +233,19 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(
             Q(tip_a__source_reference__icontains=ref) | Q(tip_b__source_reference__icontains=ref)
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    groups = None
+    if status == Flag.Status.OPEN:
+        # One row per decision: the shared value and every tip it is open between.
+        keyed = (
+            qs.order_by()
+            .values("type", "value", "possible")
+            .annotate(n=Count("id"), first=Min("id"), last=Max("created_at"))
+            .order_by("possible", "-last", "type", "value")
+        )
+        page = Paginator(keyed, 50).get_page(request.GET.get("page"))
+        groups = queries.decision_rows(list(page), qs)
+    else:
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
     types = [(NAME, "Name")] + [
         (t.value, t.label) for t in Selector.Type if t.value != Selector.Type.PERSON
     ]
@@ -208,6 +254,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         "deconfliction/flags.html",
         {
             "page": page,
+            "groups": groups,
             "status": status,
             "type": type_,
             "mine": mine,
@@ -278,21 +325,30 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     if not access.can_read_data(user):
         return None
     mine = Flag.objects.open().filter(Q(tip_a__assigned_to=user) | Q(tip_b__assigned_to=user))
-    items = list(mine.select_related("tip_a__source", "tip_b__source")[:10])
+    items = []
+    seen: set[tuple] = set()
+    # One line per decision (shared value), not per pair.
+    for f in mine.select_related("tip_a__source", "tip_b__source")[:200]:
+        key = (f.type, f.value, f.possible)
+        if key in seen:
+            continue
+        seen.add(key)
+        items.append(
+            {
+                "flag": f,
+                "mine": f.tip_a if f.tip_a.assigned_to_id == user.pk else f.tip_b,
+                "other": f.tip_b if f.tip_a.assigned_to_id == user.pk else f.tip_a,
+            }
+        )
+        if len(items) == 10:
+            break
     return Panel(
         title="Open flags on my tips",
         template="deconfliction/_dashboard.html",
         context={
-            "count": mine.count(),
-            "items": [
-                {
-                    "flag": f,
-                    "mine": f.tip_a if f.tip_a.assigned_to_id == user.pk else f.tip_b,
-                    "other": f.tip_b if f.tip_a.assigned_to_id == user.pk else f.tip_a,
-                }
-                for f in items
-            ],
-            "all_open": Flag.objects.open().count() if access.is_manager(user) else None,
+            "count": queries.open_decisions(mine),
+            "items": items,
+            "all_open": queries.open_decisions() if access.is_manager(user) else None,
         },
         order=20,
     )

@@ -142,7 +142,10 @@ def register_all() -> None:
         key_labels={p.name.lower(): f"{p.value} · {p.label}" for p in Tip.Priority},
     )
 
-    decided = Flag.objects.exclude(status=Flag.Status.OPEN).exclude(decided_at=None)
+    # A person's decisions only: pairs closed by the system (already linked, folded) are not.
+    decided = Flag.objects.filter(status__in=[Flag.Status.LINKED, Flag.Status.DISMISSED]).exclude(
+        decided_at=None
+    )
     reg(
         "flags_raised",
         "Flags raised",

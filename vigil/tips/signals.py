@@ -14,3 +14,7 @@ selectors_removed = Signal()
 # `selectors_added` must listen to this one too. Receivers return the number
 # of flags they raised.
 selectors_added_bulk = Signal()
+# Sent after extracted (unconfirmed) selectors are confirmed: kwargs tip, selectors
+# (list[Selector]), actor. Deconfliction probes them again: their "possible" flags
+# become full ones. Receivers return the number of flags raised or made full.
+selectors_confirmed = Signal()

@@ -16,7 +16,10 @@ person's action. Nothing here links tips automatically. The read side
 
 from vigil.deconfliction.actions.decisions import (
     LinkOutcome,
+    SharedOutcome,
     do_dismiss_flag,
+    do_dismiss_shared_value,
+    do_link_shared_value,
     do_link_tips,
     do_remove_link,
 )
@@ -31,6 +34,7 @@ from vigil.deconfliction.actions.flagging import (
 from vigil.deconfliction.actions.receivers import (
     on_selectors_added,
     on_selectors_added_bulk,
+    on_selectors_confirmed,
     on_selectors_removed,
 )
 from vigil.deconfliction.actions.reference import (
@@ -49,12 +53,15 @@ __all__ = [
     "FlagOutcome",
     "LinkOutcome",
     "NewFlag",
+    "SharedOutcome",
     "cluster_tip_ids",
     "common_values",
     "do_add_warning_entry",
     "do_dismiss_flag",
+    "do_dismiss_shared_value",
     "do_flag_selectors",
     "do_flag_tips",
+    "do_link_shared_value",
     "do_link_tips",
     "do_remove_link",
     "do_remove_warning_entry",
@@ -64,6 +71,7 @@ __all__ = [
     "normalise_warning_value",
     "on_selectors_added",
     "on_selectors_added_bulk",
+    "on_selectors_confirmed",
     "on_selectors_removed",
     "warning_list",
 ]

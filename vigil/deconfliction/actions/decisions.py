@@ -1,4 +1,11 @@
-"""Deciding flags: link, dismiss, remove a link. Always a person's action, audited."""
+"""Deciding flags: link, dismiss, remove a link. Always a person's action, audited.
+
+The analyst decides per shared value (`do_link_shared_value`, `do_dismiss_shared_value`):
+every open pair on one value is decided at once. Pair decisions (`do_link_tips`,
+`do_dismiss_flag`) stay for the API. After any link, open pairs between tips that
+now sit in one cluster close as "already linked"; after a link is removed, pairs
+whose tips no longer share a cluster open again.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from vigil.audit.log import record
 from vigil.deconfliction import hooks
 from vigil.deconfliction.actions.flagging import ordered_pair
 from vigil.deconfliction.models import Flag, Link
-from vigil.deconfliction.queries import cluster_tip_ids
+from vigil.deconfliction.queries import cluster_map, cluster_tip_ids, shared_value_pairs
 from vigil.messaging.actions import do_notify
 from vigil.tips.models import Tip
 
@@ -26,6 +33,51 @@ def _require_pair_write(actor, tip_ids: Iterable[int]) -> None:
         raise PermissionDenied("Only investigators and managers decide flags.")
     if not Tip.objects.for_user(actor, access.WRITE).filter(pk__in=list(tip_ids)).exists():
         raise PermissionDenied("You can decide a flag only on a tip assigned to you.")
+
+
+_CHUNK = 500
+_REOPEN = {
+    "status": Flag.Status.OPEN,
+    "decided_by": None,
+    "decided_at": None,
+    "decision_note": "",
+}
+
+
+def _close_within(tip_ids: set[int]) -> int:
+    """Open pairs whose two tips sit in `tip_ids` (one cluster) close as already linked."""
+    ids = list(tip_ids)
+    closing: list[int] = []
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        rows = Flag.objects.open().filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
+        closing.extend(
+            pk
+            for pk, a, b in rows.values_list("pk", "tip_a_id", "tip_b_id")
+            if a in tip_ids and b in tip_ids
+        )
+    now = timezone.now()
+    for i in range(0, len(closing), _CHUNK):
+        Flag.objects.filter(pk__in=closing[i : i + _CHUNK]).update(
+            status=Flag.Status.ALREADY_LINKED, decided_at=now
+        )
+    return len(closing)
+
+
+def _pairs_between(side_a: set[int], side_b: set[int], statuses) -> list[int]:
+    """Flags (of these statuses) with one tip on each side."""
+    small, large = (side_a, side_b) if len(side_a) <= len(side_b) else (side_b, side_a)
+    ids = list(small)
+    out: list[int] = []
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        rows = Flag.objects.filter(status__in=statuses).filter(
+            Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk)
+        )
+        for pk, a, b in rows.values_list("pk", "tip_a_id", "tip_b_id"):
+            if (a in small and b in large) or (b in small and a in large):
+                out.append(pk)
+    return out
 
 
 @dataclass
@@ -84,13 +136,19 @@ def do_link_tips(
         pair_flags.update(
             status=Flag.Status.LINKED, decided_by=actor, decided_at=now, decision_note=note
         )
+        closed = _close_within(before_a | before_b)
         record(
             "deconfliction.link",
             actor=actor,
             obj=link,
             summary=f"linked tips {a_id} and {b_id}"
             + ("" if created else " (already linked; flags marked)"),
-            changes={"flags": decided, "note": note, "cluster_size": len(before_a | before_b)},
+            changes={
+                "flags": decided,
+                "note": note,
+                "cluster_size": len(before_a | before_b),
+                "already_linked": closed,
+            },
         )
         outcome = LinkOutcome(link=link, created=created)
         if joined:
@@ -175,11 +233,21 @@ def do_remove_link(link: Link, *, reason: str, actor) -> Link:
         link.removed_by = actor
         link.removed_reason = reason
         link.save(update_fields=["removed_at", "removed_by", "removed_reason"])
-        reopened = Flag.objects.filter(
-            tip_a_id=link.tip_a_id, tip_b_id=link.tip_b_id, status=Flag.Status.LINKED
-        ).update(status=Flag.Status.OPEN, decided_by=None, decided_at=None, decision_note="")
         after_a = cluster_tip_ids(link.tip_a_id)
         after_b = after_a if link.tip_b_id in after_a else cluster_tip_ids(link.tip_b_id)
+        reopened = 0
+        if after_a is after_b:
+            # Still one cluster through other links: this pair's decision went with the link.
+            Flag.objects.filter(
+                tip_a_id=link.tip_a_id, tip_b_id=link.tip_b_id, status=Flag.Status.LINKED
+            ).update(status=Flag.Status.ALREADY_LINKED, decided_by=None, decision_note="")
+        else:
+            # The cluster split: every linked or already-linked pair across the cut opens again.
+            across = _pairs_between(
+                after_a, after_b, (Flag.Status.LINKED, Flag.Status.ALREADY_LINKED)
+            )
+            for i in range(0, len(across), _CHUNK):
+                reopened += Flag.objects.filter(pk__in=across[i : i + _CHUNK]).update(**_REOPEN)
         record(
             "deconfliction.unlink",
             actor=actor,
@@ -193,3 +261,160 @@ def do_remove_link(link: Link, *, reason: str, actor) -> Link:
             },
         )
     return link
+
+
+# --- one decision per shared value -----------------------------------------------------------
+
+
+@dataclass
+class SharedOutcome:
+    """What one decision on a shared value did."""
+
+    flags: list[int] = field(default_factory=list)  # the pairs decided
+    tips: list[int] = field(default_factory=list)  # every tip of the decision
+    links: list[Link] = field(default_factory=list)  # links made (one per cluster joined)
+    already_linked: int = 0  # other open pairs closed because their tips now share a cluster
+    left_open: int = 0  # pairs of the value the actor may not decide (neither tip theirs)
+    suggestions: list[tuple[Tip, str, Tip]] = field(default_factory=list)
+
+
+def _decidable(flag: Flag, tip: Tip | None, actor) -> tuple[list[Flag], list[Flag]]:
+    """The shared value's open pairs, split into those the actor may decide and the rest."""
+    if not access.can_create(actor):
+        raise PermissionDenied("Only investigators and managers decide flags.")
+    pairs = shared_value_pairs(flag, tip_id=tip.pk if tip is not None else None)
+    if not pairs:
+        current = Flag.objects.filter(pk=flag.pk).first()
+        label = current.get_status_display().lower() if current else "gone"
+        raise ValidationError(f"This flag is already {label}.")
+    members = {t for p in pairs for t in (p.tip_a_id, p.tip_b_id)}
+    writable = set(
+        Tip.objects.for_user(actor, access.WRITE)
+        .filter(pk__in=list(members))
+        .values_list("pk", flat=True)
+    )
+    mine = [p for p in pairs if p.tip_a_id in writable or p.tip_b_id in writable]
+    if not mine:
+        raise PermissionDenied("You can decide a flag only on a tip assigned to you.")
+    return mine, [p for p in pairs if p not in mine]
+
+
+def _lock_open(pairs: list[Flag]) -> list[Flag]:
+    ids = [p.pk for p in pairs]
+    locked = list(
+        Flag.objects.select_for_update().filter(pk__in=ids, status=Flag.Status.OPEN).order_by("pk")
+    )
+    if not locked:
+        raise ValidationError("These flags were decided meanwhile.")
+    return locked
+
+
+def do_link_shared_value(flag: Flag, *, note: str, actor, tip: Tip | None = None) -> SharedOutcome:
+    """Link every tip that shares the flag's value (seen from `tip`) into one cluster.
+
+    One decision for the value: a link per cluster joined (not one per pair), the
+    value's pairs marked linked, and every other open pair between tips now in
+    one cluster closed as already linked.
+    """
+    note = (note or "").strip()
+    mine, others = _decidable(flag, tip, actor)
+    if not note:
+        raise ValidationError("Say why these tips belong together (a note is required).")
+    outcome = SharedOutcome(left_open=len(others))
+    with transaction.atomic():
+        mine = _lock_open(mine)
+        focus = tip.pk if tip is not None else None
+        # The focal tip's pairs first: its links go from it to each other cluster.
+        mine.sort(key=lambda p: (focus not in (p.tip_a_id, p.tip_b_id), p.tip_a_id, p.tip_b_id))
+        members = {t for p in mine for t in (p.tip_a_id, p.tip_b_id)}
+        root = cluster_map(members)
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        joined: list[tuple[set[int], set[int], Link]] = []
+        for p in mine:
+            ra, rb = find(root[p.tip_a_id]), find(root[p.tip_b_id])
+            if ra == rb:
+                continue
+            side_a, side_b = cluster_tip_ids(p.tip_a_id), cluster_tip_ids(p.tip_b_id)
+            link = Link.objects.create(
+                tip_a_id=p.tip_a_id, tip_b_id=p.tip_b_id, flag=p, note=note, created_by=actor
+            )
+            parent[rb] = ra
+            outcome.links.append(link)
+            joined.append((side_a, side_b, link))
+        now = timezone.now()
+        outcome.flags = [p.pk for p in mine]
+        Flag.objects.filter(pk__in=outcome.flags).update(
+            status=Flag.Status.LINKED, decided_by=actor, decided_at=now, decision_note=note
+        )
+        cluster = cluster_tip_ids(next(iter(members)))
+        outcome.already_linked = _close_within(cluster)
+        if others:  # pairs the actor could not decide may have closed with the cluster
+            outcome.left_open = Flag.objects.open().filter(pk__in=[p.pk for p in others]).count()
+        outcome.tips = sorted(members)
+        record(
+            "deconfliction.link",
+            actor=actor,
+            obj=outcome.links[0] if outcome.links else mine[0],
+            summary=(
+                f"linked {len(members)} tips sharing {flag.type_label} {flag.display}"
+                f" ({len(outcome.links)} link(s), {len(mine)} flag(s))"
+            ),
+            changes={
+                "flags": outcome.flags,
+                "tips": outcome.tips,
+                "type": flag.type,
+                "value": flag.display,
+                "note": note,
+                "cluster_size": len(cluster),
+                "already_linked": outcome.already_linked,
+                "left_open": outcome.left_open,
+            },
+        )
+        for side_a, side_b, link in joined:
+            outcome.suggestions += _notify_referred(side_a, side_b, link, actor=actor)
+    return outcome
+
+
+def do_dismiss_shared_value(
+    flag: Flag, *, reason: str, actor, tip: Tip | None = None
+) -> SharedOutcome:
+    """Dismiss the flag's value for every tip that shares it (seen from `tip`): one decision."""
+    reason = (reason or "").strip()
+    mine, others = _decidable(flag, tip, actor)
+    if not reason:
+        raise ValidationError("Give a reason for dismissing the flag.")
+    outcome = SharedOutcome(left_open=len(others))
+    with transaction.atomic():
+        mine = _lock_open(mine)
+        outcome.flags = [p.pk for p in mine]
+        outcome.tips = sorted({t for p in mine for t in (p.tip_a_id, p.tip_b_id)})
+        Flag.objects.filter(pk__in=outcome.flags).update(
+            status=Flag.Status.DISMISSED,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decision_note=reason,
+        )
+        record(
+            "deconfliction.dismiss",
+            actor=actor,
+            obj=mine[0],
+            summary=(
+                f"dismissed {flag.type_label} {flag.display} for {len(outcome.tips)} tips"
+                f" ({len(mine)} flag(s))"
+            ),
+            changes={
+                "reason": reason,
+                "type": flag.type,
+                "value": flag.display,
+                "flags": outcome.flags,
+                "tips": outcome.tips,
+                "left_open": outcome.left_open,
+            },
+        )
+    return outcome

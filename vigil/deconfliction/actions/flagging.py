@@ -35,6 +35,7 @@ from vigil.deconfliction.models import (
     PersonKey,
     TipNotice,
 )
+from vigil.deconfliction.queries import cluster_map
 from vigil.lib import names
 from vigil.lib.selectors import HASHED_TYPES
 from vigil.messaging.actions import do_notify
@@ -96,6 +97,9 @@ class NewFlag:
     label: str = ""
     score: float | None = None
     match_reason: str = ""
+    # Either side's selector is extracted from prose and not confirmed yet.
+    possible: bool = False
+    status: str = Flag.Status.OPEN.value
 
     display = Flag.display
     type_label = Flag.type_label
@@ -103,14 +107,21 @@ class NewFlag:
 
 @dataclass
 class FlagOutcome:
+    # New open flags (full or possible): what an analyst will decide.
     flags: list[NewFlag] = field(default_factory=list)
+    # New pairs whose tips already sit in one cluster: stored closed, nothing to decide.
+    already_linked: list[NewFlag] = field(default_factory=list)
+    # Existing possible flags that became full ones (a selector was confirmed).
+    upgraded: int = 0
+    # Open flags folded into a common-value notice because their value crossed the threshold.
+    folded: int = 0
     # tip id -> assigned user id, for every tip the flags touch that has one
     assignees: dict[int, int] = field(default_factory=dict)
     notices: list[TipNotice] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return len(self.flags)
+        return len(self.flags) + self.upgraded
 
 
 def do_flag_selectors(tip: Tip, selectors: Sequence[Selector], *, actor) -> int:
@@ -177,19 +188,20 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     known_common = {k for k in wanted if k in common_now}
 
     # The probe: who else holds each value (one index range per value on (type, value)).
-    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    # (type, value) -> {tip id: is that tip's selector confirmed}
+    holders: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
     # Who is assigned to each tip met on the way: notifications need no further query.
     assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
     for cond in _by_type_conditions([k for k in wanted if k not in known_common]):
         rows = Selector.objects.filter(cond).values_list(
-            "type", "value", "tip_id", "tip__assigned_to_id"
+            "type", "value", "tip_id", "tip__assigned_to_id", "confirmed"
         )
-        for s_type, value, tip_id, assignee in rows.iterator(chunk_size=2000):
+        for s_type, value, tip_id, assignee, confirmed in rows.iterator(chunk_size=2000):
             if assignee is not None:
                 assignees[tip_id] = assignee
             bucket = holders[(s_type, value)]
             if len(bucket) <= threshold + len(batch_tips):
-                bucket.add(tip_id)
+                bucket[tip_id] = confirmed
 
     candidates: dict[tuple[int, int, str, str, str], NewFlag] = {}
     now_common: list[tuple[str, str, set[int], str]] = []
@@ -200,26 +212,37 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             for tip, _ in entries:
                 notice(tip.pk, s_type, value, label, TipNotice.Reason.COMMON, "seen on many tips")
             continue
-        tips_with = holders.get(key, set()) | {tip.pk for tip, _ in entries}
+        confirmed_by_tip = dict(holders.get(key, {}))
+        confirmed_by_tip.update({tip.pk: s.confirmed for tip, s in entries})
+        tips_with = set(confirmed_by_tip)
         if len(tips_with) > threshold:
             now_common.append((s_type, value, tips_with, label))
             continue
         if s_type == PERSON:
             continue  # exact names are found (and scored) through the name index below
         for tip, s in entries:
-            for other in tips_with:
+            for other, other_confirmed in confirmed_by_tip.items():
                 if other == tip.pk:
                     continue
                 a, b = ordered_pair(tip.pk, other)
+                possible = not (s.confirmed and other_confirmed)
                 candidates.setdefault(
                     (a, b, s_type, value, ""),
-                    NewFlag(a, b, s_type, value, label=_label(s)),
+                    NewFlag(a, b, s_type, value, label=_label(s), possible=possible),
                 )
 
+    folded = 0
     for s_type, value, tips_with, label in now_common:
         CommonValue.objects.update_or_create(
             type=s_type, value=value, defaults={"tip_count": len(tips_with)}
         )
+        # Its open pair flags fold into the notice: nothing left to decide pair by pair.
+        on_value = (
+            Q(type=NAME) & (Q(value=value) | Q(value_b=value))
+            if s_type == PERSON
+            else Q(type=s_type, value=value)
+        )
+        folded += Flag.objects.open().filter(on_value).update(status=Flag.Status.COMMON)
         # Re-read on next use (a rolled-back transaction must not leave it in memory).
         invalidate_common_values()
         # The value just crossed the threshold: every holder gets the notice once.
@@ -238,30 +261,47 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
 
     _match_names(people, common_people, candidates, assignees)
 
-    outcome = FlagOutcome(assignees=assignees)
+    outcome = FlagOutcome(assignees=assignees, folded=folded)
     if candidates:
         tip_ids = list(batch_tips)
-        existing: set[tuple] = set()
+        # (pair, type, value, value_b) -> (pk, possible) of the flags already stored
+        existing: dict[tuple, tuple[int, bool]] = {}
         for i in range(0, len(tip_ids), _CHUNK):
             chunk = tip_ids[i : i + _CHUNK]
-            existing.update(
-                Flag.objects.filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk)).values_list(
-                    "tip_a_id", "tip_b_id", "type", "value", "value_b"
-                )
-            )
+            rows = Flag.objects.filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
+            for a, b, t, v, vb, pk, possible in rows.values_list(
+                "tip_a_id", "tip_b_id", "type", "value", "value_b", "pk", "possible"
+            ):
+                existing[(a, b, t, v, vb)] = (pk, possible)
         new = [f for k, f in candidates.items() if k not in existing]
+        # A confirmed selector (a re-probe) turns possible flags into full ones.
+        upgrade = [
+            existing[k][0]
+            for k, f in candidates.items()
+            if k in existing and existing[k][1] and not f.possible
+        ]
+        for i in range(0, len(upgrade), _CHUNK):
+            chunk = upgrade[i : i + _CHUNK]
+            outcome.upgraded += Flag.objects.open().filter(pk__in=chunk).count()
+            Flag.objects.filter(pk__in=chunk).update(possible=False)
+        # Tips already in one cluster: the pair is stored, closed as already linked.
+        clusters = cluster_map({t for f in new for t in (f.tip_a_id, f.tip_b_id)})
+        for f in new:
+            if clusters[f.tip_a_id] == clusters[f.tip_b_id]:
+                f.status = Flag.Status.ALREADY_LINKED.value
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         _insert_ignore(
             Flag,
             ("tip_a_id", "tip_b_id", "type", "value", "value_b", "label", "score")
-            + ("match_reason", "status", "decision_note", "created_at"),
+            + ("match_reason", "status", "possible", "decision_note", "created_at"),
             [
                 (f.tip_a_id, f.tip_b_id, f.type, f.value, f.value_b, f.label, f.score)
-                + (f.match_reason, Flag.Status.OPEN.value, "", now)
+                + (f.match_reason, f.status, f.possible, "", now)
                 for f in new
             ],
         )
-        outcome.flags = new
+        outcome.flags = [f for f in new if f.status == Flag.Status.OPEN]
+        outcome.already_linked = [f for f in new if f.status != Flag.Status.OPEN]
     if notices:
         outcome.notices = list(notices.values())
         TipNotice.objects.bulk_create(outcome.notices, ignore_conflicts=True, batch_size=1000)
@@ -340,13 +380,14 @@ def _match_names(
                 "selector__raw",
                 "selector__details",
                 "selector__tip__assigned_to_id",
+                "selector__confirmed",
             )
             .distinct()[:MAX_NAME_CANDIDATES]
         )
         mine_dob = _dob(s.details)
         mine_raw = (s.details or {}).get("name") or s.raw or s.value
         seen: set[tuple[int, str]] = set()
-        for other_tip, other_value, other_raw, other_details, assignee in rows:
+        for other_tip, other_value, other_raw, other_details, assignee, other_ok in rows:
             if (other_tip, other_value) in seen:
                 continue
             if assignee is not None:
@@ -378,6 +419,7 @@ def _match_names(
                     label=(la if la == lb else f"{la} ~ {lb}")[:300],
                     score=match.score,
                     match_reason=match.reason[:200],
+                    possible=not (s.confirmed and other_ok),
                 ),
             )
 

@@ -28,7 +28,9 @@ def tip(ref: str | None = None, *, assigned=None, src: Source | None = None, **e
     )
 
 
-def selector(t: Tip, type_: str, raw: str, *, region: str | None = "US", **details) -> Selector:
+def selector(
+    t: Tip, type_: str, raw: str, *, region: str | None = "US", extracted: bool = False, **details
+) -> Selector:
     """A selector as the tips app stores it: normalised value; keyed hash for SSN/card."""
     value = sel.normalise(type_, raw, default_region=region)
     assert value, f"{type_} {raw!r} does not normalise"
@@ -40,11 +42,18 @@ def selector(t: Tip, type_: str, raw: str, *, region: str | None = "US", **detai
     if type_ == "person":
         details = {"name": raw, **details}
     return Selector.objects.create(
-        tip=t, type=type_, value=value, raw=raw, masked=masked, details=details
+        tip=t,
+        type=type_,
+        value=value,
+        raw=raw,
+        masked=masked,
+        details=details,
+        extracted=extracted,
+        confirmed=not extracted,
     )
 
 
-def add(t: Tip, type_: str, raw: str, *, actor=None, **details) -> int:
+def add(t: Tip, type_: str, raw: str, *, actor=None, extracted: bool = False, **details) -> int:
     """Add one selector and raise its flags, as the tips actions do."""
-    s = selector(t, type_, raw, **details)
+    s = selector(t, type_, raw, extracted=extracted, **details)
     return actions.do_flag_selectors(t, [s], actor=actor)

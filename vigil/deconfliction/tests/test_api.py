@@ -151,3 +151,54 @@ def test_it_links_a_pair_directly_and_shows_the_cluster(personas):
     assert _client(personas.admin).get(
         reverse("api-deconfliction-cluster", args=[b.pk])
     ).status_code in (403, 404)
+
+
+def test_it_decides_shared_values_through_the_api_by_role(personas, flagged):
+    _matrix(personas, "get", reverse("api-deconfliction-shared", args=[flagged.pk]))
+    for name, data, action in (
+        ("api-deconfliction-shared-link", {"note": "same person"}, "deconfliction.link"),
+        ("api-deconfliction-shared-dismiss", {"reason": "help desk"}, "deconfliction.dismiss"),
+    ):
+        _matrix(
+            personas,
+            "post",
+            reverse(name, args=[flagged.pk]),
+            data,
+            audit_action=action,
+            setup=_reopen(flagged),
+        )
+
+
+def test_it_links_every_tip_of_a_shared_value_through_the_api(personas):
+    tips = [f.tip(f"S-{i}", assigned=personas.investigator if i == 0 else None) for i in range(4)]
+    for t in tips:
+        f.add(t, "email", "x@example.org")
+    flag = Flag.objects.get(tip_a=tips[0], tip_b=tips[1])
+    client = _client(personas.investigator)
+    group = client.get(reverse("api-deconfliction-shared", args=[flag.pk]), {"tip": tips[0].pk})
+    assert group.status_code == 200
+    assert len(group.json()["flags"]) == 6 and len(group.json()["tips"]) == 4
+    response = client.post(
+        reverse("api-deconfliction-shared-link", args=[flag.pk]),
+        {"note": "one mailbox", "tip": tips[0].pk},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert len(body["links"]) == 3 and body["left_open"] == 0
+    # The investigator decides the pairs of their tip; the rest close as already linked.
+    assert len(body["flags"]) + body["already_linked"] == 6
+    assert not Flag.objects.open().exists()
+
+
+def test_it_dismisses_a_shared_value_and_refuses_a_foreign_tip(personas):
+    tips = [f.tip(assigned=personas.investigator) for _ in range(3)]
+    for t in tips:
+        f.add(t, "phone", "+1 202 555 0143")
+    flag = Flag.objects.get(tip_a=tips[0], tip_b=tips[1])
+    client = _client(personas.investigator)
+    url = reverse("api-deconfliction-shared-dismiss", args=[flag.pk])
+    assert client.post(url, {"reason": "x", "tip": tips[2].pk}).status_code == 400
+    assert client.post(url, {"reason": ""}).status_code == 400
+    response = client.post(url, {"reason": "a call centre"})
+    assert response.status_code == 200 and len(response.json()["flags"]) == 3
+    assert set(Flag.objects.values_list("status", flat=True)) == {"dismissed"}

@@ -17,7 +17,12 @@ from vigil.lib import crypto
 from vigil.lib import selectors as sel
 from vigil.tips.actions.common import label, require_write
 from vigil.tips.models import Selector, Tip
-from vigil.tips.signals import selectors_added, selectors_added_bulk, selectors_removed
+from vigil.tips.signals import (
+    selectors_added,
+    selectors_added_bulk,
+    selectors_confirmed,
+    selectors_removed,
+)
 
 T = Selector.Type
 HASHED_TYPES = sel.HASHED_TYPES  # re-exported: tips.actions.HASHED_TYPES
@@ -186,6 +191,15 @@ def emit_added(tip: Tip, added: list[Selector], actor: Any) -> int:
     return _flag_count(selectors_added.send(sender=Tip, tip=tip, selectors=added, actor=actor))
 
 
+def emit_confirmed(tip: Tip, confirmed: list[Selector], actor: Any) -> int:
+    """Extracted selectors were confirmed: listeners probe them again ("possible" flags)."""
+    if not confirmed:
+        return 0
+    return _flag_count(
+        selectors_confirmed.send(sender=Tip, tip=tip, selectors=confirmed, actor=actor)
+    )
+
+
 def emit_added_bulk(items: list[tuple[Tip, list[Selector]]], actor: Any) -> int:
     """One signal for a whole batch (bulk import): listeners probe once per batch."""
     items = [(tip, added) for tip, added in items if added]
@@ -220,7 +234,7 @@ def save_selectors(
             continue
         fresh[key] = cand
     added = Selector.objects.bulk_create(list(fresh.values()))
-    return added, emit_added(tip, added, actor)
+    return added, emit_added(tip, added, actor) + emit_confirmed(tip, confirmed, actor)
 
 
 def do_add_selectors(
@@ -262,6 +276,7 @@ def do_confirm_selector(selector: Selector, *, actor: Any) -> Selector:
                 changes={"confirmed": label(selector)},
                 summary=f"confirmed {selector.get_type_display()}",
             )
+            emit_confirmed(selector.tip, [selector], actor)
     return selector
 
 
