@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
+from vigil.core import bulk
 from vigil.tips import search
 from vigil.tips.actions.common import (
     MAX_NARRATIVE,
@@ -346,13 +347,15 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
 
 
 def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -> None:
-    tips = Tip.objects.bulk_create([item.tip for item in new])
+    # Set-based: one statement (SQLite) or one COPY (PostgreSQL) per table.
+    tips = [item.tip for item in new]
+    bulk.insert(tips)
     selectors = []
     for item, tip in zip(new, tips, strict=True):
         for s in item.selectors:
             s.tip = tip
         selectors.extend(item.selectors)
-    Selector.objects.bulk_create(selectors, batch_size=1000)
+    bulk.insert(selectors)
     search.index_tips((t.pk, t.narrative) for t in tips)
     outcome.flags += emit_added_bulk([(item.tip, item.selectors) for item in new], actor)
     # One audit row per batch names every tip it created (id, source, reference, line):

@@ -1,0 +1,107 @@
+"""Set-based INSERT of unsaved model instances, for the bulk actions (the tips import).
+
+Django's `bulk_create` compiles SQL and prepares every value of every row through
+the field machinery; for 100,000 tips and 300,000 selectors that is most of an
+import's time. `insert()` does per row only what must be done per row:
+
+- ids are taken for the whole set first (PostgreSQL: `nextval` over the id
+  sequence; SQLite: after the table's AUTOINCREMENT high-water mark, inside the
+  caller's transaction, which SQLite serialises), and set on the instances;
+- each column is converted by one adapter chosen once per field (text, numbers
+  and booleans pass through; dates, JSON and bytes go through the field);
+- rows go in with one prepared statement and `executemany` on SQLite, and with
+  `COPY … FROM STDIN` on PostgreSQL.
+
+`auto_now` / `auto_now_add` fields get one timestamp for the whole set. Model
+`save()` and signals are not involved: callers are actions that audit what they
+write (vigil/testing/guards.py lists the writes it allows).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    if field.choices:  # a TextChoices / IntegerChoices member goes in as its value
+        return lambda v: v.value if isinstance(v, enum.Enum) else v
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda v: None if v is None else adapt(v)
+    if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
+        return None
+    return lambda v: field.get_db_prep_save(v, connection)
+
+
+def _take_ids(model: type[models.Model], n: int, cursor: Any) -> range | list[int]:
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        column = model._meta.pk.column
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, n],
+        )
+        return [row[0] for row in cursor.fetchall()]
+    # SQLite: AUTOINCREMENT never reuses an id (not even a deleted tip's, which audit
+    # rows still name); explicit larger ids move the sequence forward themselves.
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    seq = cursor.fetchone()
+    q = connection.ops.quote_name
+    cursor.execute(f"SELECT max({q(model._meta.pk.column)}) FROM {q(table)}")  # noqa: S608
+    start = max(seq[0] if seq else 0, cursor.fetchone()[0] or 0) + 1
+    return range(start, start + n)
+
+
+def insert(objs: Sequence[models.Model]) -> None:
+    """INSERT `objs` (unsaved instances of one model) in one go; sets each one's pk.
+
+    Runs inside the caller's transaction; a refused row fails the whole call.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    for f in fields:
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    columns = [meta.pk.column] + [f.column for f in fields]
+    attnames = [f.attname for f in fields]
+    adapters = [(i, a) for i, a in enumerate((_adapter(f) for f in fields), 1) if a is not None]
+    with connection.cursor() as cursor:
+        ids = _take_ids(model, len(objs), cursor)
+        rows = []
+        for pk, obj in zip(ids, objs, strict=True):
+            row = [pk, *[obj.__dict__[name] for name in attnames]]
+            for i, adapt in adapters:
+                row[i] = adapt(row[i])
+            rows.append(row)
+        q = connection.ops.quote_name
+        table, names = q(meta.db_table), ", ".join(q(c) for c in columns)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
+            cursor.executemany(sql, rows)
+    for pk, obj in zip(ids, objs, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
