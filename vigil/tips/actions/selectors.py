@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vigil.audit.log import record
+from vigil.core import bulk
 from vigil.lib import crypto
 from vigil.lib import selectors as sel
 from vigil.tips.actions.common import label, require_write
@@ -139,7 +140,8 @@ def build_selector(
         if kind in HASHED_TYPES:  # an error message is stored (import summaries): no echo
             raise ValidationError(f"{kind}: the value is not {TYPE_HELP[kind]} (value not shown)")
         raise ValidationError(f"{kind}: {raw[:80]!r} is not {TYPE_HELP.get(kind, 'valid')}")
-    selector = Selector(
+    selector = bulk.new(
+        Selector,
         tip=tip,
         type=kind,
         raw=raw,
@@ -175,7 +177,9 @@ def extracted_selectors(tip: Tip, text: str) -> list[Selector]:
         return []
     region = tip.country or (tip.source.country if tip.source_id else "") or "US"
     return [
-        Selector(tip=tip, type=kind, raw=raw, value=value, extracted=True, confirmed=False)
+        bulk.new(
+            Selector, tip=tip, type=kind, raw=raw, value=value, extracted=True, confirmed=False
+        )
         for kind, raw, value in _extract_cached(text, region)
     ]
 

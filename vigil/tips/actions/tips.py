@@ -242,7 +242,8 @@ def build_import_item(
     selectors: Sequence[SelectorInput] = (),
 ) -> ImportItem:
     """Validate one import row (nothing is written): ValidationError naming every problem."""
-    tip = Tip(
+    tip = bulk.new(
+        Tip,
         source=source,
         source_reference=reference,
         received_at=received_at or timezone.now(),
