@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from vigil.core import views as core_views
 
@@ -20,6 +20,14 @@ urlpatterns = [
     path("referrals/", include("vigil.referrals.urls")),
     path("exchange/", include("vigil.exchange.urls")),
     path("api/", core_views.ApiIndex.as_view(), name="api-index"),
+    # Swagger UI, its init script a separate file (?script) so the strict CSP holds.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("api/", include("vigil.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

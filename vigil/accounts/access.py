@@ -340,3 +340,34 @@ def account_for_share_grant(user: Any, pk: Any) -> Any:
         return get_user_model().objects.get(pk=int(pk))
     except (ValueError, TypeError, get_user_model().DoesNotExist):
         raise Http404 from None
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def can_use_api(user: Any) -> bool:
+    """Every active account may hold API tokens; a token acts with its user's role."""
+    return _active(user)
+
+
+def can_manage_all_api_tokens(user: Any) -> bool:
+    """Managers and administrators see and revoke every user's tokens."""
+    return _active(user) and (user.role == Role.MANAGER or user.is_account_admin)
+
+
+def api_tokens_for(user: Any) -> QuerySet:
+    """The tokens `user` may see: their own, or everyone's for a Manager or administrator."""
+    from vigil.accounts.models import ApiToken
+
+    qs = ApiToken.objects.select_related("user", "revoked_by")
+    if can_manage_all_api_tokens(user):
+        return qs
+    return qs.filter(user=user) if can_use_api(user) else qs.none()
+
+
+def api_token_for(user: Any, pk: Any) -> Any:
+    """One token `user` may revoke: 404 for anyone else's (they may not see it)."""
+    try:
+        return api_tokens_for(user).get(pk=int(pk))
+    except (ValueError, TypeError, api_tokens_for(user).model.DoesNotExist):
+        raise Http404 from None

@@ -324,3 +324,79 @@ def do_grant_share(account: Any, *, actor: Any, reason: str) -> Any:
 def do_revoke_share(account: Any, *, actor: Any, reason: str = "") -> Any:
     access.require(access.can_grant_share(actor))
     return _set_share(account, actor=actor, granted=False, reason=(reason or "").strip()[:300])
+
+
+# --- API tokens (vigil/lib/tokens.py; the page is accounts-api-tokens) ---------------------
+
+API_TOKEN_DAYS = (30, 90, 180, 365)
+
+
+def do_create_api_token(*, actor: Any, name: str, days: int = 90) -> tuple[Any, str]:
+    """A new API token for `actor`, named by them. Returns (token, secret): the secret is shown once."""
+    import datetime as dt
+
+    from vigil.accounts.models import ApiToken
+    from vigil.lib import tokens
+
+    access.require(access.can_use_api(actor))
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("Name the token (what will use it, e.g. “case tool on laptop 12”).")
+    if len(name) > 100:
+        raise ValidationError("A token's name has at most 100 characters.")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ValidationError("Choose how long the token lasts.") from None
+    if days not in API_TOKEN_DAYS:
+        raise ValidationError(
+            "A token lasts " + ", ".join(str(d) for d in API_TOKEN_DAYS) + " days."
+        )
+    key_id, secret = tokens.new_token(ApiToken.PREFIX)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name,
+            key_id=key_id,
+            token_hash=tokens.hash_token(secret),
+            expires_at=timezone.now() + dt.timedelta(days=days),
+        )
+        record(
+            "api_token.create",
+            actor=actor,
+            obj=actor,
+            summary=f"API token {key_id} “{name}”, {days} days",
+            changes={"token": {"before": None, "after": key_id}},
+        )
+    return token, secret
+
+
+def do_revoke_api_token(token: Any, *, actor: Any) -> Any:
+    """Revoke a token: its user, or a Manager or administrator for anyone's. Idempotent."""
+    from vigil.accounts.models import ApiToken
+
+    token = access.api_token_for(actor, token.pk)
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.revoked_by = actor
+            token.save(update_fields=["revoked_at", "revoked_by"])
+            record(
+                "api_token.revoke",
+                actor=actor,
+                obj=token.user,
+                summary=f"API token {token.key_id} “{token.name}” of {token.user.username} revoked",
+                changes={"token": {"before": token.key_id, "after": None}},
+            )
+    return token
+
+
+def note_api_token_used(token: Any) -> None:
+    """Keep `last_used_at` to the minute (one write a minute per token, not one per request)."""
+    from vigil.accounts.models import ApiToken
+
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -65,3 +65,18 @@ class ShareGrantForm(forms.Form):
             attrs={"placeholder": "e.g. liaison with the state ICAC task force"}
         ),
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “case tool on laptop 12”.",
+        error_messages={"required": "Name the token (what will use it)."},
+    )
+    days = forms.TypedChoiceField(
+        label="Lasts",
+        coerce=int,
+        initial=90,
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "365 days")],
+    )

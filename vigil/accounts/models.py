@@ -70,3 +70,53 @@ class User(AbstractUser):
         if self.is_account_admin:
             parts.append("Administrator")
         return " + ".join(parts) or "No role"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        from django.utils import timezone
+
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+        )
+
+
+class ApiToken(models.Model):
+    """A user's credential for the API (`Authorization: Token <token>`).
+
+    Created on the API access page (so after the password and, where required, MFA); the
+    token is shown once and only its SHA-256 is kept (vigil/lib/tokens.py). It acts with its
+    user's role, expires, and is revoked by its user or a Manager.
+    """
+
+    PREFIX = "vga"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

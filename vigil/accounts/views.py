@@ -26,6 +26,7 @@ from vigil.accounts import access, actions, auth
 from vigil.accounts.forms import (
     AccountCreateForm,
     AccountForm,
+    ApiTokenForm,
     DisableForm,
     LoginForm,
     ShareGrantForm,
@@ -389,3 +390,47 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         lambda a, reason: actions.do_revoke_share(a, actor=request.user, reason=reason),
         "{username} may no longer share with outside agencies.",
     )
+
+
+# --- API access (tokens) -----------------------------------------------------------------
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens (everyone's for a Manager or administrator); create one here."""
+    access.require(access.can_use_api(request.user))
+    form = ApiTokenForm(request.POST or None)
+    created = secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = actions.do_create_api_token(
+                actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm()
+    tokens = access.api_tokens_for(request.user)
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "created": created,
+            "secret": secret,
+            "tokens": tokens[:500],
+            "all_users": access.can_manage_all_api_tokens(request.user),
+        },
+        status=400 if request.method == "POST" and created is None else 200,
+    )
+    response["Cache-Control"] = "no-store"  # the secret is on this page once
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = access.api_token_for(request.user, pk)
+    actions.do_revoke_api_token(token, actor=request.user)
+    messages.success(request, f"The token “{token.name}” ({token.key_id}) is revoked.")
+    return redirect("accounts-api-tokens")

@@ -154,5 +154,7 @@ class ApiIndex(APIView):
             "subpoenas": reverse("api-subpoenas"),
             "exchange": {"sync": reverse("exchange-sync-changes")},
             "schema": reverse("api-schema"),
+            "docs": reverse("api-docs"),
+            "tokens": reverse("accounts-api-tokens"),
         }
         return Response({"name": "Vigil API", "sections": sections})

@@ -7,14 +7,12 @@ before anything is stored (vigil.victimid.privacy).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from vigil.accounts import access
+from vigil.lib import tokens
 
 
 class Level(models.IntegerChoices):
@@ -104,8 +102,7 @@ class Partner(models.Model):
 TOKEN_PREFIX = "vgx"
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+hash_token = tokens.hash_token
 
 
 class PartnerTokenQuerySet(models.QuerySet):
@@ -143,8 +140,7 @@ class PartnerToken(models.Model):
 
     @staticmethod
     def new_secret() -> tuple[str, str]:
-        key_id = secrets.token_hex(6)
-        return key_id, f"{TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        return tokens.new_token(TOKEN_PREFIX)
 
     @property
     def state(self) -> str:

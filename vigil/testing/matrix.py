@@ -52,6 +52,14 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "accounts-unlock": {"post": ADMIN_ONLY.returning(302)},
     "accounts-reset-mfa": {"post": ADMIN_ONLY.returning(302)},
     "accounts-reset-password": {"post": ADMIN_ONLY},
+    # Everyone makes their own API tokens; a token (here `investigator`'s) is revoked by its
+    # user or by a Manager or administrator, and is not there (404) for anyone else.
+    "accounts-api-tokens": {"get": SIGNED_IN, "post": SIGNED_IN},
+    "accounts-api-token-revoke": {
+        "post": MANAGER_OR_ADMIN.returning(302)
+        .hiding("reader", "other_investigator")
+        .but(investigator=302)
+    },
     # vigil.audit.urls
     "audit-list": {"get": MANAGER_OR_ADMIN},
     "audit-export": {"get": MANAGER_OR_ADMIN},
@@ -247,4 +255,5 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "exchange-sync-changes": {"get": PARTNER_ONLY},
     # None
     "api-schema": {"get": SIGNED_IN},
+    "api-docs": {"get": SIGNED_IN},
 }

@@ -42,3 +42,10 @@ def build() -> Personas:
         manager=make_user("maria", Role.MANAGER),
         admin=make_user("adam", Role.NONE, admin=True),
     )
+
+
+def api_token(user) -> str:
+    """A new API token for `user`, made the way the API access page makes it; the raw secret."""
+    from vigil.accounts.actions import do_create_api_token
+
+    return do_create_api_token(actor=user, name="test client", days=90)[1]

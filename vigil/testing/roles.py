@@ -142,10 +142,9 @@ def _sign_in(client: Any, user: Any, auth: str) -> None:
     if auth == "token":
         client.credentials()
         if user is not None:
-            from rest_framework.authtoken.models import Token
+            from vigil.testing.personas import api_token
 
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return
     client.logout()
     if user is not None:

@@ -6,10 +6,9 @@ import time
 
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from vigil.audit.models import AuditEvent
-from vigil.testing.personas import PASSWORD
+from vigil.testing.personas import PASSWORD, api_token
 
 
 def totp(secret_b32: str, at: float | None = None) -> str:
@@ -100,8 +99,8 @@ def test_it_enforces_mfa_on_api_session_auth(client, personas, settings):
 
 def test_it_leaves_token_auth_to_the_api(client, personas, settings):
     settings.REQUIRE_MFA = True
-    token = Token.objects.create(user=personas.manager)
-    response = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(personas.manager)
+    response = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 
 

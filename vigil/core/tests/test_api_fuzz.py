@@ -37,9 +37,9 @@ def test_it_answers_no_server_error_to_schemathesis_for_any_role(
     from hypothesis import HealthCheck, Phase, given
     from hypothesis import settings as hsettings
     from hypothesis.errors import Unsatisfiable
-    from rest_framework.authtoken.models import Token
     from schemathesis.generation import GenerationMode
 
+    from vigil.testing.personas import api_token
     from vigil.tips import actions
     from vigil.tips.models import Source
 
@@ -59,7 +59,7 @@ def test_it_answers_no_server_error_to_schemathesis_for_any_role(
     headers = {"anonymous": {}}
     for role in ROLES[1:]:
         user = getattr(personas, role)
-        headers[role] = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        headers[role] = {"Authorization": f"Token {api_token(user)}"}
 
     operations = [r.ok() for r in schema.get_all_operations()]
     requests, errors, skipped = 0, [], 0

@@ -6,7 +6,8 @@ import io
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+
+from vigil.testing.personas import api_token
 
 HUGE = "9" * 30
 NESTED = "[" * 5000
@@ -29,9 +30,9 @@ PROBES = [
 
 @pytest.fixture
 def manager_client(client, personas):
-    token, _ = Token.objects.get_or_create(user=personas.manager)
+    token = api_token(personas.manager)
     client.force_login(personas.manager)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
     return client
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from vigil.deconfliction import actions
 from vigil.deconfliction.models import Flag, Link
 from vigil.deconfliction.tests import factories as f
+from vigil.testing.personas import api_token
 from vigil.testing.roles import check_roles
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +25,8 @@ def flagged(personas):
 def _client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        token = api_token(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -206,8 +206,9 @@ def test_no_page_deletes_a_tip_within_retention_for_any_role(client, make_tip, p
 
 
 def test_no_api_call_deletes_a_tip_for_any_role(make_tip, personas):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from vigil.testing.personas import api_token
 
     tip = make_tip("NEW-1", old=False)
     old = make_tip("OLD-1")
@@ -219,7 +220,7 @@ def test_no_api_call_deletes_a_tip_for_any_role(make_tip, personas):
         personas.admin,
     ):
         c = APIClient()
-        c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=who)[0].key}")
+        c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(who)}")
         for t in (tip, old):
             r = c.delete(f"/api/tips/{t.pk}/")
             assert r.status_code in (403, 404, 405), (who, r.status_code)

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from vigil.testing.personas import api_token
 from vigil.testing.roles import check_roles
 from vigil.tips import actions
 from vigil.tips.models import Tip
@@ -11,8 +11,8 @@ from vigil.tips.models import Tip
 def _client(user=None):
     c = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        token = api_token(user)
+        c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return c
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from vigil.testing.personas import api_token
 from vigil.tips.models import Source
 
 LONG = "x" * 5000
@@ -35,12 +35,12 @@ def test_it_refuses_an_invalid_received_via_or_5000_characters_on_the_web_edit_a
         },
     )
     assert page.status_code == 400 and message in page.content.decode()
-    token = Token.objects.create(user=personas.investigator)
+    token = api_token(personas.investigator)
     api = client.patch(
         reverse("api-tips-detail", args=[tip.pk]),
         {field: value},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert api.status_code == 400 and field in api.json()
     tip.refresh_from_db()
