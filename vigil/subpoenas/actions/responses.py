@@ -1,236 +1,34 @@
-"""Write path of subpoenas: draft, approve, serve, response, chain, close, render, template."""
+"""Responses: parse a provider's answer, record it on the tip (selectors, a research note),
+chain a new subpoena, close, contradictions."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import io
 import re
-import zoneinfo
-from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from vigil.accounts import access
 from vigil.audit.log import record
-from vigil.core.signals import disclosed
 from vigil.lib import crypto
 from vigil.lib import selectors as sel
 from vigil.lib.names import normalise_name
 from vigil.lookups.models import Provider
-from vigil.subpoenas import document
-from vigil.subpoenas.models import (
-    Category,
-    Subpoena,
-    SubpoenaIdentifier,
-    SubpoenaResponse,
-    SubpoenaTemplate,
+from vigil.subpoenas.actions.common import (
+    _SPLIT,
+    MAX_LINES,
+    RESPONSE_STATES,
+    S,
+    _require_status,
+    _require_write,
 )
+from vigil.subpoenas.actions.drafting import do_draft_subpoena
+from vigil.subpoenas.models import Subpoena, SubpoenaResponse
 from vigil.tips import actions as tip_actions
 from vigil.tips.models import Selector, Tip
-
-S = Subpoena.Status
-IDENTIFIER_TYPES = {"ip", "email", "online_id", "phone", "domain", "url"}
-RESPONSE_STATES = {S.RESPONSE_RECEIVED, S.NO_RECORDS, S.NOT_OUR_CUSTOMER}
-MAX_RESPONSE_FILE = 50 * 1024 * 1024
-MAX_LINES = 5000
-_SPLIT = re.compile(r"[\n;,]+")
-
-
-# --- permissions ------------------------------------------------------------------------------
-
-
-def can_write(user: Any, subpoena_or_tip: Subpoena | Tip) -> bool:
-    tip = subpoena_or_tip.tip if isinstance(subpoena_or_tip, Subpoena) else subpoena_or_tip
-    return Tip.objects.for_user(user, access.WRITE).filter(pk=tip.pk).exists()
-
-
-def _require_write(user: Any, obj: Subpoena | Tip) -> None:
-    if not can_write(user, obj):
-        raise PermissionDenied("Only the assigned investigator or a manager may do this.")
-
-
-def _require_status(subpoena: Subpoena, *allowed: str) -> None:
-    if subpoena.status not in allowed:
-        names = " or ".join(S(a).label.lower() for a in allowed)
-        raise ValidationError(
-            f"{subpoena.reference} is {subpoena.get_status_display().lower()}; this step needs it {names}."
-        )
-
-
-def validate_categories(categories: Iterable[str]) -> list[str]:
-    """The categories, in canonical order; anything § 2703(c)(2) does not allow is refused."""
-    given = [str(c).strip() for c in categories if str(c).strip()]
-    allowed = set(Category.values)
-    wrong = [c for c in given if c not in allowed]
-    if wrong:
-        raise ValidationError(
-            f"{', '.join(repr(w) for w in wrong)} cannot be asked for: an administrative subpoena "
-            f"may ask only for the records 18 U.S.C. § 2703(c)(2) lists ({', '.join(Category.values)})."
-        )
-    if not given:
-        raise ValidationError("Pick at least one record category.")
-    return [c for c in Category.values if c in given]
-
-
-def _zone(name: str) -> str:
-    name = (name or "UTC").strip()
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            f"{name!r} is not a time zone (e.g. UTC, America/New_York)."
-        ) from None
-    return name
-
-
-# --- drafting ---------------------------------------------------------------------------------
-
-
-def do_draft_subpoena(
-    tip: Tip,
-    *,
-    actor: Any,
-    provider: Provider,
-    selector_ids: Iterable[int],
-    categories: Iterable[str],
-    time_zone: str = "UTC",
-    due_date: dt.date | None = None,
-    parent: Subpoena | None = None,
-) -> Subpoena:
-    _require_write(actor, tip)
-    cats = validate_categories(categories)
-    zone = _zone(time_zone)
-    ids = {int(i) for i in selector_ids}
-    if not ids:
-        raise ValidationError("Pick at least one identifier (an IP, an e-mail, an online ID…).")
-    chosen = list(Selector.objects.filter(tip=tip, pk__in=ids))
-    if len(chosen) != len(ids):
-        raise ValidationError("An identifier picked is not on this tip.")
-    errors = []
-    for s in chosen:
-        if s.type not in IDENTIFIER_TYPES:
-            errors.append(f"{s.get_type_display()} cannot be a subpoena identifier.")
-        elif s.type == Selector.Type.IP and s.observed_at is None:
-            errors.append(
-                f"IP {s.value} has no observation date and time: a provider can name the "
-                "subscriber of an address only for a moment in time. Add it to the selector first."
-            )
-    if errors:
-        raise ValidationError(errors)
-    if not provider.active:
-        raise ValidationError(f"{provider.name} is marked inactive in the provider directory.")
-    with transaction.atomic():
-        sub = Subpoena.objects.create(
-            tip=tip,
-            provider=provider,
-            parent=parent,
-            categories=cats,
-            time_zone=zone,
-            due_date=due_date,
-            drafted_by=actor,
-        )
-        SubpoenaIdentifier.objects.bulk_create(
-            [
-                SubpoenaIdentifier(
-                    subpoena=sub,
-                    selector=s,
-                    type=s.type,
-                    value=s.value,
-                    observed_at=s.observed_at,
-                    port=s.port,
-                )
-                for s in sorted(chosen, key=lambda s: s.pk)
-            ]
-        )
-        record(
-            "subpoena.draft",
-            actor=actor,
-            obj=sub,
-            changes={
-                "tip": tip.pk,
-                "provider": provider.name,
-                "categories": cats,
-                "identifiers": [f"{s.type}:{s.value}" for s in chosen],
-                "parent": parent.pk if parent else None,
-            },
-            summary=f"{sub.reference} to {provider.name}",
-        )
-    return sub
-
-
-def do_approve_subpoena(subpoena: Subpoena, *, actor: Any) -> Subpoena:
-    if not access.is_manager(actor):
-        raise PermissionDenied("Only a manager approves a subpoena.")
-    _require_status(subpoena, S.DRAFTED)
-    with transaction.atomic():
-        subpoena.status = S.APPROVED
-        subpoena.approved_by = actor
-        subpoena.approved_at = timezone.now()
-        subpoena.save(update_fields=["status", "approved_by", "approved_at"])
-        record("subpoena.approve", actor=actor, obj=subpoena, summary=subpoena.reference)
-    return subpoena
-
-
-def do_serve_subpoena(
-    subpoena: Subpoena,
-    *,
-    actor: Any,
-    method: str,
-    served_on: dt.date | None = None,
-    due_date: dt.date | None = None,
-) -> Subpoena:
-    _require_write(actor, subpoena)
-    _require_status(subpoena, S.APPROVED)
-    if method not in Subpoena.Method.values:
-        raise ValidationError(f"Service method must be one of {', '.join(Subpoena.Method.values)}.")
-    now = timezone.now()
-    served_at = (
-        dt.datetime.combine(served_on, dt.time(12), tzinfo=dt.UTC) if served_on is not None else now
-    )
-    if served_at > now + dt.timedelta(days=1):
-        raise ValidationError("A subpoena cannot be served in the future.")
-    due = (
-        due_date
-        or subpoena.due_date
-        or (served_at.date() + dt.timedelta(days=settings.SUBPOENA_RESPONSE_DAYS))
-    )
-    if due < served_at.date():
-        raise ValidationError("The due date is before the service date.")
-    with transaction.atomic():
-        subpoena.status = S.SERVED
-        subpoena.served_by = actor
-        subpoena.served_at = served_at
-        subpoena.service_method = method
-        subpoena.due_date = due
-        subpoena.save(
-            update_fields=["status", "served_by", "served_at", "service_method", "due_date"]
-        )
-        record(
-            "subpoena.serve",
-            actor=actor,
-            obj=subpoena,
-            changes={"method": method, "served_at": served_at, "due_date": due},
-            summary=f"{subpoena.reference} served on {subpoena.provider.name} by {method}",
-        )
-        disclosed.send(
-            sender=Subpoena,
-            records=[("tip", subpoena.tip_id)],
-            recipient=subpoena.provider.name,
-            purpose=f"Administrative subpoena {subpoena.reference} (18 U.S.C. § 2703(c)(2))",
-            method=method,
-            actor=actor,
-            source=subpoena,
-        )
-    return subpoena
-
-
-# --- responses --------------------------------------------------------------------------------
 
 
 def _items(value: Any) -> list[str]:
@@ -541,130 +339,3 @@ def do_mark_contradiction(subpoena: Subpoena, note: str, *, actor: Any) -> Subpo
             summary=subpoena.reference,
         )
     return subpoena
-
-
-# --- the response document --------------------------------------------------------------------
-
-
-def do_attach_response_document(subpoena: Subpoena, upload: Any, *, actor: Any) -> Subpoena:
-    from vigil.victimid import storage
-
-    _require_write(actor, subpoena)
-    _require_status(subpoena, *RESPONSE_STATES, S.SERVED, S.CLOSED)
-    data = upload.read(MAX_RESPONSE_FILE + 1)
-    if len(data) > MAX_RESPONSE_FILE:
-        raise ValidationError(
-            f"The document is larger than {MAX_RESPONSE_FILE // (1024 * 1024)} MB."
-        )
-    if not data:
-        raise ValidationError("The document is empty.")
-    rel, key = storage.seal(data)
-    old = subpoena.response_file_path
-    try:
-        with transaction.atomic():
-            subpoena.response_file_name = (getattr(upload, "name", "") or "response")[:255]
-            subpoena.response_file_path = rel
-            subpoena.response_file_key = key
-            subpoena.response_file_size = len(data)
-            subpoena.response_file_sha256 = hashlib.sha256(data).hexdigest()
-            subpoena.save()
-            record(
-                "subpoena.response_document",
-                actor=actor,
-                obj=subpoena,
-                changes={
-                    "name": subpoena.response_file_name,
-                    "size": len(data),
-                    "sha256": subpoena.response_file_sha256,
-                },
-                summary=f"response document for {subpoena.reference} (sealed)",
-            )
-    except Exception:
-        storage.delete(rel)
-        raise
-    if old:
-        transaction.on_commit(lambda: storage.delete(old))
-    return subpoena
-
-
-def open_response_document(subpoena: Subpoena, *, actor: Any) -> bytes:
-    from vigil.victimid import storage
-
-    if not subpoena.response_file_path:
-        raise ValidationError("No response document is attached.")
-    data = storage.read(subpoena.response_file_path, bytes(subpoena.response_file_key))
-    record(
-        "subpoena.response_document_open",
-        actor=actor,
-        obj=subpoena,
-        changes={"sha256": subpoena.response_file_sha256},
-        summary=subpoena.reference,
-    )
-    return data
-
-
-# --- documents and template -------------------------------------------------------------------
-
-
-def render_subpoena(subpoena: Subpoena, *, actor: Any) -> bytes:
-    """The PDF, rendered now and never stored. Every render is audited."""
-    _require_write(actor, subpoena)
-    pdf = document.render_pdf(document.context_for(subpoena))
-    record(
-        "subpoena.render",
-        actor=actor,
-        obj=subpoena,
-        changes={"status": subpoena.status, "sha256": hashlib.sha256(pdf).hexdigest()},
-        summary=f"{subpoena.reference} rendered ({len(pdf):,} bytes)",
-    )
-    return pdf
-
-
-def do_update_template(
-    *, actor: Any, body: str, issuing_office: str, return_instructions: str
-) -> SubpoenaTemplate:
-    if not access.is_manager(actor):
-        raise PermissionDenied("Only a manager edits the subpoena template.")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError("The template cannot be empty.")
-    try:
-        document.compile_body(body)
-    except document.TemplateError as exc:
-        raise ValidationError(str(exc)) from None
-    if not (issuing_office or "").strip():
-        raise ValidationError("Name the issuing office.")
-    if not (return_instructions or "").strip():
-        raise ValidationError("Give the return instructions.")
-    with transaction.atomic():
-        before = document.current_template()
-        tpl = SubpoenaTemplate.objects.create(
-            body=body,
-            issuing_office=issuing_office.strip(),
-            return_instructions=return_instructions.strip(),
-            updated_by=actor,
-        )
-        record(
-            "subpoena.template_update",
-            actor=actor,
-            obj=tpl,
-            changes={
-                "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
-                "body_changed": before.body != body,
-                "issuing_office": issuing_office.strip(),
-                "return_instructions": return_instructions.strip(),
-            },
-            summary="subpoena template updated",
-        )
-    return tpl
-
-
-def preview_template(*, actor: Any, body: str | None = None) -> bytes:
-    if not access.is_manager(actor):
-        raise PermissionDenied("Only a manager previews the subpoena template.")
-    try:
-        pdf = document.render_pdf(document.sample_context(), body)
-    except document.TemplateError as exc:
-        raise ValidationError(str(exc)) from None
-    record("subpoena.template_preview", actor=actor, object_type="subpoenas.subpoenatemplate")
-    return pdf

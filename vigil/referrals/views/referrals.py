@@ -1,15 +1,16 @@
+"""Referral pages and steps, the packet, the tip page panel and jurisdiction, the dashboard
+panel."""
+
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,46 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
 from vigil.core.dashboard import Panel
-from vigil.lib.csvsafe import safe_row
 from vigil.referrals import actions, jurisdiction, packet
-from vigil.referrals.forms import OfficeForm, ReferralEditForm, ReferralForm, ShareForm
-from vigil.referrals.models import Disclosure, FollowUp, Office, Referral, SharePackage
+from vigil.referrals.forms import ReferralEditForm, ReferralForm
+from vigil.referrals.models import Disclosure, FollowUp, Office, Referral
+from vigil.referrals.views.common import _can_write_tip, _errors, _no_store, _referral, _tip
 from vigil.tips.models import Tip
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _tip(request: HttpRequest, tip_id: int, action=access.READ) -> Tip:
-    return access.get_for_user(
-        Tip.objects.select_related("source", "assigned_to"), request.user, tip_id, action
-    )
-
-
-def _referral(request: HttpRequest, pk: int, action=access.READ) -> Referral:
-    return access.get_for_user(
-        Referral.objects.select_related("office", "tip__source", "tip__assigned_to"),
-        request.user,
-        pk,
-        action,
-    )
-
-
-def _can_write_tip(user, tip: Tip) -> bool:
-    return Tip.objects.for_user(user, access.WRITE).filter(pk=tip.pk).exists()
-
-
-# --- referrals -----------------------------------------------------------------------------
 
 
 @login_required
@@ -325,263 +291,6 @@ def tip_jurisdiction(request: HttpRequest, tip_id: int) -> HttpResponse:
         "referrals/jurisdiction.html",
         {"tip": tip, "suggestion": suggestion, "scope": scope, "size": size},
     )
-
-
-# --- directory -------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def directory(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_read_data(request.user))
-    offices = Office.objects.for_user(request.user).prefetch_related("areas")
-    kind = request.GET.get("kind", "")
-    if kind in Office.Kind.values:
-        offices = offices.filter(kind=kind)
-    return render(
-        request,
-        "referrals/directory.html",
-        {
-            "offices": offices,
-            "kind": kind,
-            "kinds": Office.Kind.choices,
-            "can_manage": access.is_manager(request.user),
-        },
-    )
-
-
-def _office_initial(office: Office) -> dict:
-    data = {k: getattr(office, k) for k in actions.OFFICE_FIELDS}
-    data["areas"] = office.area_codes
-    return data
-
-
-@login_required
-def office_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    office = None
-    if pk is not None:
-        office = access.get_for_user(Office, request.user, pk)
-    if request.method == "POST" or pk is None:
-        access.require(access.is_manager(request.user))
-    form = OfficeForm(request.POST or None, initial=_office_initial(office) if office else None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        areas = data.pop("areas")
-        try:
-            office = actions.do_save_office(office, actor=request.user, areas=areas, **data)
-        except ValidationError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, f"Saved {office.name}.")
-            return redirect("referrals-office", office.pk)
-    return render(
-        request,
-        "referrals/office.html",
-        {
-            "office": office,
-            "form": form,
-            "can_manage": access.is_manager(request.user),
-            "referrals": office.referrals.select_related("tip__source")[:20] if office else [],
-        },
-    )
-
-
-# --- shares -----------------------------------------------------------------------------------
-
-
-@login_required
-def share_create(request: HttpRequest) -> HttpResponse:
-    if not access.can_share(request.user):
-        raise PermissionDenied
-    source = request.POST if request.method == "POST" else request.GET
-    tip = referral = None
-    if source.get("referral"):
-        referral = _referral(request, source["referral"], access.WRITE)
-        tip = referral.tip
-    elif source.get("tip"):
-        tip = _tip(request, source["tip"], access.WRITE)
-    else:
-        return HttpResponse("Say which tip or referral to share (?tip= or ?referral=).", status=400)
-    initial = {"kind": "packet" if referral else source.get("kind", "ip_list")}
-    form = ShareForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            package, password = actions.do_create_share(
-                actor=request.user,
-                office=data["office"],
-                kind=data["kind"],
-                method=data["method"],
-                purpose=data["purpose"],
-                tip=tip,
-                referral=referral if data["kind"] == SharePackage.Kind.PACKET else None,
-            )
-        except ValidationError as exc:
-            _errors(form, exc)
-        else:
-            # Rendered, not redirected: the password is shown this once only.
-            return _no_store(
-                render(
-                    request, "referrals/share_created.html", {"p": package, "password": password}
-                )
-            )
-    return render(
-        request, "referrals/share_form.html", {"form": form, "tip": tip, "referral": referral}
-    )
-
-
-@login_required
-@require_GET
-def share_list(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_read_data(request.user))
-    qs = SharePackage.objects.for_user(request.user).select_related("office", "created_by", "tip")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    writable = set(
-        SharePackage.objects.for_user(request.user, access.WRITE).values_list("pk", flat=True)
-    )
-    return render(request, "referrals/share_list.html", {"page": page, "writable": writable})
-
-
-@login_required
-@require_GET
-def share_download(request: HttpRequest, pk: int) -> HttpResponse:
-    package = access.get_for_user(SharePackage, request.user, pk, access.WRITE)
-    try:
-        data = actions.do_download_share(package, actor=request.user)
-    except actions.TamperedPackage as exc:
-        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain")
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=410, content_type="text/plain")
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{package.file_name}"'
-    return _no_store(response)
-
-
-# --- the accounting of disclosures ----------------------------------------------------------
-
-
-def _disclosures(request: HttpRequest):
-    qs = Disclosure.objects.for_user(request.user).select_related("office")
-    what = []
-    office = request.GET.get("office", "")
-    if office.isdigit():
-        qs = qs.filter(office_id=int(office))
-        what.append(f"office={office}")
-    recipient = request.GET.get("recipient", "").strip()
-    if recipient:
-        qs = qs.filter(recipient__icontains=recipient)
-        what.append(f"recipient~{recipient[:60]}")
-    kind, rid = request.GET.get("kind", "").strip(), request.GET.get("id", "").strip()
-    if kind and rid:
-        qs = qs.about(kind, rid)
-        what.append(f"{kind} {rid[:40]}")
-    for name, lookup in (
-        ("since", "disclosed_at__date__gte"),
-        ("until", "disclosed_at__date__lte"),
-    ):
-        value = request.GET.get(name, "")
-        if value:
-            try:
-                qs = qs.filter(**{lookup: dt.date.fromisoformat(value)})
-            except ValueError:
-                raise ValidationError(f"{name}: write the date as YYYY-MM-DD.") from None
-            what.append(f"{name}={value}")
-    return qs, ", ".join(what) or "all"
-
-
-def _disclosure_page(request: HttpRequest, *, heading: str, extra: dict | None = None):
-    access.require(access.can_read_data(request.user))
-    try:
-        qs, what = _disclosures(request)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
-    actions.do_view_disclosures(actor=request.user, what=what)
-    page = Paginator(qs, 100).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "referrals/disclosures.html",
-        {
-            "page": page,
-            "heading": heading,
-            "query": query.urlencode(),
-            "offices": Office.objects.all(),
-            **(extra or {}),
-        },
-    )
-
-
-@login_required
-@require_GET
-def disclosures(request: HttpRequest) -> HttpResponse:
-    return _disclosure_page(request, heading="Accounting of disclosures")
-
-
-@login_required
-@require_GET
-def disclosures_for_record(request: HttpRequest, kind: str, record_id: str) -> HttpResponse:
-    request.GET = request.GET.copy()
-    request.GET["kind"], request.GET["id"] = kind, record_id
-    return _disclosure_page(
-        request,
-        heading=f"Disclosures of {kind} {record_id}",
-        extra={"record_kind": kind, "record_id": record_id},
-    )
-
-
-@login_required
-@require_GET
-def disclosures_for_agency(request: HttpRequest, pk: int) -> HttpResponse:
-    office = access.get_for_user(Office, request.user, pk)
-    request.GET = request.GET.copy()
-    request.GET["office"] = str(office.pk)
-    return _disclosure_page(
-        request, heading=f"Disclosures to {office.name}", extra={"agency": office}
-    )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-@login_required
-@require_GET
-def disclosures_csv(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_read_data(request.user))
-    try:
-        qs, what = _disclosures(request)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
-    actions.do_view_disclosures(actor=request.user, what=what, export=True)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(
-            ["disclosure_id", "disclosed_at_utc", "recipient", "office_code", "purpose",
-             "method", "by", "records", "source"]
-        )  # fmt: skip
-        for d in qs.iterator(chunk_size=500):
-            yield writer.writerow(
-                safe_row(
-                    [
-                        d.pk,
-                        d.disclosed_at.isoformat(),
-                        d.recipient,
-                        d.office.code if d.office else "",
-                        d.purpose,
-                        d.method,
-                        d.actor_username,
-                        "; ".join(f"{k} {r}" for k, r in d.records),
-                        f"{d.source_type} {d.source_id}".strip(),
-                    ]
-                )
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="disclosures.csv"'
-    return _no_store(response)
 
 
 # --- dashboard ---------------------------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""Sending records: what may go to a partner, the canonical form, the audit of what was sent;
+tombstones of deleted media."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from vigil.accounts import access
+from vigil.audit.log import record
+from vigil.core.signals import disclosed
+from vigil.exchange import mapping, rules, vics
+from vigil.exchange.actions.common import PURPOSE, SEND_BATCH, _user, _who, new_transfer
+from vigil.exchange.models import Level, Partner, Record, Tombstone, Transfer
+from vigil.victimid.models import Media
+
+
+def check_partner_receives(partner: Partner) -> None:
+    if not partner.is_approved:
+        raise ValidationError(
+            f"{partner.name} is {partner.get_status_display().lower()}: nothing is sent to it."
+        )
+    if partner.may_receive < Level.HASHES:
+        raise ValidationError(f"{partner.name} may receive nothing.")
+
+
+def check_may_send(partner: Partner | None, actor) -> None:
+    """Nothing leaves for a partner that is not approved; only a "may share" user exports
+    (from the command line too: `--user NAME`, so the disclosure names who made it)."""
+    if actor is None:
+        raise ValidationError(
+            "Name the account that sends (--user NAME): only a user holding the Manager's "
+            "“may share” grant exports records."
+        )
+    access.require(rules.can_export(actor))
+    if partner is not None:
+        check_partner_receives(partner)
+
+
+def exportable(partner: Partner | None, since: dt.datetime | None):
+    """The media that may leave: confirmed media and partners' hash records, never
+    match-request submissions; for a partner, nothing that came from that partner."""
+    from django.db.models import Q
+
+    qs = Media.objects.filter(Q(series__isnull=False) | Q(exchange_record__isnull=False)).exclude(
+        md5=""
+    )
+    if partner is not None:
+        qs = qs.exclude(exchange_record__source=partner)
+    if since is not None:
+        qs = qs.filter(updated_at__gte=since)
+    return qs
+
+
+def canonical(media: Media, *, with_series: bool) -> dict[str, Any]:
+    rec_obj = getattr(media, "exchange_record", None) if hasattr(media, "exchange_record") else None
+    series = media.series if with_series and media.series_id else None
+    return mapping.record_of(
+        media,
+        rec_obj,
+        series.name if series else None,
+        series.victim_identified if series else None,
+    )
+
+
+def iter_canonical(qs, *, with_series: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    qs = qs.select_related("series", "exchange_record").order_by("id")
+    for media in qs.iterator(chunk_size=2000):
+        try:
+            rec_obj = media.exchange_record
+        except Record.DoesNotExist:
+            rec_obj = None
+        series = media.series if with_series and media.series_id else None
+        rec = mapping.record_of(
+            media,
+            rec_obj,
+            series.name if series else None,
+            series.victim_identified if series else None,
+        )
+        if not with_series:
+            rec["series"], rec["victim_identified"] = "", None
+        yield media.pk, rec
+
+
+def audit_sent(
+    partner: Partner | None,
+    transfer: Transfer,
+    ids: list[int],
+    *,
+    actor,
+    method: str,
+    discloser=None,
+    series_ids: list[int] | None = None,
+) -> None:
+    """One audit row for a batch sent, and the disclosure (who made it: `discloser`,
+    else the actor — for a sync batch, the Manager who issued the partner's token)."""
+    who = partner.name if partner else "no partner"
+    record(
+        "exchange.send",
+        **_who(actor),
+        obj=partner,
+        object_type="" if partner else "exchange.transfer",
+        object_id="" if partner else transfer.pk,
+        summary=f"{len(ids)} record(s) sent to {who} ({method})",
+        changes={
+            "direction": "out",
+            "partner": who,
+            "method": method,
+            "transfer": transfer.pk,
+            "records": ids,
+        },
+    )
+    items = [("media", i) for i in ids] + [("series", i) for i in series_ids or []]
+    if not items:
+        return
+    disclosed.send(
+        sender=Transfer,
+        records=items,
+        recipient=partner.organisation if partner else "VICS file (no partner named)",
+        purpose=PURPOSE,
+        method=method,
+        actor=discloser or _user(actor),
+        source=transfer,
+    )
+
+
+def do_export_vics(
+    out: IO[str],
+    *,
+    actor,
+    partner: Partner | None = None,
+    version: str = "2.0",
+    since: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write a VICS file of what may leave (for `partner`, within what it may receive)."""
+    check_may_send(partner, actor)
+    if version not in mapping.CONTEXT:
+        raise ValidationError(f"VICS version must be one of {', '.join(mapping.CONTEXT)}.")
+    with_series = partner is None or partner.may_receive >= Level.SERIES
+    with transaction.atomic():
+        transfer = new_transfer(
+            partner, actor=actor, direction="out", method=Transfer.Method.VICS, version=version
+        )
+        pending: list[int] = []
+        sent = [0]
+
+        def records() -> Iterator[dict[str, Any]]:
+            for pk, rec in iter_canonical(exportable(partner, since), with_series=with_series):
+                pending.append(pk)
+                if len(pending) >= SEND_BATCH:
+                    audit_sent(partner, transfer, pending, actor=actor, method="vics")
+                    pending.clear()
+                sent[0] += 1
+                if progress is not None and sent[0] % 1000 == 0:
+                    progress(sent[0])
+                yield mapping.to_vics(rec, with_series=with_series)
+
+        n = vics.write(out, records(), version=version)
+        if pending:
+            audit_sent(partner, transfer, pending, actor=actor, method="vics")
+        transfer.records = n
+        transfer.finished_at = timezone.now()
+        transfer.summary = {"records": n, "since": since.isoformat() if since else None}
+        transfer.save()
+        record(
+            "exchange.export_vics",
+            **_who(actor),
+            obj=partner,
+            object_type="" if partner else "exchange.transfer",
+            object_id="" if partner else transfer.pk,
+            summary=f"VICS {version}: {n} record(s) for {partner.name if partner else 'no partner'}",
+            changes={"transfer": transfer.pk, "since": since.isoformat() if since else None},
+        )
+    return n
+
+
+# --------------------------------------------------------------------------- deletions
+
+
+def note_deleted(media_rows: Iterable[tuple[str, str, str]]) -> None:
+    """victimid deleted these media (md5, sha1, series): keep tombstones for partners."""
+    Tombstone.objects.bulk_create(
+        [Tombstone(md5=m, sha1=s, series=n[:200]) for m, s, n in media_rows if m]
+    )
