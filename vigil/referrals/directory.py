@@ -28,21 +28,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from vigil.referrals import actions
 from vigil.referrals.models import Office
 
-COLUMNS = [
-    "code",
-    "name",
-    "kind",
-    "areas",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "address",
-    "age_recipient",
-    "notes",
-    "active",
-]
+# The file's columns: the office fields (referrals.actions.OFFICE_FIELDS), areas after kind.
+COLUMNS = [*actions.OFFICE_FIELDS[:3], "areas", *actions.OFFICE_FIELDS[3:]]
 REQUIRED = {"code", "name", "kind"}
 _YES = {"", "1", "yes", "y", "true", "active"}
 _NO = {"0", "no", "n", "false", "inactive"}
@@ -69,8 +59,6 @@ def _rows(text: str) -> tuple[list[dict[str, str]], list[str]]:
 
 
 def load(text: str, *, actor: Any) -> LoadResult:
-    from vigil.referrals import actions
-
     result = LoadResult()
     rows, errors = _rows(text)
     if errors:
