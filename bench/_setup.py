@@ -30,3 +30,17 @@ def django_setup(db_url: str, data_dir: str | Path, *, migrate: bool = True) -> 
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
+
+
+def setup_database(url: str | None, data_dir: Path) -> str:
+    """A fresh, empty database: PostgreSQL `url` dropped and created again, else SQLite
+    in `data_dir`. Returns the DATABASE_URL to use."""
+    if url and url.startswith("postgres"):
+        import psycopg
+
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url
+    return f"sqlite:///{data_dir / 'bench.sqlite3'}"

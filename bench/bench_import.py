@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import django_setup  # noqa: E402  (bench/ is on sys.path when run)
+from _setup import django_setup, setup_database  # noqa: E402  (bench/ is on sys.path when run)
 
 
 def _ip(i: int) -> str:
@@ -85,18 +85,6 @@ def floor(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
         )
     conn.close()
     return len(tips), len(selectors), time.perf_counter() - start, time.process_time() - cpu
-
-
-def setup_database(url: str | None, data_dir: Path) -> str:
-    if url and url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return url
-    return f"sqlite:///{data_dir / 'bench.sqlite3'}"
 
 
 def prepare() -> tuple:

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import django_setup  # noqa: E402  (bench/ is on sys.path when run)
+from _setup import django_setup, setup_database  # noqa: E402  (bench/ is on sys.path when run)
 
 CONTEXT = "http://github.com/ICMEC/ProjectVic/DataModels/2.0.xml/US/$metadata#Media"
 
@@ -49,18 +49,6 @@ def write_vics(path: Path, n: int) -> None:
             }
             fh.write(("," if i else "") + json.dumps(rec, separators=(",", ":")) + "\n")
         fh.write("]}\n")
-
-
-def setup_database(url: str | None, data_dir: Path) -> str:
-    if url and url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return url
-    return f"sqlite:///{data_dir / 'bench.sqlite3'}"
 
 
 def _peak() -> float:
