@@ -122,6 +122,23 @@ def gone_reason(worker_id: str, started_at: dt.datetime | None) -> str | None:
     return None
 
 
+def handle_lost(task_path: str, args: list, kwargs: dict, reason: str) -> bool:
+    """Run the handler `task_path`'s app registered with :func:`on_lost` (for the database queue
+    here, for RQ in vigil/core/rq.py); False when the task has none."""
+    handler = _handlers.get(task_path)
+    if handler is None:
+        return False
+    try:
+        if isinstance(handler, str):
+            from django.utils.module_loading import import_string
+
+            handler = import_string(handler)
+        handler(args, kwargs, reason)  # type: ignore[operator]
+    except Exception:  # one bad handler must not stop the others
+        log.exception("lost-task handler for %s failed", task_path)
+    return True
+
+
 def recover_lost_tasks() -> list[str]:
     """Close every RUNNING task whose worker is gone; returns a line per task handled."""
     from django_tasks import TaskResultStatus
@@ -145,19 +162,10 @@ def recover_lost_tasks() -> list[str]:
             )
         if not claimed:
             continue
-        handler = _handlers.get(result.task_path)
         args_kwargs = result.args_kwargs or {}
         args, kwargs = list(args_kwargs.get("args", [])), dict(args_kwargs.get("kwargs", {}))
         line = f"task {result.pk} ({result.task_path}): {reason}"
-        if handler is not None:
-            try:
-                if isinstance(handler, str):
-                    from django.utils.module_loading import import_string
-
-                    handler = import_string(handler)
-                handler(args, kwargs, reason)  # type: ignore[operator]
-            except Exception:  # one bad handler must not stop the others
-                log.exception("lost-task handler for %s failed", result.task_path)
+        handle_lost(result.task_path, args, kwargs, reason)
         log.warning("%s", line)
         done.append(line)
     return done

@@ -1,7 +1,8 @@
 """Work spread over many machines: worker processes (standing in for machines) against one
 PostgreSQL drain one queue, each task exactly once; the same drain through Redis with
-django-tasks-rq, selected by one setting. (A worker killed mid-task: vigil/core/workers.py and
-its tests.)"""
+django-tasks-rq, selected by one setting, with the same `vigil db_worker` command; on RQ a task
+whose worker is killed runs once more, and only once. (A worker killed mid-task on the database
+queue: vigil/core/workers.py and its tests, e.g. vigil/tips/tests/test_worker_crash.py.)"""
 
 from __future__ import annotations
 
@@ -49,15 +50,8 @@ def _enqueue(env, count: int, **kwargs) -> None:
 
 
 def _worker_command(env) -> list[str]:
-    if env["VIGIL_TASK_BACKEND"] == RQ:
-        return [
-            str(BIN / "vigil"),
-            "rqworker",
-            "default",
-            "--with-scheduler",
-            "--job-class",
-            "django_tasks_rq.backend.Job",
-        ]
+    # The unit's command (deploy/systemd/vigil-worker@.service) on either backend: with the RQ
+    # backend `vigil db_worker` runs an RQ worker (vigil/core/rq.py).
     return [str(BIN / "vigil"), "db_worker", "--interval", "0.2", "--no-reload"]
 
 
@@ -148,17 +142,60 @@ def _redis_up() -> bool:
         return False
 
 
-def test_it_drains_the_same_tasks_through_redis_with_one_setting(tmp_path, pg):
+@pytest.fixture
+def rq_env(tmp_path, pg):
     if not _redis_up():
         if os.environ.get("CI"):
             pytest.fail("Redis is not reachable at 127.0.0.1:6379 (CI must start it)")
         pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    db = 8 + os.getpid() % 8  # a Redis database of this run's own
-    env = _env(tmp_path, pg, RQ, VIGIL_REDIS_URL=f"redis://127.0.0.1:6379/{db}")
     import redis
 
+    db = 8 + os.getpid() % 8  # a Redis database of this run's own
+    env = _env(tmp_path, pg, RQ, VIGIL_REDIS_URL=f"redis://127.0.0.1:6379/{db}")
     redis.Redis.from_url(env["VIGIL_REDIS_URL"]).flushdb()
     try:
-        _drain(tmp_path, env)
+        yield env
     finally:
         redis.Redis.from_url(env["VIGIL_REDIS_URL"]).flushdb()
+
+
+def test_it_drains_the_same_tasks_through_redis_with_one_setting(tmp_path, rq_env):
+    _drain(tmp_path, rq_env)
+
+
+def test_a_task_whose_rq_worker_is_killed_runs_once_more_and_only_once(rq_env):
+    import redis
+    from rq import Queue
+
+    # Vigil's worker clock, shortened: a heartbeat a second, a job lost 3 s after its last one.
+    env = {**rq_env, "VIGIL_WORKER_HEARTBEAT_SECONDS": "1", "VIGIL_WORKER_LOST_AFTER_SECONDS": "3"}
+    marks = Path(env["VIGIL_TASK_MARKS"])
+    started = marks / "0.started"
+
+    def runs() -> int:
+        return len(started.read_text().split()) if started.exists() else 0
+
+    def kill(proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)  # the worker and the fork running the job
+        proc.wait()
+
+    a = _worker(env)
+    procs = [a]
+    try:
+        # Every attempt would take 10 minutes: only a kill ends one.
+        _enqueue(env, 1, first_attempt_seconds=600, seconds=600)
+        _wait(lambda: runs() == 1, 120, "the first attempt to start")
+        kill(a)
+        b = _worker(env)
+        procs.append(b)
+        _wait(lambda: runs() == 2, 120, "the task to run again on the other worker")
+        kill(b)
+        c = _worker(env)
+        procs.append(c)
+        failed = Queue("default", connection=redis.Redis.from_url(env["VIGIL_REDIS_URL"]))
+        _wait(lambda: failed.failed_job_registry.count == 1, 120, "the task to fail")
+        time.sleep(3)  # a third attempt would start now
+    finally:
+        _stop(*procs)
+    assert runs() == 2, "retried once, not twice"
+    assert not (marks / "0.done").exists()
