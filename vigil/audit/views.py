@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from vigil.accounts import access
-from vigil.audit import redaction
+from vigil.audit import queries, redaction
 from vigil.audit.log import record
 from vigil.audit.models import LEGACY_OUTCOMES, AuditEvent, Outcome
 from vigil.lib.csvsafe import safe_row
@@ -35,7 +35,12 @@ def _filtered(request: HttpRequest):
         )
         qs = qs.filter(actor_username=known or name)
     if q.get("action"):
-        qs = qs.filter(action__startswith=q["action"].strip())
+        # A family ("tip." or "tip.*") selects every action in it; otherwise the exact action.
+        action = q["action"].strip()
+        if action.endswith((".", "*")):
+            qs = qs.filter(action__startswith=action.rstrip("*"))
+        else:
+            qs = qs.filter(action=action)
     if q.get("object_type"):
         qs = qs.filter(object_type=q["object_type"].strip())
     if q.get("object_id"):
@@ -84,6 +89,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "q": request.GET,
             "params": params.urlencode(),
             "outcomes": Outcome.choices,
+            "actions": queries.action_choices(),
         },
     )
 

@@ -101,3 +101,39 @@ def test_it_pages_through_many_events(client, personas):
     assert len(first.context["page"]) == 100 and first.context["page"].has_next()
     second = client.get(reverse("audit-list"), {"action": "test.", "page": 2})
     assert len(second.context["page"]) == 30
+
+
+def test_it_offers_the_actions_in_the_trail_as_choices(client, personas):
+    from vigil.audit.log import record
+
+    for action in ("media.reveal", "tip.view", "tip.update", "login"):
+        record(action, actor=personas.manager)
+    client.force_login(personas.manager)
+    response = client.get(reverse("audit-list"))
+    groups = dict(response.context["actions"])
+    assert ("media.reveal", "media.reveal") in groups["media"]
+    assert groups["tip"][0] == ("tip.", "every tip action")
+    assert groups["login"] == [("login", "login")]
+    page = response.content.decode()
+    assert '<select name="action"' in page and 'value="media.reveal"' in page
+    # A chosen action is exact; a family takes all of it.
+    exact = client.get(reverse("audit-list"), {"action": "tip.view"}).context["page"]
+    assert {e.action for e in exact} == {"tip.view"}
+    family = client.get(reverse("audit-list"), {"action": "tip."}).context["page"]
+    assert {"tip.view", "tip.update"} <= {e.action for e in family}
+
+
+def test_the_action_choices_cost_a_handful_of_queries_whatever_the_trail(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.audit import queries
+    from vigil.audit.log import record
+
+    for i in range(40):
+        record(f"bench.a{i % 5}", actor=personas.manager)
+    with CaptureQueriesContext(connection) as ctx:
+        assert [a for a in queries.known_actions() if a.startswith("bench.")] == [
+            f"bench.a{i}" for i in range(5)
+        ]
+    assert len(ctx.captured_queries) == 1
