@@ -138,7 +138,7 @@ def cluster_data(tip_id: int) -> ClusterData:
     flags = list(
         Flag.objects.filter(tip_a_id__in=shown, tip_b_id__in=shown)
         .exclude(status=Flag.Status.DISMISSED)
-        .select_related("tip_a", "tip_b")
+        .select_related("tip_a__source", "tip_b__source")
         .order_by("type", "value")
     )
     return ClusterData(

@@ -5,6 +5,7 @@ Split along its seams; this package re-exports the public functions so
 
 - reference.py  the warning list and common values (per-process caches, warning-list edits)
 - flagging.py   raising flags when a tip gains selectors, withdrawing them when it loses some
+- matching.py   candidate pairs beyond exact values: names, handles of unknown platform
 - decisions.py  link, dismiss, remove a link (a person's decision, audited)
 - receivers.py  the signal receivers connected in DeconflictionConfig.ready
 
@@ -24,13 +25,12 @@ from vigil.deconfliction.actions.decisions import (
     do_remove_link,
 )
 from vigil.deconfliction.actions.flagging import (
-    MAX_NAME_CANDIDATES,
     FlagOutcome,
-    NewFlag,
     do_flag_selectors,
     do_flag_tips,
     do_withdraw_selectors,
 )
+from vigil.deconfliction.actions.matching import MAX_NAME_CANDIDATES, NewFlag
 from vigil.deconfliction.actions.receivers import (
     on_selectors_added,
     on_selectors_added_bulk,

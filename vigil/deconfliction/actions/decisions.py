@@ -21,7 +21,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.deconfliction import hooks
-from vigil.deconfliction.actions.flagging import ordered_pair
+from vigil.deconfliction.actions.matching import ordered_pair
 from vigil.deconfliction.models import Flag, Link
 from vigil.deconfliction.queries import cluster_map, cluster_tip_ids, shared_value_pairs
 from vigil.messaging.actions import do_notify
@@ -174,7 +174,7 @@ def _notify_referred(side_a: set[int], side_b: set[int], link: Link, *, actor):
                 continue
             do_notify(
                 assignee,
-                subject=f"New tip(s) linked to referred tip {ref_tip.source_reference}",
+                subject=f"New tip(s) linked to referred tip {ref_tip}",
                 body=(
                     f"{actor} linked {refs} into the cluster of tip {ref_tip}, which was "
                     f"referred to {office}. Link note: {link.note}\n"

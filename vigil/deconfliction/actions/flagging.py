@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,6 +21,16 @@ from django.utils import timezone
 
 from vigil.audit.log import record
 from vigil.core import request_context
+from vigil.deconfliction.actions.matching import (
+    CHUNK,
+    PERSON,
+    NewFlag,
+    by_type_conditions,
+    label_of,
+    match_handle_aliases,
+    match_names,
+    ordered_pair,
+)
 from vigil.deconfliction.actions.reference import (
     common_values,
     invalidate_common_values,
@@ -32,77 +41,11 @@ from vigil.deconfliction.models import (
     NAME,
     CommonValue,
     Flag,
-    PersonKey,
     TipNotice,
 )
 from vigil.deconfliction.queries import cluster_map
-from vigil.lib import names
-from vigil.lib.selectors import HASHED_TYPES
 from vigil.messaging.actions import do_notify
 from vigil.tips.models import Selector, Tip
-
-PERSON = Selector.Type.PERSON
-# A very common blocking key (say "smith, j…") must not turn one name into a scan.
-MAX_NAME_CANDIDATES = 5000
-_CHUNK = 500
-
-
-def ordered_pair(t1: int, t2: int) -> tuple[int, int]:
-    return (t1, t2) if t1 < t2 else (t2, t1)
-
-
-def _by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
-    """(type, value) pairs as OR-ed `type = t AND value IN (…)` filters of at most _CHUNK values.
-
-    One statement per chunk instead of one per type: both SQLite (OR-by-union)
-    and PostgreSQL (BitmapOr) answer it from the (type, value) index.
-    """
-    out: list[Q] = []
-    for i in range(0, len(keys), _CHUNK):
-        by_type: dict[str, list[str]] = defaultdict(list)
-        for s_type, value in keys[i : i + _CHUNK]:
-            by_type[s_type].append(value)
-        cond = Q()
-        for s_type, values in by_type.items():
-            cond |= Q(type=s_type, value__in=values)
-        out.append(cond)
-    return out
-
-
-def _label(selector: Selector) -> str:
-    if selector.type in HASHED_TYPES:
-        return selector.masked or "(masked)"
-    return ""
-
-
-def _dob(details: dict | None) -> date | None:
-    raw = (details or {}).get("dob")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(str(raw)[:10])
-    except ValueError:
-        return None
-
-
-@dataclass(slots=True)
-class NewFlag:
-    """A flag about to be inserted (lighter than a model instance; same display rules)."""
-
-    tip_a_id: int
-    tip_b_id: int
-    type: str
-    value: str
-    value_b: str = ""
-    label: str = ""
-    score: float | None = None
-    match_reason: str = ""
-    # Either side's selector is extracted from prose and not confirmed yet.
-    possible: bool = False
-    status: str = Flag.Status.OPEN.value
-
-    display = Flag.display
-    type_label = Flag.type_label
 
 
 @dataclass
@@ -176,7 +119,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 continue
             listed = warn.match(s.type, s.value)
             if listed is not None:
-                label = _label(s) or s.value
+                label = label_of(s) or s.value
                 notice(tip.pk, s.type, s.value, label, TipNotice.Reason.WARNING_LIST, listed)
                 continue
             if s.type == PERSON:
@@ -192,7 +135,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     holders: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
     # Who is assigned to each tip met on the way: notifications need no further query.
     assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
-    for cond in _by_type_conditions([k for k in wanted if k not in known_common]):
+    for cond in by_type_conditions([k for k in wanted if k not in known_common]):
         rows = Selector.objects.filter(cond).values_list(
             "type", "value", "tip_id", "tip__assigned_to_id", "confirmed"
         )
@@ -207,7 +150,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     now_common: list[tuple[str, str, set[int], str]] = []
     for key, entries in wanted.items():
         s_type, value = key
-        label = _label(entries[0][1]) or value
+        label = label_of(entries[0][1]) or value
         if key in known_common:
             for tip, _ in entries:
                 notice(tip.pk, s_type, value, label, TipNotice.Reason.COMMON, "seen on many tips")
@@ -228,7 +171,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 possible = not (s.confirmed and other_confirmed)
                 candidates.setdefault(
                     (a, b, s_type, value, ""),
-                    NewFlag(a, b, s_type, value, label=_label(s), possible=possible),
+                    NewFlag(a, b, s_type, value, label=label_of(s), possible=possible),
                 )
 
     folded = 0
@@ -259,15 +202,17 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         k for k in known_common if k[0] == PERSON
     }
 
-    _match_names(people, common_people, candidates, assignees)
+    skip = known_common | {(t, v) for t, v, _, _ in now_common}
+    match_handle_aliases(wanted, skip, candidates, assignees)
+    match_names(people, common_people, candidates, assignees)
 
     outcome = FlagOutcome(assignees=assignees, folded=folded)
     if candidates:
         tip_ids = list(batch_tips)
         # (pair, type, value, value_b) -> (pk, possible) of the flags already stored
         existing: dict[tuple, tuple[int, bool]] = {}
-        for i in range(0, len(tip_ids), _CHUNK):
-            chunk = tip_ids[i : i + _CHUNK]
+        for i in range(0, len(tip_ids), CHUNK):
+            chunk = tip_ids[i : i + CHUNK]
             rows = Flag.objects.filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
             for a, b, t, v, vb, pk, possible in rows.values_list(
                 "tip_a_id", "tip_b_id", "type", "value", "value_b", "pk", "possible"
@@ -280,8 +225,8 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             for k, f in candidates.items()
             if k in existing and existing[k][1] and not f.possible
         ]
-        for i in range(0, len(upgrade), _CHUNK):
-            chunk = upgrade[i : i + _CHUNK]
+        for i in range(0, len(upgrade), CHUNK):
+            chunk = upgrade[i : i + CHUNK]
             outcome.upgraded += Flag.objects.open().filter(pk__in=chunk).count()
             Flag.objects.filter(pk__in=chunk).update(possible=False)
         # Tips already in one cluster: the pair is stored, closed as already linked.
@@ -328,99 +273,6 @@ def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
             cursor.execute(
                 head + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING",
                 [v for row in chunk for v in row],
-            )
-
-
-def _index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
-    keys_by_selector: dict[int, set[str]] = {}
-    rows = []
-    missing = [s for _, s in people if s.pk is None]
-    if missing:
-        # A bulk_create that did not return primary keys: look them up once.
-        found = {
-            (t, v): pk
-            for pk, t, v in Selector.objects.filter(
-                tip_id__in={s.tip_id for s in missing}, type=PERSON
-            ).values_list("pk", "tip_id", "value")
-        }
-        for s in missing:
-            s.pk = found.get((s.tip_id, s.value))
-    for _, s in people:
-        if s.pk is None:
-            continue
-        keys = {k[:80] for k in names.name_keys(s.value, _dob(s.details))}
-        keys_by_selector[s.pk] = keys
-        rows.extend(PersonKey(selector_id=s.pk, key=k) for k in keys)
-    PersonKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return keys_by_selector
-
-
-def _match_names(
-    people: list[tuple[Tip, Selector]],
-    common_people: set[tuple[str, str]],
-    candidates: dict[tuple[int, int, str, str, str], NewFlag],
-    assignees: dict[int, int],
-) -> None:
-    if not people:
-        return
-    keys_by_selector = _index_names(people)
-    threshold = settings.NAME_MATCH_THRESHOLD
-    for tip, s in people:
-        if (PERSON, s.value) in common_people or s.pk not in keys_by_selector:
-            continue
-        keys = keys_by_selector[s.pk]
-        if not keys:
-            continue
-        rows = (
-            PersonKey.objects.filter(key__in=keys)
-            .exclude(selector__tip_id=tip.pk)
-            .values_list(
-                "selector__tip_id",
-                "selector__value",
-                "selector__raw",
-                "selector__details",
-                "selector__tip__assigned_to_id",
-                "selector__confirmed",
-            )
-            .distinct()[:MAX_NAME_CANDIDATES]
-        )
-        mine_dob = _dob(s.details)
-        mine_raw = (s.details or {}).get("name") or s.raw or s.value
-        seen: set[tuple[int, str]] = set()
-        for other_tip, other_value, other_raw, other_details, assignee, other_ok in rows:
-            if (other_tip, other_value) in seen:
-                continue
-            if assignee is not None:
-                assignees[other_tip] = assignee
-            seen.add((other_tip, other_value))
-            match = names.compare(
-                s.value,
-                other_value,
-                dob_a=mine_dob,
-                dob_b=_dob(other_details),
-                threshold=threshold,
-            )
-            if match is None:
-                continue
-            other_name = (other_details or {}).get("name") or other_raw or other_value
-            if tip.pk < other_tip:
-                a, b, va, vb, la, lb = tip.pk, other_tip, s.value, other_value, mine_raw, other_name
-            else:
-                a, b, va, vb, la, lb = other_tip, tip.pk, other_value, s.value, other_name, mine_raw
-            vb = "" if vb == va else vb
-            candidates.setdefault(
-                (a, b, NAME, va, vb),
-                NewFlag(
-                    a,
-                    b,
-                    NAME,
-                    va,
-                    value_b=vb,
-                    label=(la if la == lb else f"{la} ~ {lb}")[:300],
-                    score=match.score,
-                    match_reason=match.reason[:200],
-                    possible=not (s.confirmed and other_ok),
-                ),
             )
 
 
@@ -477,7 +329,7 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
         shared = ", ".join(sorted({f"{f.type_label} {f.display}" for f in mine})[:5])
         do_notify(
             tip.assigned_to,
-            subject=f"New flag(s) on tip {tip.source_reference}",
+            subject=f"New flag(s) on tip {tip}",
             body=(
                 f"Tip {tip} shares data with {len(mine)} other tip(s) "
                 f"({shared}). Open the tip's flags to link or dismiss."
@@ -499,7 +351,7 @@ def do_withdraw_selectors(tip: Tip, removed: Iterable[tuple[str, str]], *, actor
             cond |= Q(type=NAME, tip_b=tip, value_b=value)
             cond |= Q(type=NAME, tip_b=tip, value_b="", value=value)
         else:
-            cond |= Q(type=s_type, value=value)
+            cond |= Q(type=s_type, value=value) | Q(type=s_type, value_b=value)
     with transaction.atomic():
         gone, _ = Flag.objects.open().involving(tip.pk).filter(cond).delete()
         notice_cond = Q()

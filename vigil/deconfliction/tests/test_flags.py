@@ -202,3 +202,24 @@ def test_it_never_links_automatically():
     from vigil.deconfliction.models import Link
 
     assert not Link.objects.exists()
+
+
+def test_it_flags_a_handle_of_unknown_platform_against_the_same_handle_anywhere():
+    kik, forum, insta = f.tip(), f.tip(), f.tip()
+    f.add(kik, "online_id", "kik:kestrel99")
+    s = f.Selector.objects.create(tip=forum, type="online_id", value="unknown:kestrel99")
+    assert actions.do_flag_selectors(forum, [s], actor=None) == 1
+    flag = Flag.objects.get()
+    assert (flag.value, flag.value_b) == ("kik:kestrel99", "unknown:kestrel99")
+    assert "unknown" in flag.match_reason or "unknown" in flag.display
+    # Two known platforms never match each other; the unknown one matches both.
+    assert f.add(insta, "online_id", "instagram:kestrel99") == 1
+    assert set(Flag.objects.values_list("value", "value_b")) == {
+        ("kik:kestrel99", "unknown:kestrel99"),
+        ("instagram:kestrel99", "unknown:kestrel99"),
+    }
+    # Removing the unknown-platform handle withdraws its open flags.
+    f.Selector.objects.filter(tip=forum).delete()
+    assert (
+        actions.do_withdraw_selectors(forum, [("online_id", "unknown:kestrel99")], actor=None) == 2
+    )

@@ -31,7 +31,7 @@ from .extract import Extracted, extract
 
 # _PLATFORM_ALIASES: not public; the tests check the alias table through this path.
 from .handles import _PLATFORM_ALIASES as _PLATFORM_ALIASES
-from .handles import fold_platform
+from .handles import KNOWN_PLATFORMS, fold_platform
 from .identity import phone_best_effort
 from .network import IPObservation, parse_ip_observation, registered_domain
 from .normalise import normalise
@@ -71,6 +71,7 @@ __all__ = [
     "SSN",
     "URL",
     "VEHICLE",
+    "KNOWN_PLATFORMS",
     "Extracted",
     "IPObservation",
     "SelectorType",

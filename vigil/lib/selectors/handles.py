@@ -101,6 +101,11 @@ _PLATFORM_ALIASES: dict[str, str] = {
 }
 
 
+# Every canonical platform name fold_platform knows (a handle of "unknown" platform is
+# looked up under each of them by deconfliction).
+KNOWN_PLATFORMS = frozenset(_PLATFORM_ALIASES.values())
+
+
 def fold_platform(platform: str | None) -> str:
     """Canonical platform name ("Twitter" → "x", "FB" → "facebook"); "unknown" if none."""
     if not platform:

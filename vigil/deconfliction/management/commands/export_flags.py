@@ -1,10 +1,11 @@
 """`vigil export_flags --json`: every open flag, grouped per tip pair, and the common values.
 
-Output (a JSON list, streamed so a large store does not build it in memory):
-  {"tips": ["<source reference>", "<source reference>"],
+Output (a JSON list, streamed so a large store does not build it in memory); a tip is
+named by its source and reference ("<source name> <reference>", as everywhere):
+  {"tips": ["<source> <reference>", "<source> <reference>"],
    "reasons": [{"type": "email", "value": "<normalised value>"},
                {"type": "name", "value": "<name> ~ <name>", "score": 0.95}]}
-  {"hub": true, "type": "ip", "value": "<value>", "tips": ["<reference>", ...]}
+  {"hub": true, "type": "ip", "value": "<value>", "tips": ["<source> <reference>", ...]}
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Command(BaseCommand):
             .values_list(
                 "tip_a_id",
                 "tip_b_id",
+                "tip_a__source__name",
                 "tip_a__source_reference",
+                "tip_b__source__name",
                 "tip_b__source_reference",
                 "type",
                 "value",
@@ -80,13 +83,15 @@ class Command(BaseCommand):
         pairs = 0
         current = None
         item: dict = {}
-        for a, b, ref_a, ref_b, type_, value, value_b, score in flags.iterator(chunk_size=5000):
+        for a, b, src_a, ref_a, src_b, ref_b, type_, value, value_b, score in flags.iterator(
+            chunk_size=5000
+        ):
             if (a, b) != current:
                 if current is not None:
                     emit(item)
                     pairs += 1
                 current = (a, b)
-                item = {"tips": [ref_a, ref_b], "reasons": []}
+                item = {"tips": [f"{src_a} {ref_a}", f"{src_b} {ref_b}"], "reasons": []}
             reason: dict = {"type": type_, "value": f"{value} ~ {value_b}" if value_b else value}
             if type_ == NAME and score is not None:
                 reason["score"] = score
@@ -97,11 +102,11 @@ class Command(BaseCommand):
 
         hubs = 0
         notices = TipNotice.objects.order_by("type", "value", "tip_id").values_list(
-            "type", "value", "tip__source_reference"
+            "type", "value", "tip__source__name", "tip__source_reference"
         )
         current = None
         hub: dict = {}
-        for type_, value, ref in notices.iterator(chunk_size=5000):
+        for type_, value, src, ref in notices.iterator(chunk_size=5000):
             if (type_, value) != current:
                 if current is not None:
                     emit(hub)
@@ -113,7 +118,7 @@ class Command(BaseCommand):
                     "value": value,
                     "tips": [],
                 }
-            hub["tips"].append(ref)
+            hub["tips"].append(f"{src} {ref}")
         if current is not None:
             emit(hub)
             hubs += 1

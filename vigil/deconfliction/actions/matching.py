@@ -1,0 +1,238 @@
+"""Finding candidate pairs: the shapes both probes share, names, handles of unknown platform.
+
+Used by flagging.py (which probes exact values itself and inserts what these return).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Q
+
+from vigil.deconfliction.models import NAME, Flag, PersonKey
+from vigil.lib import names
+from vigil.lib.selectors import HASHED_TYPES, KNOWN_PLATFORMS
+from vigil.tips.models import Selector, Tip
+
+PERSON = Selector.Type.PERSON
+ONLINE_ID = Selector.Type.ONLINE_ID
+UNKNOWN_PLATFORM = "unknown"
+# A very common blocking key (say "smith, j…") must not turn one name into a scan.
+MAX_NAME_CANDIDATES = 5000
+CHUNK = 500
+
+
+def ordered_pair(t1: int, t2: int) -> tuple[int, int]:
+    return (t1, t2) if t1 < t2 else (t2, t1)
+
+
+def by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
+    """(type, value) pairs as OR-ed `type = t AND value IN (…)` filters of at most CHUNK values.
+
+    One statement per chunk instead of one per type: both SQLite (OR-by-union)
+    and PostgreSQL (BitmapOr) answer it from the (type, value) index.
+    """
+    out: list[Q] = []
+    for i in range(0, len(keys), CHUNK):
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for s_type, value in keys[i : i + CHUNK]:
+            by_type[s_type].append(value)
+        cond = Q()
+        for s_type, values in by_type.items():
+            cond |= Q(type=s_type, value__in=values)
+        out.append(cond)
+    return out
+
+
+def label_of(selector: Selector) -> str:
+    if selector.type in HASHED_TYPES:
+        return selector.masked or "(masked)"
+    return ""
+
+
+def dob(details: dict | None) -> date | None:
+    raw = (details or {}).get("dob")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class NewFlag:
+    """A flag about to be inserted (lighter than a model instance; same display rules)."""
+
+    tip_a_id: int
+    tip_b_id: int
+    type: str
+    value: str
+    value_b: str = ""
+    label: str = ""
+    score: float | None = None
+    match_reason: str = ""
+    # Either side's selector is extracted from prose and not confirmed yet.
+    possible: bool = False
+    status: str = Flag.Status.OPEN.value
+
+    display = Flag.display
+    type_label = Flag.type_label
+
+
+def handle_aliases(value: str) -> tuple[str, list[str]]:
+    """(platform, the values the same handle takes on other platforms that it matches).
+
+    A handle of unknown platform ("forum-user kestrel99" → unknown:kestrel99)
+    matches that handle on any platform, and a known one matches it of unknown
+    platform; two known platforms never match each other.
+    """
+    platform, _, handle = value.partition(":")
+    if not handle:
+        return platform, []
+    if platform == UNKNOWN_PLATFORM:
+        return platform, [f"{p}:{handle}" for p in sorted(KNOWN_PLATFORMS - {UNKNOWN_PLATFORM})]
+    return platform, [f"{UNKNOWN_PLATFORM}:{handle}"]
+
+
+def match_handle_aliases(
+    wanted: dict[tuple[str, str], list[tuple[Tip, Selector]]],
+    skip: set[tuple[str, str]],
+    candidates: dict[tuple[int, int, str, str, str], NewFlag],
+    assignees: dict[int, int],
+) -> None:
+    """Flag `unknown:h` against `kik:h` (value = the known platform's, value_b = unknown:h)."""
+    asked: dict[str, list[tuple[str, str]]] = defaultdict(list)  # alias value -> wanted keys
+    for key in wanted:
+        if key[0] != ONLINE_ID or key in skip:
+            continue
+        for alias in handle_aliases(key[1])[1]:
+            asked[alias].append(key)
+    if not asked:
+        return
+    for cond in by_type_conditions([(ONLINE_ID, v) for v in asked]):
+        rows = Selector.objects.filter(cond).values_list(
+            "value", "tip_id", "tip__assigned_to_id", "confirmed"
+        )
+        for alias, other, assignee, other_ok in rows.iterator(chunk_size=2000):
+            for key in asked[alias]:
+                known, unknown = (
+                    (alias, key[1])
+                    if key[1].startswith(f"{UNKNOWN_PLATFORM}:")
+                    else (key[1], alias)
+                )
+                for tip, s in wanted[key]:
+                    if tip.pk == other:
+                        continue
+                    if assignee is not None:
+                        assignees[other] = assignee
+                    a, b = ordered_pair(tip.pk, other)
+                    candidates.setdefault(
+                        (a, b, ONLINE_ID, known, unknown),
+                        NewFlag(
+                            a,
+                            b,
+                            ONLINE_ID,
+                            known,
+                            value_b=unknown,
+                            label=f"{known} ~ {unknown}"[:300],
+                            match_reason="same handle; one platform unknown",
+                            possible=not (s.confirmed and other_ok),
+                        ),
+                    )
+
+
+def index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:
+    keys_by_selector: dict[int, set[str]] = {}
+    rows = []
+    missing = [s for _, s in people if s.pk is None]
+    if missing:
+        # A bulk_create that did not return primary keys: look them up once.
+        found = {
+            (t, v): pk
+            for pk, t, v in Selector.objects.filter(
+                tip_id__in={s.tip_id for s in missing}, type=PERSON
+            ).values_list("pk", "tip_id", "value")
+        }
+        for s in missing:
+            s.pk = found.get((s.tip_id, s.value))
+    for _, s in people:
+        if s.pk is None:
+            continue
+        keys = {k[:80] for k in names.name_keys(s.value, dob(s.details))}
+        keys_by_selector[s.pk] = keys
+        rows.extend(PersonKey(selector_id=s.pk, key=k) for k in keys)
+    PersonKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return keys_by_selector
+
+
+def match_names(
+    people: list[tuple[Tip, Selector]],
+    common_people: set[tuple[str, str]],
+    candidates: dict[tuple[int, int, str, str, str], NewFlag],
+    assignees: dict[int, int],
+) -> None:
+    if not people:
+        return
+    keys_by_selector = index_names(people)
+    threshold = settings.NAME_MATCH_THRESHOLD
+    for tip, s in people:
+        if (PERSON, s.value) in common_people or s.pk not in keys_by_selector:
+            continue
+        keys = keys_by_selector[s.pk]
+        if not keys:
+            continue
+        rows = (
+            PersonKey.objects.filter(key__in=keys)
+            .exclude(selector__tip_id=tip.pk)
+            .values_list(
+                "selector__tip_id",
+                "selector__value",
+                "selector__raw",
+                "selector__details",
+                "selector__tip__assigned_to_id",
+                "selector__confirmed",
+            )
+            .distinct()[:MAX_NAME_CANDIDATES]
+        )
+        mine_dob = dob(s.details)
+        mine_raw = (s.details or {}).get("name") or s.raw or s.value
+        seen: set[tuple[int, str]] = set()
+        for other_tip, other_value, other_raw, other_details, assignee, other_ok in rows:
+            if (other_tip, other_value) in seen:
+                continue
+            if assignee is not None:
+                assignees[other_tip] = assignee
+            seen.add((other_tip, other_value))
+            match = names.compare(
+                s.value,
+                other_value,
+                dob_a=mine_dob,
+                dob_b=dob(other_details),
+                threshold=threshold,
+            )
+            if match is None:
+                continue
+            other_name = (other_details or {}).get("name") or other_raw or other_value
+            if tip.pk < other_tip:
+                a, b, va, vb, la, lb = tip.pk, other_tip, s.value, other_value, mine_raw, other_name
+            else:
+                a, b, va, vb, la, lb = other_tip, tip.pk, other_value, s.value, other_name, mine_raw
+            vb = "" if vb == va else vb
+            candidates.setdefault(
+                (a, b, NAME, va, vb),
+                NewFlag(
+                    a,
+                    b,
+                    NAME,
+                    va,
+                    value_b=vb,
+                    label=(la if la == lb else f"{la} ~ {lb}")[:300],
+                    score=match.score,
+                    match_reason=match.reason[:200],
+                    possible=not (s.confirmed and other_ok),
+                ),
+            )
