@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -128,7 +129,33 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj._state.db = connection.alias
 
 
-_PLANS: dict[type, list[tuple[str, str, bool, Callable[[], Any]]]] = {}
+@dataclass
+class _Plan:
+    related: dict[str, str]  # a foreign key's name -> its attname
+    attnames: dict[str, str]  # name or attname -> attname
+    constant: dict[str, Any]  # attname -> an immutable default (None, "", False, 0)
+    made: list[tuple[str, Callable[[], Any]]]  # attname -> a default made per instance
+
+
+_PLANS: dict[type, _Plan] = {}
+_IMMUTABLE = (type(None), str, int, float, bool, bytes)
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    plan = _Plan({}, {}, {}, [])
+    for f in model._meta.concrete_fields:
+        plan.attnames[f.name] = plan.attnames[f.attname] = f.attname
+        if f.is_relation:
+            plan.related[f.name] = f.attname
+        if f.has_default() and callable(f.default):
+            plan.made.append((f.attname, f.default))
+        else:
+            value = f.get_default()
+            if isinstance(value, _IMMUTABLE):
+                plan.constant[f.attname] = value
+            else:
+                plan.made.append((f.attname, f.get_default))
+    return plan
 
 
 def new(model: type[M], **values: Any) -> M:
@@ -141,24 +168,22 @@ def new(model: type[M], **values: Any) -> M:
     """
     plan = _PLANS.get(model)
     if plan is None:
-        plan = _PLANS[model] = [
-            (f.name, f.attname, f.is_relation, f._get_default)  # type: ignore[attr-defined]
-            for f in model._meta.concrete_fields
-        ]
+        plan = _PLANS[model] = _plan(model)
     obj = model.__new__(model)
     state = obj._state = ModelState()
     d = obj.__dict__
-    for name, attname, related, default in plan:
-        if related and name in values:
-            rel = values.pop(name)
-            d[attname] = None if rel is None else rel.pk
-            state.fields_cache[name] = rel
-        elif attname in values:
-            d[attname] = values.pop(attname)
-        elif name in values:
-            d[attname] = values.pop(name)
-        else:
-            d[attname] = default()
-    if values:
-        raise TypeError(f"{model.__name__}() got unexpected field(s) {', '.join(values)}")
+    d.update(plan.constant)
+    for attname, make in plan.made:
+        if attname not in values:
+            d[attname] = make()
+    for name, value in values.items():
+        fk = plan.related.get(name)
+        if fk is not None:
+            d[fk] = None if value is None else value.pk
+            state.fields_cache[name] = value
+            continue
+        attname = plan.attnames.get(name)
+        if attname is None:
+            raise TypeError(f"{model.__name__}() got an unexpected field {name!r}")
+        d[attname] = value
     return obj
