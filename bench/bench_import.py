@@ -164,10 +164,15 @@ def main() -> None:
             f"database: {connection.vendor}; deconfliction listeners {'off' if args.without_deconfliction else 'on'}; "
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         )
-        n_tips, n_sel, floor_took, floor_cpu = floor(csv_path, data_dir / "floor.sqlite3")
+        # The floor takes well under a second: on a shared machine one run is noise, so
+        # it runs three times (a fresh file each) and the best wall and CPU count.
+        runs = [floor(csv_path, data_dir / f"floor{i}.sqlite3") for i in range(3)]
+        n_tips, n_sel = runs[0][:2]
+        floor_took, floor_cpu = min(r[2] for r in runs), min(r[3] for r in runs)
         print(
-            f"floor (csv + plain SQLite executemany, one transaction): {n_tips:,} tips, {n_sel:,} selectors "
-            f"in {floor_took:.2f} s (CPU {floor_cpu:.2f} s) -> {n_tips / floor_took:,.0f} rows/s; peak RSS {_peak_mb():.0f} MB"
+            f"floor (csv + plain SQLite executemany, one transaction; best of 3): {n_tips:,} tips, {n_sel:,} selectors "
+            f"in {floor_took:.2f} s (CPU {floor_cpu:.2f} s; runs {', '.join(f'{r[3]:.2f}' for r in runs)}) "
+            f"-> {n_tips / floor_took:,.0f} rows/s; peak RSS {_peak_mb():.0f} MB"
         )
         start, cpu = time.perf_counter(), time.process_time()
         s = import_file(csv_path, actor=user, source=source)
