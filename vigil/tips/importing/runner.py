@@ -20,7 +20,7 @@ from vigil.tips import actions
 from vigil.tips.importing.csvfile import read_csv
 from vigil.tips.importing.cybertipline import read_cybertipline
 from vigil.tips.importing.detection import detect_format
-from vigil.tips.importing.iplist import read_iplist
+from vigil.tips.importing.iplist import batch_reference, read_iplist
 from vigil.tips.importing.jsonfile import read_json
 from vigil.tips.importing.rows import ImportFileError, RowError, Summary, TipRow, protect
 from vigil.tips.importing.streams import Counting
@@ -200,7 +200,8 @@ def import_file(
         )
         importer.summary.format = fmt
         if fmt == "iplist":
-            rows = read_iplist(binary, importer.summary, note=note)
+            batch = batch_reference(path, raw)
+            rows = read_iplist(binary, importer.summary, note=note, batch=batch)
         else:
             rows = READERS[fmt](binary, importer.summary)
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n"):

@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -261,11 +262,17 @@ def test_it_imports_an_ip_list_with_a_shared_note(personas, source, tmp_path):
     assert s.tips_created == 3 and s.rejected_count == 2
     assert [r["line"] for r in s.rejected] == [4, 6]
     assert set(Tip.objects.values_list("narrative", flat=True)) == {"Seen on the forum"}
-    assert Tip.objects.filter(source_reference="203.0.113.6|2024-03-01T10:22:00+00:00").exists()
+    # Named by the batch and the line, never by the IP itself (issue 15).
+    third = Tip.objects.get(selectors__value="203.0.113.6")
+    assert re.fullmatch(r"ips\.[0-9a-f]{8}-3", third.source_reference), third.source_reference
     six = Selector.objects.get(value="2001:db8::1")
     assert six.port == 443
     s = import_file(p, actor=personas.manager, source=source, note="Seen on the forum")
     assert s.tips_created == 0 and s.tips_unchanged == 3
+    # Another list of the same name is another batch: new tips, nothing overwritten.
+    p.write_text("81.2.69.142\n")
+    s = import_file(p, actor=personas.manager, source=source, note="Seen on the forum")
+    assert s.tips_created == 1 and Tip.objects.count() == 4
 
 
 def _xlsx(tmp_path, rows):
