@@ -262,6 +262,26 @@ def test_it_exports_csv_with_formulas_escaped(client, personas, source):
     assert cells[2].value == "'=HYPERLINK(1)" and cells[2].data_type == "s"
 
 
+def test_it_exports_each_tips_selectors(client, personas, source):
+    actions.do_create_tip(
+        actor=personas.manager,
+        source=source,
+        source_reference="SEL-1",
+        narrative="kik username x_panda_night",
+        selectors=[
+            actions.SelectorInput("email", "John.Doe@Example.org"),
+            actions.SelectorInput("ssn", "123-45-6789"),
+        ],
+    )
+    client.force_login(personas.reader)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("tips-export")).content.decode())))
+    assert rows[0][-1] == "selectors"
+    cell = rows[1][-1]
+    assert "email:john.doe@example.org" in cell
+    assert "ssn:***-**-6789" in cell and "123-45-6789" not in cell
+    assert "online_id:kik:x_panda_night (unconfirmed)" in cell
+
+
 def test_it_filters_the_queue(client, personas, tip, source):
     actions.do_create_tip(actor=personas.manager, source=source, source_reference="Q-2")
     client.force_login(personas.reader)

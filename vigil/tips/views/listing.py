@@ -78,10 +78,18 @@ def export(request: HttpRequest) -> HttpResponse:
         "priority",
         "assigned_to",
         "narrative",
+        "selectors",
     ]
 
+    def selectors(t) -> str:
+        # Normalised values (SSN/card masked, never the keyed hash); unconfirmed ones marked.
+        return "; ".join(
+            f"{s.type}:{s.masked or s.value}" + ("" if s.confirmed else " (unconfirmed)")
+            for s in t.selectors.all()
+        )
+
     def rows():
-        for t in qs.iterator(chunk_size=500):
+        for t in qs.prefetch_related("selectors").iterator(chunk_size=500):
             yield safe_row(
                 [
                     t.pk,
@@ -92,6 +100,7 @@ def export(request: HttpRequest) -> HttpResponse:
                     t.priority,
                     t.assigned_to.username if t.assigned_to else "",
                     t.narrative,
+                    selectors(t),
                 ]
             )
 
