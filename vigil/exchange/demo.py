@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from vigil.exchange import actions
 from vigil.exchange.models import Level, Partner
+from vigil.lib.text import count
 
 PARTNERS = [
     {
@@ -58,4 +59,4 @@ def load(actor) -> str:
         if spec["approve"]:
             actions.do_set_partner_status(partner, actor=actor, verb="approve", reason="demo data")
         created += 1
-    return f"{created} partner(s)" if created else ""
+    return count(created, "partner") if created else ""

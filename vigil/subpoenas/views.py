@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core.dashboard import Panel
+from vigil.lib.text import count
 from vigil.lookups.models import Provider
 from vigil.subpoenas import actions, document
 from vigil.subpoenas.actions import IDENTIFIER_TYPES
@@ -219,7 +220,10 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("subpoenas-detail", pk=sub.pk)
-    text = f"Recorded the response to {sub.reference}: {result['selectors']} selector(s) added to the tip, {result['flags']} flag(s) raised."
+    text = (
+        f"Recorded the response to {sub.reference}: {count(result['selectors'], 'selector')} "
+        f"added to the tip, {count(result['flags'], 'flag')} raised."
+    )
     if result["contradiction"]:
         messages.warning(
             request, f"This response contradicts what is known: {result['contradiction']}"

@@ -21,6 +21,7 @@ def panel(request: HttpRequest) -> Panel | None:
             "series": Series.objects.count(),
             "running": MatchRequest.objects.exclude(status__in=["done", "failed"]).count(),
             "recent": recent,
+            "may_request": access.can_create(request.user),
         },
         order=60,
     )

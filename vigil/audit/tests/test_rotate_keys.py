@@ -79,7 +79,7 @@ def test_it_rewraps_media_keys_and_rekeys_fields_without_touching_media(data, se
     assert storage.read(media.stored_path, media.wrapped_key)
     for s in Selector.objects.filter(type="ssn"):
         assert crypto.decrypt_field(s.encrypted) == "123456789"
-    assert "Re-keyed 0 item(s)" in _rotate()
+    assert "Re-keyed 0 items" in _rotate()
 
 
 def test_it_changes_nothing_when_the_old_key_is_not_given(data, settings):

@@ -82,3 +82,16 @@ def test_it_shows_unread_messages_on_the_dashboard(client, personas):
     content = client.get(reverse("core-dashboard")).content.decode()
     assert "Unread messages" in content and "New flag on tip 4" in content
     assert reverse("messaging-detail", args=[msg.pk]) in content
+
+
+def test_it_offers_a_reader_nothing_they_cannot_do(client, personas, settings):
+    settings.REQUIRE_MFA = False
+    client.force_login(personas.reader)
+    page = client.get("/").content.decode()
+    assert "new match request" not in page
+    assert "My open tips" not in page and "Open tips" in page
+    assert "(s)" not in page
+    client.force_login(personas.investigator)
+    page = client.get("/").content.decode()
+    assert "new match request" in page and "My open tips" in page
+    assert "No open tips assigned to you" in page

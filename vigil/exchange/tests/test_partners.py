@@ -114,7 +114,7 @@ def test_it_refuses_an_expired_or_revoked_token(personas):
 
 
 def test_it_loads_ncmec_first_in_the_demo(personas):
-    assert demo.load(personas.manager) == "2 partner(s)"
+    assert demo.load(personas.manager) == "2 partners"
     first = Partner.objects.order_by("id").first()
     assert first.name == "NCMEC" and first.is_approved
     assert demo.load(personas.manager) == ""

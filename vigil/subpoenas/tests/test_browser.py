@@ -145,7 +145,7 @@ def test_it_goes_from_a_tip_with_an_ip_to_a_flag_raised_by_the_response(
     )
     page.click("[data-testid=record-response]")
     page.wait_for_selector("[data-testid=status]:has-text('Response received')")
-    assert "1 flag(s) raised" in page.inner_text("body")
+    assert "1 flag raised" in page.inner_text("body")
 
     # 5. The tip shows the new selectors and the flag they raise. The tip page loads several
     # panels at once; on SQLite the live server shares one connection between its threads, so

@@ -144,15 +144,19 @@ def dashboard_panel(request: HttpRequest):
     user = request.user
     if not access.can_read_data(user):
         return None
-    mine = Tip.objects.for_user(user).open().filter(assigned_to=user)
+    # A Read-only user has no tips of their own: the panel shows the open queue instead.
+    takes_tips = access.can_create(user)
+    mine = Tip.objects.for_user(user).open()
+    mine = mine.filter(assigned_to=user) if takes_tips else mine
     unassigned = Tip.objects.for_user(user).open().filter(assigned_to__isnull=True).count()
     return Panel(
-        title="My open tips",
+        title="My open tips" if takes_tips else "Open tips",
         template="tips/_dashboard.html",
         context={
             "items": list(mine.queue().select_related("source")[:10]),
             "count": mine.count(),
             "unassigned": unassigned,
+            "mine": takes_tips,
         },
         order=10,
     )

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from vigil.audit.log import record
 from vigil.core import request_context
+from vigil.lib import text
 
 
 class Command(BaseCommand):
@@ -77,9 +78,9 @@ class Command(BaseCommand):
             raise
         done = sum(totals.values())
         if dry_run:
-            self.stdout.write(f"Would re-key {done} item(s).")
+            self.stdout.write(f"Would re-key {text.count(done, 'item')}.")
         else:
             self.stdout.write(
-                f"Re-keyed {done} item(s). Everything is under the current key: "
+                f"Re-keyed {text.count(done, 'item')}. Everything is under the current key: "
                 "remove VIGIL_FIELD_KEY_PREVIOUS."
             )

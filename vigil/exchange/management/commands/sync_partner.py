@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from vigil.core import request_context
 from vigil.exchange import actions, sync
 from vigil.exchange.management.commands._common import actor_for, bar, messages
+from vigil.lib.text import count
 
 
 class Command(BaseCommand):
@@ -46,5 +47,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{partner.name}: {totals['batches']} batch(es), {totals['records_read']} read, "
                 f"{totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged, "
-                f"{totals['deleted']} deleted, {totals['conflicts']} conflict(s), {len(totals['rejected'])} rejected"
+                f"{totals['deleted']} deleted, {count(totals['conflicts'], 'conflict')}, {len(totals['rejected'])} rejected"
             )
