@@ -60,10 +60,9 @@ def check_list_queries(
     APIClient given `user`'s API token. Returns (queries with 1, with 30).
     """
     if token:
-        from rest_framework.authtoken.models import Token
+        from vigil.testing.personas import api_token
 
-        key, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     else:
         client.force_login(user)
     add_rows(FEW)

@@ -1,0 +1,34 @@
+"""Records-lifecycle lists cost the same number of queries with 1 row as with 30."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.urls import reverse
+
+from vigil.retention import actions
+from vigil.testing.personas import make_user
+from vigil.testing.queries import check_list_queries
+
+_n = itertools.count(1)
+
+
+def test_the_hold_list_runs_a_fixed_number_of_queries(client, personas, make_tip):
+    def add(n):
+        for _ in range(n):
+            i = next(_n)
+            actions.do_place_hold(
+                name=f"Hold {i}",
+                reason="litigation",
+                items=[("tip", make_tip(f"H-{i}").pk)],
+                actor=make_user(f"mgr{i}", "manager"),
+            )
+
+    check_list_queries(
+        client,
+        personas.manager,
+        reverse("retention-holds"),
+        add,
+        max_queries=10,
+        expect_rows=lambda r, n: r.content.count(b"Hold ") >= n,
+    )
