@@ -223,3 +223,22 @@ def test_it_flags_a_handle_of_unknown_platform_against_the_same_handle_anywhere(
     assert (
         actions.do_withdraw_selectors(forum, [("online_id", "unknown:kestrel99")], actor=None) == 2
     )
+
+
+def test_it_names_values_that_raised_no_flag_in_the_import_summary(personas, settings, tmp_path):
+    from vigil.tips.importing import import_file
+
+    settings.COMMON_VALUE_THRESHOLD = 2
+    f.source("Hotline")
+    path = tmp_path / "tips.csv"
+    path.write_text(
+        "reference,received_at,ip_address,url\n"
+        "W-1,2024-03-01,10.1.2.3,https://files.example.org/x\n"
+        "W-2,2024-03-02,10.1.2.3,https://files.example.org/x\n"
+        "W-3,2024-03-03,81.2.69.160,https://files.example.org/x\n"
+    )
+    s = import_file(path, actor=personas.manager, source=f.source("Hotline"))
+    assert s.tips_created == 3
+    joined = "\n".join(s.warnings)
+    assert "ip 10.1.2.3: on the warning list" in joined
+    assert "url https://files.example.org/x: a common value" in joined

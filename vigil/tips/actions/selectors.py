@@ -19,6 +19,7 @@ from vigil.lib import selectors as sel
 from vigil.tips.actions.common import label, require_write
 from vigil.tips.models import Selector, Tip
 from vigil.tips.signals import (
+    FlagReply,
     selectors_added,
     selectors_added_bulk,
     selectors_confirmed,
@@ -184,8 +185,10 @@ def extracted_selectors(tip: Tip, text: str) -> list[Selector]:
     ]
 
 
-def _flag_count(responses: list[tuple[Any, Any]]) -> int:
-    return sum(r for _receiver, r in responses if isinstance(r, int) and not isinstance(r, bool))
+def _flag_count(responses: list[tuple[Any, Any]]) -> FlagReply:
+    """The flags listeners report (a FlagReply: an int that may carry notes for summaries)."""
+    counts = [r for _receiver, r in responses if isinstance(r, int) and not isinstance(r, bool)]
+    return FlagReply(sum(counts), [n for r in counts for n in getattr(r, "notes", ())])
 
 
 def emit_added(tip: Tip, added: list[Selector], actor: Any) -> int:

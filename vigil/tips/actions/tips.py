@@ -221,11 +221,18 @@ class BatchOutcome:
     selectors: int = 0
     flags: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Listeners' notes for the summary (values on the warning list or too common to flag).
+    notes: list[str] = field(default_factory=list)
 
     def add(self, other: BatchOutcome) -> None:
         for name in ("tips_created", "tips_updated", "tips_unchanged", "selectors", "flags"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
+        self.notes.extend(other.notes)
+
+    def count_flags(self, reply: int) -> None:
+        self.flags += reply
+        self.notes.extend(getattr(reply, "notes", ()))
 
 
 def build_import_item(
@@ -358,7 +365,7 @@ def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -
         selectors.extend(item.selectors)
     bulk.insert(selectors)
     search.index_tips((t.pk, t.narrative) for t in tips)
-    outcome.flags += emit_added_bulk([(item.tip, item.selectors) for item in new], actor)
+    outcome.count_flags(emit_added_bulk([(item.tip, item.selectors) for item in new], actor))
     # One audit row per batch names every tip it created (id, source, reference, line):
     # a row per tip would cost more than the import itself.
     record(
@@ -420,4 +427,4 @@ def _update_from_import(
     )
     outcome.tips_updated += 1
     outcome.selectors += len(added)
-    outcome.flags += flags
+    outcome.count_flags(flags)

@@ -135,6 +135,9 @@ class Importer:
         s.tips_unchanged += outcome.tips_unchanged
         s.selectors += outcome.selectors
         s.flags += outcome.flags
+        for note in outcome.notes:
+            if note not in s.warnings:
+                s.warn(note)
         for line, reason in outcome.rejected:
             s.reject(line, reason)
         if self.checkpoint:
