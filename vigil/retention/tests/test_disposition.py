@@ -139,6 +139,13 @@ def test_a_cluster_hold_covers_every_linked_tip(make_tip, personas):
     )
     assert rules.holds_on("tip", b.pk) == ["Cluster hold"]
     assert rules.holds_on("tip", c.pk) == []
+    actions.do_place_hold(name="Direct", reason="r", items=[("tip", b.pk)], actor=personas.manager)
+    # The disposition page's batch answers what holds_on answers, tip by tip.
+    ids = [a.pk, b.pk, c.pk]
+    assert rules.held_ids("tip", ids) == {
+        pk: names for pk in ids if (names := rules.holds_on("tip", pk))
+    }
+    assert rules.held_ids("tip", ids)[b.pk] == ["Cluster hold", "Direct"]
     with pytest.raises(HeldError):
         actions.do_propose_deletion("tip", b.pk, reason="x", actor=personas.manager)
 
