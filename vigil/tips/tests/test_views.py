@@ -293,6 +293,29 @@ def test_it_filters_the_queue(client, personas, tip, source):
     assert b"FOA-1" in r.content and b"Q-2" not in r.content
 
 
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("t.csv", b"reference,narrative\nW-1,hi\n"),
+        ("ips.txt", b"81.2.69.142\n"),
+        ("t.json", b'[{"reference": "W-1"}]'),
+    ],
+)
+def test_it_asks_for_the_source_before_taking_a_file_that_names_none(
+    client, personas, source, name, body
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas.investigator)
+    r = client.post(reverse("tips-import"), {"file": SimpleUploadedFile(name, body)}, follow=True)
+    assert b"Choose the source of these tips" in r.content
+    assert not ImportJob.objects.exists()
+    # A file with a source column needs no choice.
+    with_source = b"reference,source,narrative\nW-1," + source.name.encode() + b",hi\n"
+    r = client.post(reverse("tips-import"), {"file": SimpleUploadedFile("s.csv", with_source)})
+    assert r.status_code == 302 and ImportJob.objects.count() == 1
+
+
 def test_it_uploads_a_file_and_reports_progress(client, personas, source, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

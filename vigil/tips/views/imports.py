@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from pathlib import Path
 
@@ -20,12 +22,44 @@ from vigil.core import request_context
 from vigil.lib import crypto
 from vigil.tips import actions, tasks
 from vigil.tips.importing import FORMATS
+from vigil.tips.importing.detection import detect_format
 from vigil.tips.models import ImportJob, Source
 from vigil.tips.views.common import (
     int_or,
 )
 
 MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _lacks_source_column(upload, fmt: str) -> bool:
+    """Whether the file can name no source itself (an IP list, or no 'source' column)."""
+    upload.seek(0)
+    head = upload.read(65536)
+    upload.seek(0)
+    if fmt == "auto":
+        fmt = detect_format(upload.name, head)
+    if fmt == "iplist":
+        return True
+    if fmt == "csv":
+        text = head.decode("utf-8-sig", errors="replace")
+        for cells in csv.reader(io.StringIO(text)):
+            if any(c.strip() for c in cells):
+                return "source" not in {c.strip().lower() for c in cells}
+        return False  # empty: the importer says so
+    if fmt == "json":
+        return b'"source"' not in head
+    if fmt == "xlsx":
+        try:
+            from openpyxl import load_workbook
+
+            ws = load_workbook(upload, read_only=True).active
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+        except Exception:  # noqa: BLE001 - an unreadable file is the importer's to report
+            return False
+        finally:
+            upload.seek(0)
+        return "source" not in {str(c or "").strip().lower() for c in first}
+    return False
 
 
 @login_required
@@ -42,6 +76,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             error = f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB; use `vigil import_tips` on the server."
         elif fmt not in ("auto", *FORMATS):
             error = "Unknown format."
+        elif source is None and _lacks_source_column(upload, fmt):
+            error = (
+                "Choose the source of these tips: the file names none (it has no 'source' column)."
+            )
         if error:
             messages.error(request, error)
         else:
