@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 
+from vigil.audit.models import AuditEvent
 from vigil.lib import crypto
 
 log = logging.getLogger("vigil.audit")
@@ -118,8 +119,6 @@ class _Locked:
 
 def _chains_from(current: Head, event_id: int) -> bool:
     """Do the rows from the head's event to `event_id` form an unbroken, MACed chain?"""
-    from vigil.audit.models import AuditEvent
-
     keys = crypto.audit_keys()
     expected_id, prev_hash = current.id, None
     rows = AuditEvent.objects.filter(id__gte=current.id, id__lte=event_id).order_by("id")
@@ -146,8 +145,6 @@ def advance(
     `batch_first` is the oldest event of the same commit: a first head is
     written only when that commit holds the first MACed event of all.
     """
-    from vigil.audit.models import AuditEvent
-
     with _Locked():
         try:
             current = read()
@@ -190,8 +187,6 @@ def advance_to_newest(pending: list[tuple[int, str, str, str]]) -> None:
     Entries of rolled-back transactions are still listed; they are not in the
     database (or their id now holds another row) and are passed over.
     """
-    from vigil.audit.models import AuditEvent
-
     if not pending:
         return
     items = sorted(pending, reverse=True)

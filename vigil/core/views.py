@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.core import dashboard as dashboard_registry
+from vigil.core import health
 
 
 @login_required
@@ -31,8 +32,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: the database and the task queue (vigil/core/health.py); 503 when not ready."""
-    from vigil.core import health
-
     report = health.readiness()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 

@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from vigil.core.models import WorkerBeat
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
@@ -88,8 +90,6 @@ def _pid_alive(pid: int) -> bool:
 
 
 def beat(worker_id: str, *, started: bool = False) -> None:
-    from vigil.core.models import WorkerBeat
-
     now = timezone.now()
     defaults = {"hostname": socket.gethostname()[:255], "pid": os.getpid(), "seen_at": now}
     if started:
@@ -101,8 +101,6 @@ def beat(worker_id: str, *, started: bool = False) -> None:
 
 def gone_reason(worker_id: str, started_at: dt.datetime | None) -> str | None:
     """Why the worker `worker_id` is considered gone, or None while it is alive."""
-    from vigil.core.models import WorkerBeat
-
     now = timezone.now()
     info = WorkerBeat.objects.filter(worker_id=worker_id).first()
     if info is None:
@@ -215,8 +213,6 @@ class Heartbeat:
                 connection.close()
 
     def stop(self) -> None:
-        from vigil.core.models import WorkerBeat
-
         self._stop.set()
         self._thread.join(timeout=5)
         try:

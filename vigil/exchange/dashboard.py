@@ -6,13 +6,12 @@ from django.http import HttpRequest
 
 from vigil.core.dashboard import Panel
 from vigil.exchange import rules
+from vigil.exchange.models import Conflict, Partner
 
 
 def panel(request: HttpRequest) -> Panel | None:
     if not rules.can_read(request.user):
         return None
-    from vigil.exchange.models import Conflict, Partner
-
     return Panel(
         title="Partner exchange",
         template="exchange/_dashboard.html",

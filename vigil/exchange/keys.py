@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from vigil.exchange.models import Identity
 from vigil.lib import crypto
 
 
@@ -74,8 +75,6 @@ def normalise_age_recipient(text: str) -> str:
 
 def identity():
     """This instance's Identity row, created with fresh keys on first use."""
-    from vigil.exchange.models import Identity
-
     found = Identity.objects.first()
     if found is not None:
         return found

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from vigil.lib import vocab
 from vigil.victimid.privacy import find_victim_name_keys
 
 HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -319,8 +320,6 @@ def series_out(series) -> dict[str, Any]:
 
 def age_range_in(value: Any) -> str:
     """A partner's age range in victimid's canonical text ("8-10", "7", "unknown")."""
-    from vigil.lib import vocab
-
     try:
         return vocab.format_age_range(*vocab.parse_age_range(None if value is None else str(value)))
     except vocab.VocabError:

@@ -38,7 +38,7 @@ from django.utils import timezone
 from vigil.audit.log import record
 from vigil.exchange import actions, keys, mapping, vics
 from vigil.exchange.models import Level, PackageReceipt, PackageSequence, Partner, Transfer
-from vigil.victimid import storage
+from vigil.victimid import storage, thumbs
 from vigil.victimid.models import Media, Series
 
 FORMAT = "vigil-package/1"
@@ -119,8 +119,6 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
                     zf.writestr("series.json", json.dumps(entries, indent=1))
                     counts["series"] = len(entries)
                 if level >= Level.THUMBNAILS:
-                    from vigil.victimid import thumbs
-
                     files = [(m.pk, m) for m in qs.exclude(stored_path="").order_by("id")]
                     for _, media in files:
                         if not media.has_file:

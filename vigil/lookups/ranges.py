@@ -29,7 +29,9 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from vigil.audit.log import record
 from vigil.lib import selectors as sel
+from vigil.lookups.models import IPRange, RangeSource
 
 BATCH = 5000
 DEFAULT_SOURCE = "iptoasn"
@@ -149,9 +151,6 @@ def import_ranges(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Replace `source`'s load with the file's ranges, in one transaction. Audited."""
-    from vigil.audit.log import record
-    from vigil.lookups.models import IPRange, RangeSource
-
     source = (source or DEFAULT_SOURCE).strip()
     if not source or len(source) > 100:
         raise RangeFileError("--source must name the source (1-100 characters)")
@@ -327,8 +326,6 @@ def invalidate() -> None:
 
 
 def _build(src: Any) -> SourceIndex:
-    from vigil.lookups.models import IPRange
-
     asn: list[int | None] = []
     country: list[str] = []
     owner: list[str] = []
@@ -368,8 +365,6 @@ def _build(src: Any) -> SourceIndex:
 
 def indexes() -> list[SourceIndex]:
     """One index per loaded source (newest data first), rebuilt when a source was reloaded."""
-    from vigil.lookups.models import RangeSource
-
     current = list(RangeSource.objects.filter(row_count__gt=0).order_by("-as_of", "name"))
     out = []
     with _lock:

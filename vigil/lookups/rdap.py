@@ -32,8 +32,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from vigil.audit.log import record
 from vigil.lib import http
 from vigil.lib import selectors as sel
+from vigil.lookups.models import LookupSettings, RdapResult
 
 SHIPPED = Path(__file__).parent / "data" / "bootstrap"
 KINDS = ("asn", "dns", "ipv4", "ipv6")
@@ -387,8 +389,6 @@ def url_for(kind: str, query: str) -> str:
 
 
 def enabled() -> bool:
-    from vigil.lookups.models import LookupSettings
-
     return LookupSettings.current().rdap_enabled
 
 
@@ -398,9 +398,6 @@ def fetch(kind: str, value: str, *, actor: Any, max_age: dt.timedelta | None = N
     Stores and returns an RdapResult whatever the outcome (found, not found,
     rate limited, error): the tip page shows what happened and when.
     """
-    from vigil.audit.log import record
-    from vigil.lookups.models import RdapResult
-
     query = normalise_query(kind, value)
     max_age = max_age if max_age is not None else dt.timedelta(days=settings.RDAP_CACHE_DAYS)
     cached = RdapResult.objects.filter(kind=kind, query=query).first()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from vigil.referrals import jurisdiction
 from vigil.referrals.places import normalise_place
+from vigil.tips.models import Selector
 
 
 def ip_owner_countries(tips: list):
+    # Deferred: registered at start-up; the numpy range index loads when a packet asks.
     from vigil.lookups import ranges
-    from vigil.tips.models import Selector
 
     rows = list(
         Selector.objects.filter(tip__in=[t.pk for t in tips], type=Selector.Type.IP).values_list(

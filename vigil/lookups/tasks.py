@@ -11,6 +11,8 @@ from django.db import transaction
 from django_tasks import task
 
 from vigil.core import request_context
+from vigil.lookups import rdap
+from vigil.lookups.models import RdapResult
 
 MAX_WAIT = 30  # seconds we honour of a registry's Retry-After before giving up on that IP
 
@@ -23,9 +25,6 @@ def _covered(ip: str, found: list[tuple[Any, Any]]) -> bool:
 @task()
 def rdap_lookup_ips(ips: list[str], actor_id: int, request_id: str = "") -> dict:
     """One RDAP query per network, not per IP: an IP inside a range already answered is skipped."""
-    from vigil.lookups import rdap
-    from vigil.lookups.models import RdapResult
-
     actor = get_user_model().objects.filter(pk=actor_id).first()
     done = {"queried": 0, "skipped": 0, "errors": 0}
     found: list[tuple[Any, Any]] = []
@@ -66,8 +65,6 @@ def rdap_lookup_ips(ips: list[str], actor_id: int, request_id: str = "") -> dict
 
 def on_selectors_added_bulk(sender: Any, items: list, actor: Any = None, **kwargs: Any) -> int:
     """Queue RDAP for the IPs of an imported batch, after the import's transaction commits."""
-    from vigil.lookups import rdap
-
     ips = [s.value for _tip, sels in items for s in sels if s.type == "ip"]
     if not ips or actor is None or not rdap.enabled():
         return 0

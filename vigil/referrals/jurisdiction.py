@@ -33,7 +33,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from vigil.referrals.models import Area, Office
 from vigil.referrals.places import Place, parse_address, region_for_phone
+from vigil.tips.models import Selector
 
 place_from_address = parse_address
 
@@ -67,8 +69,6 @@ def providers() -> dict[str, Provider]:
 
 
 def suspect_addresses(tips: list) -> Iterable[Evidence]:
-    from vigil.tips.models import Selector
-
     rows = Selector.objects.filter(tip__in=[t.pk for t in tips], type=Selector.Type.ADDRESS)
     for s in rows:
         place = parse_address(s.raw or s.value)
@@ -84,8 +84,6 @@ def suspect_addresses(tips: list) -> Iterable[Evidence]:
 
 
 def phone_regions(tips: list) -> Iterable[Evidence]:
-    from vigil.tips.models import Selector
-
     rows = Selector.objects.filter(tip__in=[t.pk for t in tips], type=Selector.Type.PHONE)
     for s in rows:
         place, description = region_for_phone(s.value)
@@ -169,8 +167,6 @@ def offices_for(place: Place) -> tuple[list, list, bool]:
     """(our offices, outside agencies, state split by county?) whose areas cover `place`."""
     from django.db.models import Q
 
-    from vigil.referrals.models import Area
-
     if place.country == "US" and place.state:
         wanted = Q(country="US", state=place.state, county="") | Q(
             country="US", state="", county=""
@@ -220,8 +216,6 @@ def offices_for(place: Place) -> tuple[list, list, bool]:
 
 
 def _internal() -> list[str]:
-    from vigil.referrals.models import Office
-
     return list(Office.INTERNAL_KINDS)
 
 

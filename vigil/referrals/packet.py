@@ -29,6 +29,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from vigil.tips.models import ResearchNote, Selector, Tip
+
 
 @dataclass
 class PacketContext:
@@ -157,8 +159,6 @@ def tips_section(ctx: PacketContext) -> Section | None:
 
 
 def selectors_section(ctx: PacketContext) -> Section | None:
-    from vigil.tips.models import Selector
-
     rows = Selector.objects.filter(tip_id__in=ctx.tip_ids).order_by("tip_id", "type", "value")
     items = [
         {
@@ -186,8 +186,6 @@ def selectors_section(ctx: PacketContext) -> Section | None:
 
 
 def notes_section(ctx: PacketContext) -> Section | None:
-    from vigil.tips.models import ResearchNote
-
     rows = (
         ResearchNote.objects.filter(tip_id__in=ctx.tip_ids)
         .select_related("author")
@@ -248,8 +246,6 @@ def attachments(ctx: PacketContext) -> tuple[dict[str, bytes], list[str]]:
 
 
 def context_for_referral(referral, *, actor=None) -> PacketContext:
-    from vigil.tips.models import Tip
-
     tips = list(
         Tip.objects.filter(referral_memberships__referral=referral)
         .select_related("source", "assigned_to")
@@ -259,8 +255,6 @@ def context_for_referral(referral, *, actor=None) -> PacketContext:
 
 
 def context_for_tips(tip_ids, *, actor=None) -> PacketContext:
-    from vigil.tips.models import Tip
-
     tips = list(
         Tip.objects.filter(pk__in=list(tip_ids))
         .select_related("source", "assigned_to")
@@ -287,6 +281,7 @@ def build_json(ctx: PacketContext) -> dict:
 def render_pdf(ctx: PacketContext) -> bytes:
     from django.template.loader import render_to_string
 
+    # Deferred: the PDF renderer loads only when a packet is rendered.
     from vigil.lib.pdf import html_to_pdf
 
     secs = sections(ctx)

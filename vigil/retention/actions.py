@@ -29,6 +29,11 @@ from vigil.retention.models import (
     Kind,
     LegalHold,
 )
+from vigil.tips import actions as tip_actions
+from vigil.tips import search
+from vigil.tips.models import ResearchNote, Selector, Tip
+from vigil.victimid import storage
+from vigil.victimid.models import Media
 
 
 def _require_manager(actor: Any) -> None:
@@ -238,15 +243,10 @@ def _delete(kind: str, obj: Any) -> tuple[dict[str, int], list[tuple[str, str]]]
     """Delete the record and what hangs off it. Answers ({model: rows}, files to remove)."""
     files: list[tuple[str, str]] = []
     if kind == Kind.TIP:
-        from vigil.tips import search
-        from vigil.tips.models import ResearchNote
-
         notes = list(ResearchNote.objects.filter(tip=obj).values_list("pk", "attachment_path"))
         files = [("upload", p) for _, p in notes if p]
         search.forget([obj.pk], [n for n, _ in notes])
     elif kind == Kind.SERIES:
-        from vigil.victimid.models import Media
-
         files = [
             ("media", p)
             for p in Media.objects.filter(series=obj).values_list("stored_path", flat=True)
@@ -276,8 +276,6 @@ def _remove_files(files: list[tuple[str, str]]) -> None:
 
     from django.conf import settings
 
-    from vigil.victimid import storage
-
     root = Path(settings.UPLOAD_DIR).resolve()
     for where, rel in files:
         if where == "media":
@@ -293,8 +291,6 @@ def _remove_files(files: list[tuple[str, str]]) -> None:
 
 def do_report_inaccuracy(tip: Any, *, reported_by: str, what: str, actor: Any) -> InaccuracyReport:
     """A field office says information in the tip is inaccurate: record who and what."""
-    from vigil.tips.models import Tip
-
     with transaction.atomic():
         if (
             not access.can_create(actor)
@@ -331,9 +327,6 @@ def do_review_inaccuracy(
     The changes go through the tips actions (each audited with its before and
     after); the referral's receivers are told through `hooks`.
     """
-    from vigil.tips import actions as tip_actions
-    from vigil.tips.models import Selector
-
     _require_manager(actor)
     if outcome not in {s.value for s in InaccuracyReport.Status} - {"open"}:
         raise ValidationError("Choose an outcome: corrected, removed or rejected.")

@@ -9,7 +9,10 @@ from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from vigil.retention.models import HoldItem, Kind
+from vigil.deconfliction.queries import cluster_tip_ids
+from vigil.retention.models import HoldItem, InaccuracyReport, Kind
+from vigil.tips.models import EvidenceItem, EvidenceTransfer, ResearchNote, Selector, Tip
+from vigil.victimid.models import Media, Series
 
 
 def cutoff(now: dt.datetime | None = None) -> dt.datetime:
@@ -36,9 +39,6 @@ def _latest(model, fk: str, field: str, base: str):
 def with_last_activity(kind: str, qs: QuerySet | None = None) -> QuerySet:
     """Annotate `last_activity`: the latest change to the record or anything hanging off it."""
     if kind == Kind.TIP:
-        from vigil.retention.models import InaccuracyReport
-        from vigil.tips.models import EvidenceItem, EvidenceTransfer, ResearchNote, Selector, Tip
-
         qs = Tip.objects.all() if qs is None else qs
         return qs.annotate(
             last_activity=Greatest(
@@ -51,8 +51,6 @@ def with_last_activity(kind: str, qs: QuerySet | None = None) -> QuerySet:
             )
         )
     if kind == Kind.SERIES:
-        from vigil.victimid.models import Media, Series
-
         qs = Series.objects.all() if qs is None else qs
         return qs.annotate(
             last_activity=Greatest(
@@ -60,8 +58,6 @@ def with_last_activity(kind: str, qs: QuerySet | None = None) -> QuerySet:
             )
         )
     if kind == Kind.MEDIA:
-        from vigil.victimid.models import Media
-
         qs = Media.objects.all() if qs is None else qs
         return qs.annotate(last_activity=F("updated_at"))
     raise ValueError(f"no retention for {kind!r}")
@@ -69,16 +65,10 @@ def with_last_activity(kind: str, qs: QuerySet | None = None) -> QuerySet:
 
 def model_for(kind: str):
     if kind == Kind.TIP:
-        from vigil.tips.models import Tip
-
         return Tip
     if kind == Kind.SERIES:
-        from vigil.victimid.models import Series
-
         return Series
     if kind == Kind.MEDIA:
-        from vigil.victimid.models import Media
-
         return Media
     raise ValueError(f"unknown kind {kind!r}")
 
@@ -100,8 +90,6 @@ def _active_items():
 
 
 def _cluster(tip_id: int) -> set[int]:
-    from vigil.deconfliction.queries import cluster_tip_ids
-
     return cluster_tip_ids(tip_id)
 
 
@@ -121,8 +109,6 @@ def holds_on(kind: str, pk: int) -> list[str]:
             )
         return sorted(names)
     if kind == Kind.SERIES:
-        from vigil.victimid.models import Media
-
         media = Media.objects.filter(series_id=pk).values_list("pk", flat=True)
         names = set(
             items.filter(kind=Kind.SERIES, object_id=pk).values_list("hold__name", flat=True)
@@ -132,8 +118,6 @@ def holds_on(kind: str, pk: int) -> list[str]:
         )
         return sorted(names)
     if kind == Kind.MEDIA:
-        from vigil.victimid.models import Media
-
         series_id = Media.objects.filter(pk=pk).values_list("series_id", flat=True).first()
         names = set(
             items.filter(kind=Kind.MEDIA, object_id=pk).values_list("hold__name", flat=True)

@@ -25,6 +25,7 @@ from vigil.retention.models import (
     Kind,
     LegalHold,
 )
+from vigil.tips.models import Tip
 
 
 def _manager(request: HttpRequest) -> None:
@@ -248,8 +249,6 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _tip(request: HttpRequest, pk: int, action=access.READ):
-    from vigil.tips.models import Tip
-
     access.require(access.can_read_data(request.user))
     return access.get_for_user(Tip, request.user, pk, action)
 
@@ -257,8 +256,6 @@ def _tip(request: HttpRequest, pk: int, action=access.READ):
 @login_required
 @require_GET
 def tip_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    from vigil.tips.models import Tip
-
     tip = _tip(request, pk)
     can_write = Tip.objects.for_user(request.user, access.WRITE).filter(pk=pk).exists()
     return render(

@@ -12,20 +12,20 @@ from django.db.models import IntegerField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from vigil.deconfliction.models import Flag
+from vigil.referrals.models import Referral
 from vigil.stats import registry
+from vigil.tips.models import Selector, Source, Tip
+from vigil.victimid.models import MatchItem, MatchRequest
 
 TIPS, FLAGS, REFERRALS, VICTIMID = "Tips", "Flags", "Referrals", "Victim identification"
 
 
 def _source_names(ids: set) -> dict:
-    from vigil.tips.models import Source
-
     return dict(Source.objects.filter(id__in=ids).values_list("id", "name"))
 
 
 def _source_kinds(ids: set) -> dict:
-    from vigil.tips.models import Source
-
     return dict(Source.objects.filter(id__in=ids).values_list("id", "kind"))
 
 
@@ -35,8 +35,6 @@ def _json_int(path: str):
 
 def register_referrals() -> None:
     """Referral figures (the referrals app registers none of its own)."""
-    from vigil.referrals.models import Referral
-
     sent = Referral.objects.exclude(sent_at=None)
     reg = registry.register
     reg(
@@ -83,10 +81,6 @@ def register_referrals() -> None:
 
 
 def register_all() -> None:
-    from vigil.deconfliction.models import Flag
-    from vigil.tips.models import Selector, Source, Tip
-    from vigil.victimid.models import MatchItem, MatchRequest
-
     tips = Tip.objects.all()
     cube = registry.Cube(tips, "received_at", ["source_id", "status", "priority"])
     reg = registry.register

@@ -18,6 +18,7 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 
 from vigil.lib.pdf import html_to_pdf
+from vigil.subpoenas.models import SubpoenaTemplate
 
 DEFAULT_BODY = (Path(__file__).parent / "default_template.html").read_text()
 DEFAULT_OFFICE = "Child Exploitation Investigations Unit\nCyber Crimes Center\nLegal process desk"
@@ -44,8 +45,6 @@ class TemplateError(ValueError):
 
 
 def current_template() -> Any:
-    from vigil.subpoenas.models import SubpoenaTemplate
-
     tpl = SubpoenaTemplate.objects.order_by("-id").first()
     if tpl is None:
         tpl = SubpoenaTemplate(

@@ -10,11 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from vigil.referrals import jurisdiction, packet
+from vigil.subpoenas.models import Subpoena, SubpoenaResponse
 
 
 def subscriber_addresses(tips: list):
-    from vigil.subpoenas.models import SubpoenaResponse
-
     rows = SubpoenaResponse.objects.filter(subpoena__tip__in=[t.pk for t in tips]).select_related(
         "subpoena"
     )
@@ -36,8 +35,9 @@ def _iso(value):
 
 
 def subpoena_section(ctx: packet.PacketContext):
+    # Deferred: registered at start-up; subpoenas.actions (and what it imports) loads when a
+    # packet is built.
     from vigil.subpoenas import actions
-    from vigil.subpoenas.models import Subpoena
 
     subpoenas = list(
         Subpoena.objects.filter(tip_id__in=ctx.tip_ids)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from vigil.stats import registry
+from vigil.subpoenas.models import Subpoena
+
 
 def register() -> None:
-    from vigil.stats import registry
-    from vigil.subpoenas.models import Subpoena
-
     issued = Subpoena.objects.exclude(served_at=None)
     registry.register(
         "subpoenas_issued",

@@ -18,6 +18,7 @@ from vigil.audit.log import record
 from vigil.core.dashboard import Panel
 from vigil.lib.text import count
 from vigil.lookups.models import Provider
+from vigil.lookups.views import tip_lookups
 from vigil.subpoenas import actions, document
 from vigil.subpoenas.actions import IDENTIFIER_TYPES
 from vigil.subpoenas.models import Category, Subpoena
@@ -62,8 +63,6 @@ def _date(text: str, name: str) -> dt.date | None:
 
 
 def _proposed(tip: Tip, identifiers: list[Selector]) -> Provider | None:
-    from vigil.lookups.views import tip_lookups
-
     data = tip_lookups(tip)
     for row in data["ip_rows"] + data["other_rows"]:
         if row["provider"] is not None:

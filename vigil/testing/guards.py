@@ -71,6 +71,7 @@ class Import:
     function_level: bool  # inside a def (or class body nested in a def)
     type_checking: bool  # under `if TYPE_CHECKING:` (never executed)
     reason: str  # the comment on the import's line or the line above, if any
+    function: str = ""  # the enclosing def's qualified name ("" at module level)
 
 
 def iter_modules(root: Path, package: str = "vigil") -> Iterator[tuple[str, Path]]:
@@ -84,12 +85,19 @@ def iter_modules(root: Path, package: str = "vigil") -> Iterator[tuple[str, Path
         yield ".".join(parts), path
 
 
-def _comments(source: str) -> dict[int, str]:
-    out: dict[int, str] = {}
+_NOT_A_REASON = re.compile(r"^(noqa|type:|pragma|fmt:|isort:)")
+
+
+def _comments(source: str) -> dict[int, tuple[str, bool]]:
+    """line -> (comment text, whether the comment is the whole line); tool directives such
+    as `# noqa` are not reasons and are left out."""
+    out: dict[int, tuple[str, bool]] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             if tok.type == tokenize.COMMENT:
-                out[tok.start[0]] = tok.string.lstrip("#").strip()
+                text = tok.string.lstrip("#").strip()
+                if text and not _NOT_A_REASON.match(text):
+                    out[tok.start[0]] = (text, tok.line.lstrip().startswith("#"))
     except (tokenize.TokenError, IndentationError):
         pass
     return out
@@ -127,8 +135,28 @@ def _module_imports(module: str, path: Path, known: set[str]) -> list[Import]:
     is_package = path.name == "__init__.py"
     out: list[Import] = []
 
-    def record(node: ast.Import | ast.ImportFrom, in_func: bool, in_tc: bool) -> None:
-        reason = comments.get(node.lineno) or comments.get(node.lineno - 1, "")
+    tree = ast.parse(source, filename=str(path))
+    # Lines inside an import statement: a reason comment above a block of imports covers all.
+    in_import = {
+        n
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    }
+
+    def reason_for(node: ast.Import | ast.ImportFrom) -> str:
+        end = node.end_lineno or node.lineno
+        for line in range(node.lineno, end + 1):  # a trailing comment on the statement
+            if line in comments:
+                return comments[line][0]
+        line = node.lineno - 1
+        while line in in_import and line not in comments:
+            line -= 1
+        text, whole_line = comments.get(line, ("", False))
+        return text if whole_line else ""
+
+    def record(node: ast.Import | ast.ImportFrom, qual: str, in_tc: bool) -> None:
+        reason = reason_for(node)
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:
@@ -138,21 +166,27 @@ def _module_imports(module: str, path: Path, known: set[str]) -> list[Import]:
                 sub = f"{base}.{alias.name}" if base else alias.name
                 targets.append(sub if sub in known else base)
         for target in dict.fromkeys(targets):
-            out.append(Import(module, path, target, node.lineno, in_func, in_tc, reason))
+            out.append(Import(module, path, target, node.lineno, bool(qual), in_tc, reason, qual))
 
-    def visit(nodes: Iterable[ast.AST], in_func: bool, in_tc: bool) -> None:
+    def visit(nodes: Iterable[ast.AST], qual: str, cls: str, in_tc: bool) -> None:
         for node in nodes:
             if isinstance(node, ast.Import | ast.ImportFrom):
-                record(node, in_func, in_tc)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                visit(ast.iter_child_nodes(node), True, in_tc)
+                record(node, qual, in_tc)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = ".".join(p for p in (qual or cls, node.name) if p)
+                visit(ast.iter_child_nodes(node), name, "", in_tc)
+            elif isinstance(node, ast.Lambda):
+                visit(ast.iter_child_nodes(node), qual or "<lambda>", "", in_tc)
+            elif isinstance(node, ast.ClassDef):
+                name = ".".join(p for p in (qual or cls, node.name) if p)
+                visit(ast.iter_child_nodes(node), qual, name, in_tc)
             elif isinstance(node, ast.If) and _is_type_checking(node.test):
-                visit(node.body, in_func, True)
-                visit(node.orelse, in_func, in_tc)
+                visit(node.body, qual, cls, True)
+                visit(node.orelse, qual, cls, in_tc)
             else:
-                visit(ast.iter_child_nodes(node), in_func, in_tc)
+                visit(ast.iter_child_nodes(node), qual, cls, in_tc)
 
-    visit(ast.parse(source, filename=str(path)).body, False, False)
+    visit(tree.body, "", "", False)
     return out
 
 
@@ -324,14 +358,19 @@ def cycles(imports: Iterable[Import], package: str = "vigil") -> list[str]:
 
 
 def unexplained_function_imports(imports: Iterable[Import], package: str = "vigil") -> list[str]:
-    """A function-level import of a Vigil module must say why on its line or the line above
-    (breaking a cycle, an optional heavy dependency, an arrow the layers forbid at import
-    time, Django's app registry not being ready …)."""
+    """A function-level import of a Vigil module must say why, in a comment on its line or on
+    the line above it (or above the block of imports it belongs to): deferred to break a
+    cycle, to keep a heavy dependency out of start-up, … Imports in an `AppConfig.ready()`
+    need none: that is where Django says an app wires itself to others."""
     out = []
     for imp in imports:
         if not imp.function_level or _exempt(imp.module):
             continue
+        if imp.path.name == "apps.py" and imp.function.rsplit(".", 1)[-1] == "ready":
+            continue
         if not imp.target.startswith(package + "."):
+            continue
+        if imp.path.as_posix().endswith(tuple(FUNCTION_IMPORTS_PENDING)):
             continue
         if not imp.reason:
             out.append(
@@ -339,6 +378,14 @@ def unexplained_function_imports(imports: Iterable[Import], package: str = "vigi
                 "function with no reason comment"
             )
     return out
+
+
+# Files another change is rewriting right now; their function-level imports get their reasons
+# (or move to the top) when it lands. Delete an entry then.
+FUNCTION_IMPORTS_PENDING: dict[str, str] = {
+    "vigil/tips/tasks.py": "s14c is moving the importer into tips/importing/",
+    "vigil/tips/actions/imports.py": "s14c is adding do_import_tip_batch here",
+}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import functools
 import re
 from typing import Any
 
+from vigil.lib import crypto
 from vigil.lib import selectors as sel
 
 # --- names ----------------------------------------------------------------------------
@@ -195,8 +196,6 @@ def mask_text(text: str) -> tuple[str, list[tuple[str, str]]]:
     hits = find_sensitive(text)
     if not hits:
         return text, []
-    from vigil.lib import crypto
-
     out, last = [], 0
     for kind, raw, start, end in hits:
         out.append(text[last:start])

@@ -16,7 +16,7 @@ from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import holds, request_context
-from vigil.victimid import signals, storage, vocabulary
+from vigil.victimid import matching, report, signals, storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
 from vigil.victimid.privacy import reject_victim_names
@@ -240,7 +240,8 @@ def do_create_match_request(
     dihedral: bool = False,
 ) -> MatchRequest:
     """Record the request and its items (files sealed into the store), then queue the task."""
-    from vigil.victimid import matching, tasks
+    # Deferred: the task module runs these actions (it imports this one); actions enqueue.
+    from vigil.victimid import tasks
 
     access.require(access.can_create(actor))
     if not requesting_agency.strip() or not case_number.strip():
@@ -301,8 +302,6 @@ def do_create_match_request(
 
 def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = True) -> None:
     """Hash (if a file), store as unconfirmed media, match. Errors are kept on the item."""
-    from vigil.victimid import matching
-
     query: matching.Query
     if item.staged_path:
         try:
@@ -349,8 +348,6 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
 
 
 def summarise(mr: MatchRequest) -> dict[str, Any]:
-    from vigil.victimid.models import Series
-
     items = list(mr.items.all())
     series_ids = {m["series_id"] for it in items for m in it.matches}
     origins = dict(Series.objects.filter(id__in=series_ids).values_list("id", "origin"))
@@ -423,8 +420,6 @@ def do_export_report(mr: MatchRequest, *, actor) -> tuple[bytes, str]:
     import json
 
     import pyzipper
-
-    from vigil.victimid import report
 
     access.require(access.can_read_data(actor))
     if not mr.finished:

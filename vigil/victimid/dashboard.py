@@ -6,13 +6,12 @@ from django.http import HttpRequest
 
 from vigil.accounts import access
 from vigil.core.dashboard import Panel
+from vigil.victimid.models import MatchRequest, Series
 
 
 def panel(request: HttpRequest) -> Panel | None:
     if not access.can_read_data(request.user):
         return None
-    from vigil.victimid.models import MatchRequest, Series
-
     recent = list(MatchRequest.objects.for_user(request.user)[:5])
     return Panel(
         title="Victim identification",

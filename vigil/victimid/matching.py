@@ -33,6 +33,7 @@ from django.db.models import Q
 
 from vigil.lib import pdq as pdqlib
 from vigil.lib.hamming import HammingIndex
+from vigil.victimid.models import Media, MediaFrame
 
 VIDEO_MIN_FRACTION = 0.20
 VIDEO_MIN_FRAMES = 2
@@ -91,8 +92,6 @@ class _Index:
         Over all media, confirmed or not: a submitted media bumps it too, and the
         refresh that follows reads only the few rows past the old signature.
         """
-        from vigil.victimid.models import Media
-
         max_id = Media.objects.order_by("-id").values_list("id", flat=True).first() or 0
         last = Media.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
         return (max_id, last)
@@ -102,8 +101,6 @@ class _Index:
 
         Each version of a row updated after `floor` is remembered in `recent`.
         """
-        from vigil.victimid.models import Media, MediaFrame
-
         media = Media.objects.confirmed()
         ids: list[int] = []
         hashes: list[str] = []
@@ -221,8 +218,6 @@ def match(
     Sorted by method strength, then distance, then media id. `refresh=False` skips
     the freshness check (a batch checks once, before its first item).
     """
-    from vigil.victimid.models import Media
-
     threshold = default_threshold() if threshold is None else int(threshold)
     if not 0 <= threshold <= MAX_THRESHOLD:
         raise ValueError(f"threshold must be between 0 and {MAX_THRESHOLD}")

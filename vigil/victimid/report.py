@@ -8,6 +8,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from vigil.lib.pdf import html_to_pdf
 from vigil.victimid import storage, thumbs
 from vigil.victimid.models import MatchRequest, Media, Series
 
@@ -154,8 +155,6 @@ def _thumb_data_uri(media_id: int) -> str:
 
 
 def render_pdf(data: dict[str, Any]) -> bytes:
-    from vigil.lib.pdf import html_to_pdf
-
     for s in data["series"]:
         for m in s["media"]:
             m["thumb"] = _thumb_data_uri(m["id"])

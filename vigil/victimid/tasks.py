@@ -7,7 +7,9 @@ import logging
 from django.db import transaction
 from django_tasks import task
 
-from vigil.core import request_context
+from vigil.core import request_context, workers
+from vigil.victimid import actions, matching
+from vigil.victimid.models import MatchRequest
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +17,6 @@ log = logging.getLogger(__name__)
 @task()
 def process_match_request(match_request_id: int, request_id: str = "", attempt: int = 0) -> None:
     """Hash and match every pending item, recording progress after each one."""
-    from vigil.victimid import actions, matching
-    from vigil.victimid.models import MatchRequest
-
     with request_context.bind(request_id=request_id or None, via="task"):
         mr = MatchRequest.objects.get(pk=match_request_id)
         if mr.finished:
@@ -46,10 +45,6 @@ def process_match_request(match_request_id: int, request_id: str = "", attempt: 
 
 def match_request_lost(args: list, kwargs: dict, reason: str) -> None:
     """The worker is gone: go on with the unprocessed items, or fail after MAX_ATTEMPTS."""
-    from vigil.core import workers
-    from vigil.victimid import actions
-    from vigil.victimid.models import MatchRequest
-
     pk = kwargs.get("match_request_id", args[0] if args else None)
     request_id = kwargs.get("request_id", args[1] if len(args) > 1 else "")
     attempt = int(kwargs.get("attempt", args[2] if len(args) > 2 else 0))

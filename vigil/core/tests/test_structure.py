@@ -39,6 +39,13 @@ def test_it_has_no_import_cycle(imports):
     assert not problems, _fmt(problems)
 
 
+def test_every_function_level_import_says_why(imports):
+    problems = guards.unexplained_function_imports(imports)
+    assert not problems, _fmt(problems)
+    for rel in guards.FUNCTION_IMPORTS_PENDING:
+        assert (ROOT / rel).exists(), f"{rel}: FUNCTION_IMPORTS_PENDING names a file that is gone"
+
+
 def test_it_writes_only_through_actions():
     bad, stale = guards.write_violations(guards.find_writes(ROOT), guards.WRITE_ALLOWED)
     assert not bad, _fmt(bad)
@@ -161,6 +168,42 @@ def test_the_cycle_guard_ignores_type_checking_imports(tmp_path):
         },
     )
     assert guards.cycles(guards.read_imports(root)) == []
+
+
+def test_the_function_import_guard_fails_on_an_import_with_no_reason(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "vigil/tips/views.py": """\
+                def bare():
+                    from vigil.tips import models
+
+                def explained():
+                    # Deferred: models imports this module back.
+                    from vigil.tips import models
+                    from vigil.tips import forms
+
+                def trailing():
+                    from vigil.tips import models  # deferred: a cycle with models
+
+                def directive_only():
+                    from vigil.tips import models  # noqa: F401
+
+                def after_code():
+                    x = 1  # a comment about x, not about the import
+                    from vigil.tips import models
+
+                def outside():
+                    import json
+                """,
+            "vigil/tips/models.py": "",
+            "vigil/tips/forms.py": "",
+            "vigil/tips/apps.py": "class C:\n    def ready(self):\n        from vigil.tips import models\n",
+        },
+    )
+    problems = guards.unexplained_function_imports(guards.read_imports(root))
+    assert len(problems) == 3, problems
+    assert [p.split(":")[1] for p in problems] == ["2", "13", "17"]
 
 
 def test_the_write_guard_fails_on_writes_outside_actions(tmp_path):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
+from vigil.messaging.actions import do_notify
 from vigil.tips.actions.common import require_write
 from vigil.tips.models import Tip
 
@@ -113,8 +114,6 @@ def do_assign_tip(tip: Tip, assignee: Any, *, actor: Any) -> Tip:
         )
         if assignee is not None and assignee.pk != actor.pk:
             from django.urls import reverse
-
-            from vigil.messaging.actions import do_notify
 
             do_notify(
                 assignee,

@@ -23,6 +23,7 @@ from django.db import transaction
 from vigil.audit.log import record
 from vigil.core import request_context
 from vigil.lib import text
+from vigil.lib.crypto import CryptoError
 
 
 class Command(BaseCommand):
@@ -69,8 +70,6 @@ class Command(BaseCommand):
                         changes={k: {"before": None, "after": v} for k, v in totals.items()},
                     )
         except Exception as exc:
-            from vigil.lib.crypto import CryptoError
-
             if isinstance(exc, CryptoError):
                 raise CommandError(
                     f"{exc} Nothing was changed. Is the old key in VIGIL_FIELD_KEY_PREVIOUS?"

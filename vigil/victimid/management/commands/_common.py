@@ -10,6 +10,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
+from vigil.lib.archive import ArchiveError, iter_files
+
 
 def walk(paths: Iterable[str]) -> Iterator[tuple[str, Path | None, str]]:
     """(display path, file path or None, error) for every file under `paths`, sorted."""
@@ -65,6 +67,7 @@ def _hash_task(task: tuple[str, str | None, bytes | None, bool]):
     """
     import io
 
+    # Deferred: this runs in the hashing child process, which loads Pillow and pdqhash itself.
     from vigil.lib import pdq as pdqlib
     from vigil.victimid.hashing import MediaError, hash_bytes_media, hash_path
 
@@ -83,8 +86,6 @@ def _hash_task(task: tuple[str, str | None, bytes | None, bool]):
 def _tasks(entries, *, dihedral: bool):
     """Files as they are; a ZIP archive (the web form takes them too) member by member,
     with the same bomb and nesting checks as uploads."""
-    from vigil.lib.archive import ArchiveError, iter_files
-
     for shown, path, error in entries:
         if path is not None and path.suffix.lower() == ".zip":
             try:

@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from vigil.victimid.actions import purge_expired_exports
+
 
 class Command(BaseCommand):
     help = (
@@ -18,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="override the setting")
 
     def handle(self, *args: Any, days: int | None = None, **options: Any) -> None:
-        from vigil.victimid.actions import purge_expired_exports
-
         if days is not None and days < 0:
             raise CommandError("--days must be zero or more.")
         removed = purge_expired_exports(days=days)
