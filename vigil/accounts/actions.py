@@ -15,6 +15,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.accounts.models import Role
 from vigil.audit.log import diff, record, snapshot
+from vigil.audit.models import Outcome
 
 # What an account audit row shows before/after (never the password hash).
 ROLE_FIELDS = ["role", "is_account_admin"]
@@ -224,6 +225,41 @@ def do_reset_mfa(account: Any, *, actor: Any) -> int:
             summary=f"{count} authenticator(s) removed",
         )
     return count
+
+
+def do_begin_mfa_enrolment(user: Any) -> Any:
+    """The user's unconfirmed authenticator (a TOTP secret shown on the enrol page), made and
+    audited (`mfa.issue`) on the first visit, the same one after; None when the user has a
+    confirmed authenticator already."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is not None:
+        return device
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return None
+    with transaction.atomic():
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        record(
+            "mfa.issue",
+            actor=user,
+            obj=user,
+            summary="authenticator secret issued for enrolment (not yet confirmed)",
+        )
+    return device
+
+
+def do_confirm_mfa_enrolment(device: Any, token: str) -> bool:
+    """Confirm the authenticator with one code from it; audited either way (`mfa.enrol`)."""
+    user = device.user
+    if not device.verify_token(token):
+        record("mfa.enrol", actor=user, obj=user, outcome=Outcome.FAILED, summary="wrong code")
+        return False
+    with transaction.atomic():
+        device.confirmed = True
+        device.save()
+        record("mfa.enrol", actor=user, obj=user)
+    return True
 
 
 def do_reset_password(account: Any, *, actor: Any) -> str:

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -114,28 +113,15 @@ def _qr_data_uri(url: str) -> str:
 @login_required
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP authenticator: show the secret and QR code, confirm with one code."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = actions.do_begin_mfa_enrolment(request.user)
     if device is None:
-        if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-            return redirect("accounts-mfa-verify")
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        return redirect("accounts-mfa-verify")
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            with transaction.atomic():
-                device.confirmed = True
-                device.save()
-                record("mfa.enrol", actor=request.user, obj=request.user)
+        if actions.do_confirm_mfa_enrolment(device, form.cleaned_data["token"]):
             otp_login(request, device)
             messages.success(request, "Multi-factor authentication is on for your account.")
             return redirect(_next(request))
-        record(
-            "mfa.enrol",
-            actor=request.user,
-            obj=request.user,
-            outcome=Outcome.FAILED,
-            summary="wrong code",
-        )
         form.add_error(
             "token", "That code is not right. Check your device's clock and try the current code."
         )

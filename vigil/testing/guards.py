@@ -608,7 +608,6 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
     ("vigil/lookups/ranges.py", "import_ranges"): "audited lookups.ranges_import",
     ("vigil/lookups/rdap.py", "fetch"): "audited lookups.rdap (the cached answer)",
     # -- moving into actions (issue 14), entries go as the writes move
-    ("vigil/accounts/views.py", "mfa_enrol"): "s14a moves this into an accounts action",
     ("vigil/accounts/management/commands/create_admin.py", "Command.handle"): (
         "s14a moves this into an accounts action"
     ),

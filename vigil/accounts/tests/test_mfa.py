@@ -128,3 +128,17 @@ def test_it_reads_require_mfa_from_the_environment(monkeypatch):
     monkeypatch.delenv("VIGIL_REQUIRE_MFA")
     assert vs._flag("VIGIL_REQUIRE_MFA", not vs.RELAXED) is (not vs.RELAXED)
     assert importlib.import_module("vigil.settings") is vs
+
+
+def test_it_audits_the_authenticator_secret_once_when_it_is_issued(client, personas, settings):
+    """The enrol page makes the (unconfirmed) TOTP device on the first visit: audited, once."""
+    settings.REQUIRE_MFA = True
+    client.force_login(personas.reader)
+    assert client.get(reverse("accounts-mfa-enrol")).status_code == 200
+    issued = AuditEvent.objects.filter(action="mfa.issue", actor_username="reader")
+    assert issued.count() == 1
+    assert issued.get().object_id == str(personas.reader.pk)
+    first = client.get(reverse("accounts-mfa-enrol")).context["secret"]
+    assert issued.count() == 1  # a second visit shows the same secret and writes no row
+    assert TOTPDevice.objects.filter(user=personas.reader).count() == 1
+    assert client.get(reverse("accounts-mfa-enrol")).context["secret"] == first
