@@ -16,6 +16,7 @@ from vigil.accounts import access
 from vigil.accounts.models import Role
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
+from vigil.core import request_context
 
 # What an account audit row shows before/after (never the password hash).
 ROLE_FIELDS = ["role", "is_account_admin"]
@@ -436,3 +437,81 @@ def note_api_token_used(token: Any) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- operators on the server (management commands: no signed-in actor; the audit row names
+# the command) ------------------------------------------------------------------------------
+
+ADMIN_STATE_FIELDS = ["is_account_admin", "is_active", "locked_at", "disabled_reason"]
+
+
+def do_restore_admin(
+    username: str, *, email: str = "", password: str | None = None
+) -> tuple[Any, bool, str | None]:
+    """`vigil create_admin`: create the account as an administrator, or give an existing one
+    administrator access back (enabled, unlocked, the flag set). Returns (user, created,
+    generated password or None); `password` is validated like any other."""
+    from axes.utils import reset
+
+    User = get_user_model()
+    with request_context.bind(via="cli"), transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        if created:
+            user = User(username=username, email=email)
+            before = {}
+        else:
+            before = snapshot(user, ADMIN_STATE_FIELDS)
+        user.is_account_admin = True
+        user.is_active = True
+        user.locked_at = None
+        user.disabled_reason = ""
+        generated = None
+        if password:
+            validate_password(password, user)
+        elif created:
+            password = generated = generate_password()
+            user.must_change_password = True
+        if password:
+            user.set_password(password)
+        user.save()
+        if password and not created:
+            record("password.reset", obj=user, actor_username="create_admin")
+        record(
+            "account.create" if created else "account.role_change",
+            obj=user,
+            actor_username="create_admin",
+            changes=diff(before, snapshot(user, ADMIN_STATE_FIELDS)),
+            summary=(
+                f"administrator access {'created' if created else 'restored'} from the command line"
+            ),
+        )
+    reset(username=username)
+    return user, created, generated
+
+
+def do_create_demo_account(
+    username: str, *, role: str, is_account_admin: bool = False
+) -> tuple[Any, str] | None:
+    """`vigil demo_setup` (a local demo only): the account with a generated password, to be
+    shown once; None when the username exists already."""
+    User = get_user_model()
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            return None
+        user = User(
+            username=username,
+            role=role,
+            is_account_admin=is_account_admin,
+            email=f"{username}@demo.invalid",
+        )
+        password = generate_password()
+        user.set_password(password)
+        user.save()
+        record(
+            "account.create",
+            obj=user,
+            summary=f"demo account ({user.role_label})",
+            actor_username="demo_setup",
+        )
+    return user, password

@@ -608,11 +608,5 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
     ("vigil/lookups/ranges.py", "import_ranges"): "audited lookups.ranges_import",
     ("vigil/lookups/rdap.py", "fetch"): "audited lookups.rdap (the cached answer)",
     # -- moving into actions (issue 14), entries go as the writes move
-    ("vigil/accounts/management/commands/create_admin.py", "Command.handle"): (
-        "s14a moves this into an accounts action"
-    ),
-    ("vigil/accounts/management/commands/demo_setup.py", "Command.handle"): (
-        "s14a moves this into an accounts action"
-    ),
     ("vigil/tips/views/imports.py", "import_upload"): "s14a moves this into a tips action",
 }

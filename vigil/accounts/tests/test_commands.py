@@ -44,3 +44,25 @@ def test_it_refuses_a_weak_password(db, monkeypatch):
     else:
         raise AssertionError("a weak password was accepted")
     assert not User.objects.filter(username="root").exists()
+
+
+def test_demo_accounts_are_audited_and_get_the_one_password_generator(db):
+    """demo_setup's accounts go through accounts.actions (one audit row each, the same
+    generated-password shape as every other account), and a second run creates nothing."""
+    import re
+
+    from vigil.accounts import actions
+    from vigil.accounts.management.commands.demo_setup import DEMO_ACCOUNTS
+
+    made = []
+    for username, role, admin in DEMO_ACCOUNTS:
+        made.append(actions.do_create_demo_account(username, role=role, is_account_admin=admin))
+    shape = re.compile(r"^[\w-]{5}-[\w-]{5}-[\w-]{5}-[\w-]{5}$")
+    for (user, password), (username, role, admin) in zip(made, DEMO_ACCOUNTS, strict=True):
+        assert user.username == username and user.role == role
+        assert user.is_account_admin == admin
+        assert user.check_password(password) and shape.match(password)
+    events = AuditEvent.objects.filter(action="account.create", actor_username="demo_setup")
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(str(u.pk) for u, _ in made)
+    assert actions.do_create_demo_account("reader", role="reader") is None
+    assert events.count() == len(DEMO_ACCOUNTS)

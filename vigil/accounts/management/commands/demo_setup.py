@@ -6,15 +6,14 @@ reference data first through `demo.prepare(actor)`, run for every app before any
 """
 
 import importlib
-import secrets
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from vigil.accounts import actions
 from vigil.accounts.models import Role
-from vigil.audit.log import record
 
 DEMO_ACCOUNTS = [
     ("investigator", Role.INVESTIGATOR, False),
@@ -33,24 +32,10 @@ class Command(BaseCommand):
         created = []
         with transaction.atomic():
             for username, role, admin in DEMO_ACCOUNTS:
-                if User.objects.filter(username=username).exists():
-                    continue
-                password = "-".join(secrets.token_urlsafe(4) for _ in range(4))
-                user = User(
-                    username=username,
-                    role=role,
-                    is_account_admin=admin,
-                    email=f"{username}@demo.invalid",
-                )
-                user.set_password(password)
-                user.save()
-                record(
-                    "account.create",
-                    obj=user,
-                    summary=f"demo account ({user.role_label})",
-                    actor_username="demo_setup",
-                )
-                created.append((username, user.role_label, password))
+                made = actions.do_create_demo_account(username, role=role, is_account_admin=admin)
+                if made is not None:
+                    user, password = made
+                    created.append((username, user.role_label, password))
         if created:
             self.stdout.write(
                 self.style.WARNING("Demo accounts (passwords are shown once, write them down):")
