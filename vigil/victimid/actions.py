@@ -153,6 +153,51 @@ def _frames(media: Media, hashed: Hashed) -> None:
     )
 
 
+def _store_media(
+    hashed: Hashed,
+    *,
+    series: Series | None,
+    origin: str,
+    sealed: tuple[str, Any],
+    filename: str,
+    actor,
+    created_by,
+    summary: str,
+    changes: dict[str, Any] | None = None,
+) -> Media:
+    """The one way a medium is stored (a file already sealed): the row, its frames and its
+    media.add audit row, in one transaction. Callers check access and remove the sealed file
+    when this raises."""
+    with transaction.atomic():
+        media = Media.objects.create(
+            series=series,
+            kind=hashed.kind,
+            origin=origin[:200],
+            stored_path=sealed[0],
+            wrapped_key=sealed[1],
+            original_filename=filename[:255],
+            size=hashed.size,
+            md5=hashed.md5,
+            sha1=hashed.sha1,
+            sha256=hashed.sha256,
+            pdq=hashed.pdq,
+            pdq_quality=hashed.quality,
+            created_by=created_by,
+        )
+        _frames(media, hashed)
+        record(
+            "media.add",
+            **_who(actor),
+            obj=media,
+            summary=summary,
+            changes={
+                "series": {"before": None, "after": series.pk if series else None},
+                **(changes or {}),
+            },
+        )
+    return media
+
+
 def do_add_media(
     series: Series, *, actor, data: bytes, filename: str, origin: str = "upload"
 ) -> AddedMedia:
@@ -168,30 +213,16 @@ def do_add_media(
         return AddedMedia(existing, False)
     rel, wrapped = storage.seal(data)
     try:
-        with transaction.atomic():
-            media = Media.objects.create(
-                series=series,
-                kind=hashed.kind,
-                origin=origin[:200],
-                stored_path=rel,
-                wrapped_key=wrapped,
-                original_filename=filename[:255],
-                size=hashed.size,
-                md5=hashed.md5,
-                sha1=hashed.sha1,
-                sha256=hashed.sha256,
-                pdq=hashed.pdq,
-                pdq_quality=hashed.quality,
-                created_by=_user(actor),
-            )
-            _frames(media, hashed)
-            record(
-                "media.add",
-                **_who(actor),
-                obj=media,
-                summary=f"{filename[:120]} to series {series.name[:100]}",
-                changes={"series": {"before": None, "after": series.pk}},
-            )
+        media = _store_media(
+            hashed,
+            series=series,
+            origin=origin,
+            sealed=(rel, wrapped),
+            filename=filename,
+            actor=actor,
+            created_by=_user(actor),
+            summary=f"{filename[:120]} to series {series.name[:100]}",
+        )
     except Exception:
         storage.delete(rel)
         raise
@@ -317,23 +348,17 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
         item.pdq, item.pdq_quality = hashed.pdq, hashed.quality
         item.frames = len(hashed.frames)
         item.low_quality = hashed.low_quality
-        with transaction.atomic():
-            media = Media.objects.create(
-                series=None,
-                kind=hashed.kind,
-                origin=f"match request #{mr.pk} ({mr.requesting_agency[:80]}, {mr.case_number[:40]})",
-                stored_path=item.staged_path,
-                wrapped_key=item.staged_key,
-                original_filename=item.name[:255],
-                size=hashed.size,
-                md5=hashed.md5,
-                sha1=hashed.sha1,
-                sha256=hashed.sha256,
-                pdq=hashed.pdq,
-                pdq_quality=hashed.quality,
-                created_by=mr.submitted_by,
-            )
-            _frames(media, hashed)
+        media = _store_media(
+            hashed,
+            series=None,
+            origin=f"match request #{mr.pk} ({mr.requesting_agency[:80]}, {mr.case_number[:40]})",
+            sealed=(item.staged_path, item.staged_key),
+            filename=item.name,
+            actor=actor,
+            created_by=mr.submitted_by,
+            summary=f"{item.name[:120]} (unconfirmed) from match request #{mr.pk}",
+            changes={"match_request": mr.pk},
+        )
         item.media = media
         item.staged_path, item.staged_key = "", None
         dihedral_src = None

@@ -113,6 +113,25 @@ def test_it_matches_uploaded_files_by_exact_hash(client, personas, series_factor
     assert mr.summary["matched_unidentified_only"] == 1
 
 
+def test_it_audits_each_submitted_file_it_stores_as_unconfirmed_media(
+    client, personas, series_factory
+):
+    """process_item stores a submitted file through do_add_media's path: one media.add row."""
+    series_factory("Bridge", files=[BRIDGE], identified=False)
+    before = set(AuditEvent.objects.filter(action="media.add").values_list("pk", flat=True))
+    f = io.BytesIO(BRIDGE.read_bytes())
+    f.name = "copy.jpg"
+    _submit(client, personas.manager, files=[f])
+    mr = MatchRequest.objects.get()
+    (item,) = mr.items.all()
+    (event,) = AuditEvent.objects.filter(action="media.add").exclude(pk__in=before)
+    assert event.object_id == str(item.media_id)
+    assert event.actor == personas.manager and event.via == "task"
+    assert event.changes["match_request"] == mr.pk
+    assert event.changes["series"] == {"before": None, "after": None}
+    assert Media.objects.get(pk=item.media_id).series_id is None
+
+
 def test_it_takes_a_csv_hash_list(client, personas, series_factory):
     _, (m,) = series_factory("Bridge", files=[BRIDGE])
     csv_text = (
