@@ -276,13 +276,20 @@ def forbidden_imports(
 
 
 def module_graph(imports: Iterable[Import]) -> dict[str, set[str]]:
-    """Module-level, executed imports between Vigil modules (a package import counts as its
-    __init__)."""
+    """Module-level, executed imports between modules. Importing `a.b.c` runs the package
+    `a.b`'s __init__ first: that counts as an edge too, unless the importer is inside `a.b`
+    (then the package is being initialised already)."""
     graph: dict[str, set[str]] = {}
     for imp in imports:
         if imp.function_level or imp.type_checking:
             continue
-        graph.setdefault(imp.module, set()).add(imp.target)
+        edges = graph.setdefault(imp.module, set())
+        edges.add(imp.target)
+        parts = imp.target.split(".")
+        for i in range(1, len(parts)):
+            package = ".".join(parts[:i])
+            if imp.module != package and not imp.module.startswith(package + "."):
+                edges.add(package)
     return graph
 
 
@@ -370,22 +377,12 @@ def unexplained_function_imports(imports: Iterable[Import], package: str = "vigi
             continue
         if not imp.target.startswith(package + "."):
             continue
-        if imp.path.as_posix().endswith(tuple(FUNCTION_IMPORTS_PENDING)):
-            continue
         if not imp.reason:
             out.append(
                 f"{imp.path}:{imp.lineno}: {imp.module} imports {imp.target} inside a "
                 "function with no reason comment"
             )
     return out
-
-
-# Files another change is rewriting right now; their function-level imports get their reasons
-# (or move to the top) when it lands. Delete an entry then.
-FUNCTION_IMPORTS_PENDING: dict[str, str] = {
-    "vigil/tips/tasks.py": "s14c is moving the importer into tips/importing/",
-    "vigil/tips/actions/imports.py": "s14c is adding do_import_tip_batch here",
-}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,14 +18,15 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from vigil.core import request_context
+from vigil.audit.log import record
+from vigil.core import request_context, workers
+from vigil.lib import crypto
+from vigil.tips.importing import ImportFileError, import_file
 from vigil.tips.models import ImportJob
 
 
 def _open(job: ImportJob, path: Path) -> Any:
     import io
-
-    from vigil.lib import crypto
 
     if job.file_key:
         return io.BufferedReader(crypto.SealedReader(path, bytes(job.file_key)), 65536)
@@ -40,8 +41,6 @@ def delete_upload(job: ImportJob) -> None:
 
 @task()
 def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
-    from vigil.tips.importing import ImportFileError, import_file
-
     job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
     if job.finished:
         return job.summary
@@ -119,9 +118,6 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
 
 def import_job_lost(args: list, kwargs: dict, reason: str) -> None:
     """The worker running `run_import_job` is gone: resume it, or fail it with a resume button."""
-    from vigil.audit.log import record
-    from vigil.core import workers
-
     job_id = kwargs.get("job_id", args[0] if args else None)
     request_id = kwargs.get("request_id", args[1] if len(args) > 1 else "")
     attempt = int(kwargs.get("attempt", args[2] if len(args) > 2 else 0))

@@ -11,12 +11,13 @@ from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.audit.models import Outcome
 from vigil.core import request_context
+from vigil.tips.models import ImportJob
 
 
 def do_resume_import(job: Any, *, actor: Any) -> None:
     """Queue a failed web import again from its last committed batch (its sealed file was kept)."""
+    # Deferred: the task module runs the importer, which imports these actions; actions enqueue.
     from vigil.tips import tasks
-    from vigil.tips.models import ImportJob
 
     access.require(access.can_create(actor))
     if not ImportJob.objects.for_user(actor, access.WRITE).filter(pk=job.pk).exists():

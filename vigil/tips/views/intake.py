@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
+from vigil.lib import selectors as sel
 from vigil.tips import actions
 from vigil.tips.dates import parse_when
 from vigil.tips.models import Selector, Source, Tip
@@ -77,8 +78,6 @@ def extract(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("narrative", "")[: actions.MAX_NARRATIVE]
     country = request.POST.get("country", "").strip().upper() or None
     found = actions.extract_inputs(text, region=country)
-    from vigil.lib import selectors as sel
-
     items = [
         {
             "type": f.type,

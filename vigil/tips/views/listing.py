@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from vigil.accounts import access
 from vigil.audit.log import record
+from vigil.core.dashboard import Panel
 from vigil.lib.csvsafe import safe_row
 from vigil.tips.models import Source, Tip
 from vigil.tips.queue import filter_queue
@@ -139,8 +140,6 @@ def export(request: HttpRequest) -> HttpResponse:
 
 def dashboard_panel(request: HttpRequest):
     """'My tips' on the dashboard: open tips assigned to me, most urgent first."""
-    from vigil.core.dashboard import Panel
-
     user = request.user
     if not access.can_read_data(user):
         return None

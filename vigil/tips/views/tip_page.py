@@ -57,6 +57,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    # Deferred: tips.api imports tips.views.common, which runs this package's __init__.
     from vigil.tips.api import TipUpdateSerializer
 
     tip = get_tip(request, pk, access.WRITE)
