@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from vigil.accounts.models import Role
+from vigil.accounts.models import ApiToken, Role
 
 Action = Literal["read", "write", "delete"]
 READ: Action = "read"
@@ -357,8 +357,6 @@ def can_manage_all_api_tokens(user: Any) -> bool:
 
 def api_tokens_for(user: Any) -> QuerySet:
     """The tokens `user` may see: their own, or everyone's for a Manager or administrator."""
-    from vigil.accounts.models import ApiToken
-
     qs = ApiToken.objects.select_related("user", "revoked_by")
     if can_manage_all_api_tokens(user):
         return qs

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.accounts import access
-from vigil.accounts.models import Role
+from vigil.accounts.models import ApiToken, Role
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import request_context
+from vigil.lib import tokens
 
 # What an account audit row shows before/after (never the password hash).
 ROLE_FIELDS = ["role", "is_account_admin"]
@@ -372,9 +373,6 @@ def do_create_api_token(*, actor: Any, name: str, days: int = 90) -> tuple[Any, 
     """A new API token for `actor`, named by them. Returns (token, secret): the secret is shown once."""
     import datetime as dt
 
-    from vigil.accounts.models import ApiToken
-    from vigil.lib import tokens
-
     access.require(access.can_use_api(actor))
     name = " ".join((name or "").split())
     if not name:
@@ -410,8 +408,6 @@ def do_create_api_token(*, actor: Any, name: str, days: int = 90) -> tuple[Any, 
 
 def do_revoke_api_token(token: Any, *, actor: Any) -> Any:
     """Revoke a token: its user, or a Manager or administrator for anyone's. Idempotent."""
-    from vigil.accounts.models import ApiToken
-
     token = access.api_token_for(actor, token.pk)
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
@@ -431,8 +427,6 @@ def do_revoke_api_token(token: Any, *, actor: Any) -> Any:
 
 def note_api_token_used(token: Any) -> None:
     """Keep `last_used_at` to the minute (one write a minute per token, not one per request)."""
-    from vigil.accounts.models import ApiToken
-
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
