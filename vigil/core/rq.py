@@ -19,6 +19,8 @@ from django.conf import settings
 from rq.exceptions import AbandonedJobError
 from rq.worker import Worker as BaseWorker
 
+from vigil.core import workers
+
 log = logging.getLogger(__name__)
 
 JOB_CLASS = "django_tasks_rq.backend.Job"
@@ -29,8 +31,6 @@ def abandoned(job: Any, exc_type: type, exc_value: BaseException, traceback: Any
     """An RQ exception handler: a job whose worker died is resumed, retried once, or failed."""
     if exc_type is not AbandonedJobError:
         return True  # the next handler (RQ's own: the job goes to the failed registry)
-    from vigil.core import workers
-
     reason = f"The worker {job.worker_name or '(unknown)'} that ran it stopped while running it."
     task_path = job.func_name
     if workers.handle_lost(task_path, list(job.args), dict(job.kwargs), reason):

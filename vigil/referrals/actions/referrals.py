@@ -16,6 +16,8 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.core.signals import disclosed
+from vigil.deconfliction.queries import cluster_tip_ids
+from vigil.messaging.actions import do_notify
 from vigil.referrals.models import FollowUp, Office, Referral, ReferralTip
 from vigil.tips.models import Tip
 
@@ -35,8 +37,6 @@ def _require_referral_write(referral: Referral, actor: Any) -> None:
 
 
 def cluster_ids(tip: Tip) -> set[int]:
-    from vigil.deconfliction.queries import cluster_tip_ids
-
     return cluster_tip_ids(tip.pk)
 
 
@@ -296,8 +296,6 @@ def do_record_follow_up(
     referral: Referral, *, actor: Any, request: str, received_at: dt.datetime | None = None
 ) -> FollowUp:
     """The receiving office asked for more: recorded, and the assigned analyst is notified."""
-    from vigil.messaging.actions import do_notify
-
     _require_referral_write(referral, actor)
     request = (request or "").strip()
     if not request:
@@ -386,8 +384,6 @@ def notify_correction(tip: Tip, report: Any, *, outcome: str, actor: Any) -> int
     notification to pass the correction to the receiving office. Answers how
     many referrals (receivers) there were.
     """
-    from vigil.messaging.actions import do_notify
-
     referrals = list(
         Referral.objects.active()
         .filter(members__tip=tip)

@@ -13,23 +13,21 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import record
+from vigil.audit.models import Outcome
 from vigil.core.signals import disclosed
+from vigil.referrals import packages, packet
 from vigil.referrals.actions.referrals import (
     _require_referral_write,
     _require_tip_write,
     cluster_ids,
     referral_records,
 )
-from vigil.referrals.models import Office, Referral
-from vigil.tips.models import Tip
+from vigil.referrals.models import Office, Referral, SharePackage
+from vigil.tips.models import Selector, Tip
 
 
 def _share_contents(kind: str, *, tip: Tip | None, referral: Referral | None, actor: Any):
     """(files, records disclosed, file stem) for one package."""
-    from vigil.referrals import packages, packet
-    from vigil.referrals.models import SharePackage
-    from vigil.tips.models import Selector
-
     if kind == SharePackage.Kind.PACKET:
         if referral is None:
             raise ValidationError("Choose the referral whose packet to share.")
@@ -91,9 +89,6 @@ def do_create_share(
     and never stored. The package is one disclosure in the accounting.
     """
     import uuid
-
-    from vigil.referrals import packages
-    from vigil.referrals.models import SharePackage
 
     if not access.can_share(actor):
         raise PermissionDenied("Only users a Manager granted “may share” can share.")
@@ -182,10 +177,6 @@ class TamperedPackage(ValidationError):
 
 def do_download_share(package: Any, *, actor: Any) -> bytes:
     """The package bytes, once checked against the SHA-256 taken when it was made."""
-    from vigil.audit.models import Outcome
-    from vigil.referrals import packages
-    from vigil.referrals.models import SharePackage
-
     if not SharePackage.objects.for_user(actor, access.WRITE).filter(pk=package.pk).exists():
         raise PermissionDenied("Only the user who made the package (or a Manager) downloads it.")
     if not package.available:
@@ -214,8 +205,6 @@ def do_download_share(package: Any, *, actor: Any) -> bytes:
 
 def do_remove_expired_shares(*, now: dt.datetime | None = None) -> int:
     """Remove expired package files; the package row (and the disclosure) stays."""
-    from vigil.referrals.models import SharePackage
-
     now = now or timezone.now()
     removed = 0
     for package in SharePackage.objects.expired(now):

@@ -20,11 +20,10 @@ from vigil.subpoenas.actions.common import (
     _require_write,
 )
 from vigil.subpoenas.models import Subpoena, SubpoenaTemplate
+from vigil.victimid import storage
 
 
 def do_attach_response_document(subpoena: Subpoena, upload: Any, *, actor: Any) -> Subpoena:
-    from vigil.victimid import storage
-
     _require_write(actor, subpoena)
     _require_status(subpoena, *RESPONSE_STATES, S.SERVED, S.CLOSED)
     data = upload.read(MAX_RESPONSE_FILE + 1)
@@ -64,8 +63,6 @@ def do_attach_response_document(subpoena: Subpoena, upload: Any, *, actor: Any) 
 
 
 def open_response_document(subpoena: Subpoena, *, actor: Any) -> bytes:
-    from vigil.victimid import storage
-
     if not subpoena.response_file_path:
         raise ValidationError("No response document is attached.")
     data = storage.read(subpoena.response_file_path, bytes(subpoena.response_file_key))

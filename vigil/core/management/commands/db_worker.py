@@ -67,6 +67,7 @@ class Command(BaseCommand):
     def _rq_worker(self, options: dict) -> None:
         from django.core.management import call_command
 
+        # Deferred: RQ (and its Redis client) loads only when the RQ backend is configured.
         from vigil.core import rq
 
         queues = [q for q in options["queue_name"].split(",") if q and q != "*"] or ["default"]
