@@ -43,7 +43,13 @@ def do_send_message(*, actor, recipient, subject: str, body: str) -> Message:
 
 
 def do_mark_read(message: Message, *, actor) -> None:
+    """The recipient opened the message: read_at is set once, with a message.read row."""
     if message.recipient_id != actor.pk:
         return
     if message.read_at is None:
-        Message.objects.filter(pk=message.pk).update(read_at=timezone.now())
+        with transaction.atomic():
+            now = timezone.now()
+            # Only the first opening counts, however many requests race for it.
+            if Message.objects.filter(pk=message.pk, read_at=None).update(read_at=now):
+                record("message.read", actor=actor, obj=message)
+            message.read_at = now

@@ -39,6 +39,21 @@ def test_it_marks_a_message_read_only_for_its_recipient(client, personas):
     assert b'class="badge"' not in client.get(reverse("messaging-inbox")).content
 
 
+def test_it_audits_the_first_reading_of_a_message(client, personas):
+    msg = do_send_message(
+        actor=personas.manager, recipient=personas.investigator, subject="Case 12", body="see"
+    )
+    reads = AuditEvent.objects.filter(action="message.read")
+    client.force_login(personas.manager)  # the sender reading it is no reading
+    client.get(reverse("messaging-detail", args=[msg.pk]))
+    assert not reads.exists()
+    client.force_login(personas.investigator)
+    client.get(reverse("messaging-detail", args=[msg.pk]))
+    client.get(reverse("messaging-detail", args=[msg.pk]))
+    (event,) = reads
+    assert event.actor == personas.investigator and event.object_id == str(msg.pk)
+
+
 def test_it_lets_every_signed_in_user_send_and_audits_it(client, personas):
     check_roles(
         client,
