@@ -220,8 +220,9 @@ def save_selectors(
 ) -> tuple[list[Selector], int]:
     """Insert the candidates that are new on `tip` (dedupe on type+value), send the signal.
 
-    An explicit selector matching an unconfirmed extracted one confirms it.
-    Returns (added, flags raised). Caller holds the transaction and has checked rights.
+    An explicit selector matching an unconfirmed extracted one confirms it (audited here,
+    `tip.selector_confirm`, whichever action called). Returns (added, flags raised). Caller
+    holds the transaction and has checked rights.
     """
     existing = {(s.type, s.value): s for s in tip.selectors.all()}
     fresh: dict[tuple[str, str], Selector] = {}
@@ -241,6 +242,14 @@ def save_selectors(
             continue
         fresh[key] = cand
     added = Selector.objects.bulk_create(list(fresh.values()))
+    if confirmed:
+        record(
+            "tip.selector_confirm",
+            actor=actor,
+            obj=tip,
+            changes={"confirmed": [label(s) for s in confirmed]},
+            summary=f"{len(confirmed)} proposed selector(s) confirmed by adding them",
+        )
     return added, emit_added(tip, added, actor) + emit_confirmed(tip, confirmed, actor)
 
 

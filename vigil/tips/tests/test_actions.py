@@ -8,6 +8,7 @@ from vigil.audit.models import AuditEvent
 from vigil.lib import crypto
 from vigil.tips import actions
 from vigil.tips.actions import SelectorInput
+from vigil.tips.actions.common import label
 from vigil.tips.models import Selector, Source, Tip
 from vigil.tips.signals import selectors_added, selectors_removed
 
@@ -110,6 +111,23 @@ def test_it_dedupes_adding_selectors_and_confirms_extracted(personas, tip, signa
     )
     assert [s.value for s in added] == ["instagram:kid_bob"]
     assert signals_seen["added"][-1] == (tip.pk, [("online_id", "instagram:kid_bob")])
+
+
+def test_it_audits_a_proposed_selector_confirmed_by_adding_it_again(personas, tip):
+    extracted = tip.selectors.get(type="email")
+    rows = AuditEvent.objects.filter(action="tip.selector_confirm", object_id=str(tip.pk))
+    assert not rows.exists()
+    actions.do_add_selectors(
+        tip, [SelectorInput("email", "bob.suspect@example.com")], actor=personas.investigator
+    )
+    (event,) = rows
+    assert event.actor == personas.investigator
+    assert event.changes["confirmed"] == [label(extracted)]
+    # Adding it once more changes nothing and writes nothing.
+    actions.do_add_selectors(
+        tip, [SelectorInput("email", "bob.suspect@example.com")], actor=personas.investigator
+    )
+    assert rows.count() == 1
 
 
 def test_it_lets_only_the_assignee_or_a_manager_change_a_tip(personas, tip):
