@@ -61,6 +61,8 @@ class FlagOutcome:
     # tip id -> assigned user id, for every tip the flags touch that has one
     assignees: dict[int, int] = field(default_factory=dict)
     notices: list[TipNotice] = field(default_factory=list)
+    # Values that crossed the threshold in this call: [type, value, tips holding it].
+    common: list[list] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -175,10 +177,12 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 )
 
     folded = 0
+    common = []
     for s_type, value, tips_with, label in now_common:
         CommonValue.objects.update_or_create(
             type=s_type, value=value, defaults={"tip_count": len(tips_with)}
         )
+        common.append([s_type, value, len(tips_with)])
         # Its open pair flags fold into the notice: nothing left to decide pair by pair.
         on_value = (
             Q(type=NAME) & (Q(value=value) | Q(value_b=value))
@@ -206,7 +210,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     match_handle_aliases(wanted, skip, candidates, assignees)
     match_names(people, common_people, candidates, assignees)
 
-    outcome = FlagOutcome(assignees=assignees, folded=folded)
+    outcome = FlagOutcome(assignees=assignees, folded=folded, common=common)
     if candidates:
         tip_ids = list(batch_tips)
         # (pair, type, value, value_b) -> (pk, possible) of the flags already stored
@@ -281,7 +285,7 @@ def _batch_id() -> str:
 
 
 def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
-    if not outcome.flags and not outcome.notices:
+    if not outcome.flags and not outcome.notices and not outcome.common:
         return
     flags_by_tip: dict[int, list[NewFlag]] = defaultdict(list)
     for f in outcome.flags:
@@ -313,7 +317,15 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
             f"{len(outcome.flags)} new flag(s), {len(outcome.notices)} common-value notice(s)"
             + ("" if single else f" on {len(per_tip)} of {len(items)} tips")
         ),
-        changes={"tips": per_tip},
+        changes={
+            "tips": per_tip,
+            # A value that became common, and the open flags folded into its notice.
+            **(
+                {"common_values": outcome.common, "folded": outcome.folded}
+                if outcome.common
+                else {}
+            ),
+        },
     )
     if not flags_by_tip:
         return
@@ -357,12 +369,16 @@ def do_withdraw_selectors(tip: Tip, removed: Iterable[tuple[str, str]], *, actor
         notice_cond = Q()
         for s_type, value in removed:
             notice_cond |= Q(type=s_type, value=value)
-        TipNotice.objects.filter(tip=tip).filter(notice_cond).delete()
-        if gone:
+        notices_gone, _ = TipNotice.objects.filter(tip=tip).filter(notice_cond).delete()
+        if gone or notices_gone:
             record(
                 "deconfliction.flags_withdrawn",
                 actor=actor,
                 obj=tip,
-                summary=f"{gone} open flag(s) withdrawn: their selectors were removed",
+                changes={"flags": gone, "notices": notices_gone},
+                summary=(
+                    f"{gone} open flag(s) and {notices_gone} common-value notice(s) withdrawn: "
+                    "their selectors were removed"
+                ),
             )
     return gone

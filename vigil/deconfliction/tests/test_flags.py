@@ -242,3 +242,33 @@ def test_it_names_values_that_raised_no_flag_in_the_import_summary(personas, set
     joined = "\n".join(s.warnings)
     assert "ip 10.1.2.3: on the warning list" in joined
     assert "url https://files.example.org/x: a common value" in joined
+
+
+def test_it_audits_a_value_becoming_common(settings):
+    settings.COMMON_VALUE_THRESHOLD = 2
+    tips = [f.tip() for _ in range(3)]
+    for t in tips[:2]:
+        f.add(t, "ip", "81.2.69.160")
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    f.add(tips[2], "ip", "81.2.69.160")
+    (event,) = AuditEvent.objects.exclude(pk__in=before).filter(action="deconfliction.flags_raised")
+    assert event.changes["common_values"] == [["ip", "81.2.69.160", 3]]
+    assert event.changes["folded"] == 1  # the one open flag between the first two tips
+
+
+def test_it_audits_withdrawn_notices_too(settings):
+    settings.COMMON_VALUE_THRESHOLD = 2
+    tips = [f.tip() for _ in range(4)]
+    for t in tips:
+        f.add(t, "ip", "81.2.69.160")
+    last = tips[-1]
+    assert TipNotice.objects.filter(tip=last).exists()
+    assert not Flag.objects.open().involving(last.pk).exists()
+    f.Selector.objects.filter(tip=last).delete()
+    signals.selectors_removed.send(
+        sender=Tip, tip=last, selectors=[("ip", "81.2.69.160")], actor=None
+    )
+    assert not TipNotice.objects.filter(tip=last).exists()
+    event = AuditEvent.objects.get(action="deconfliction.flags_withdrawn")
+    assert event.object_id == str(last.pk)
+    assert event.changes == {"flags": 0, "notices": 1}
