@@ -604,6 +604,4 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
     ("vigil/exchange/sync.py", "_apply"): "audited exchange.pull (the partner's sync cursor)",
     ("vigil/lookups/ranges.py", "import_ranges"): "audited lookups.ranges_import",
     ("vigil/lookups/rdap.py", "fetch"): "audited lookups.rdap (the cached answer)",
-    # -- moving into actions (issue 14), entries go as the writes move
-    ("vigil/tips/views/imports.py", "import_upload"): "s14a moves this into a tips action",
 }

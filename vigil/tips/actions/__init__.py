@@ -15,7 +15,7 @@ and sends the selector signals, all in one transaction. One module per concern
 
 from vigil.tips.actions.common import MAX_NARRATIVE, TIP_FIELDS, clean_country, require_write
 from vigil.tips.actions.evidence import do_add_evidence_item, do_record_evidence_transfer
-from vigil.tips.actions.imports import do_finish_import, do_resume_import
+from vigil.tips.actions.imports import do_finish_import, do_queue_import, do_resume_import
 from vigil.tips.actions.notes import MAX_ATTACHMENT, do_add_research_note
 from vigil.tips.actions.selectors import (
     HASHED_TYPES,
@@ -79,6 +79,7 @@ __all__ = [
     "do_create_tip",
     "do_record_evidence_transfer",
     "do_remove_selector",
+    "do_queue_import",
     "do_resume_import",
     "do_set_priority",
     "do_triage_tip",

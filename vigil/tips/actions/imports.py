@@ -1,9 +1,14 @@
-"""Bulk imports: resume a failed job, the audit row that closes an import."""
+"""Bulk imports: queue an uploaded file, resume a failed job, the audit row that closes an import."""
 
 from __future__ import annotations
 
+import csv
+import io
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -11,7 +16,100 @@ from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.audit.models import Outcome
 from vigil.core import request_context
-from vigil.tips.models import ImportJob
+from vigil.lib import crypto
+from vigil.tips.models import ImportJob, Source
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _lacks_source_column(upload, fmt: str) -> bool:
+    """Whether the file can name no source itself (an IP list, or no 'source' column)."""
+    # Deferred: the importer package imports these actions.
+    from vigil.tips.importing.detection import detect_format
+
+    upload.seek(0)
+    head = upload.read(65536)
+    upload.seek(0)
+    if fmt == "auto":
+        fmt = detect_format(upload.name, head)
+    if fmt == "iplist":
+        return True
+    if fmt == "csv":
+        text = head.decode("utf-8-sig", errors="replace")
+        for cells in csv.reader(io.StringIO(text)):
+            if any(c.strip() for c in cells):
+                return "source" not in {c.strip().lower() for c in cells}
+        return False  # empty: the importer says so
+    if fmt == "json":
+        return b'"source"' not in head
+    if fmt == "xlsx":
+        try:
+            from openpyxl import load_workbook
+
+            ws = load_workbook(upload, read_only=True).active
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+        except Exception:  # noqa: BLE001 - an unreadable file is the importer's to report
+            return False
+        finally:
+            upload.seek(0)
+        return "source" not in {str(c or "").strip().lower() for c in first}
+    return False
+
+
+def do_queue_import(
+    upload: Any, *, actor: Any, fmt: str = "auto", source: Source | None = None, note: str = ""
+) -> ImportJob:
+    """A file uploaded on the import page: sealed into the upload store, an ImportJob
+    recorded (`tip.import_upload`) and the background import queued after the commit. A
+    missing or oversized file or an unknown format is refused, with nothing stored."""
+    # Deferred: the task module and the importer (FORMATS) import these actions.
+    from vigil.tips import tasks
+    from vigil.tips.importing import FORMATS
+
+    access.require(access.can_create(actor))
+    if upload is None:
+        raise ValidationError("Choose a file to import.")
+    if upload.size > MAX_UPLOAD:
+        raise ValidationError(
+            f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB; "
+            "use `vigil import_tips` on the server."
+        )
+    if fmt not in ("auto", *FORMATS):
+        raise ValidationError("Unknown format.")
+    if source is None and _lacks_source_column(upload, fmt):
+        raise ValidationError(
+            "Choose the source of these tips: the file names none (it has no 'source' column)."
+        )
+    # Sealed like media: the file may hold SSNs or card numbers, never on disk in clear.
+    rel = Path("imports") / f"{uuid.uuid4().hex}.sealed"
+    dest = Path(settings.UPLOAD_DIR) / rel
+    upload.seek(0)
+    file_key = crypto.seal_file(upload, dest)
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                created_by=actor,
+                source=source,
+                format=fmt,
+                note=note[:5000],
+                original_name=Path(upload.name).name[:255],
+                file_path=str(rel),
+                file_key=file_key,
+                progress_total=upload.size,
+            )
+            record(
+                "tip.import_upload",
+                actor=actor,
+                obj=job,
+                summary=job.original_name,
+                changes={"size": upload.size, "format": fmt},
+            )
+            request_id = request_context.current().request_id
+            transaction.on_commit(lambda: tasks.run_import_job.enqueue(job.pk, request_id))
+    except Exception:
+        dest.unlink(missing_ok=True)  # no job refers to it
+        raise
+    return job
 
 
 def do_resume_import(job: Any, *, actor: Any) -> None:

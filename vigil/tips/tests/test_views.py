@@ -350,6 +350,41 @@ def test_it_uploads_a_file_and_reports_progress(client, personas, source, settin
     assert client.get(reverse("tips-import-detail", args=[job.pk])).status_code == 403
 
 
+def test_it_queues_an_upload_through_an_action_that_audits_it(client, personas, source, settings):
+    """The import page calls tips.actions.do_queue_import: one tip.import_upload row; a bad
+    upload is refused with its reason and leaves no job, no row and no file."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.audit.models import AuditEvent
+
+    client.force_login(personas.investigator)
+    stored = Path(settings.UPLOAD_DIR) / "imports"
+    files_before = set(stored.glob("*")) if stored.exists() else set()
+    rows = AuditEvent.objects.filter(action="tip.import_upload")
+    r = client.post(
+        reverse("tips-import"),
+        {"file": SimpleUploadedFile("t.csv", b"reference,narrative\nA,b\n"), "format": "pdf"},
+        follow=True,
+    )
+    assert b"Unknown format." in r.content
+    r = client.post(reverse("tips-import"), {"format": "csv"}, follow=True)
+    assert b"Choose a file to import." in r.content
+    assert not ImportJob.objects.exists() and not rows.exists()
+    assert (set(stored.glob("*")) if stored.exists() else set()) == files_before
+    r = client.post(
+        reverse("tips-import"),
+        {"file": SimpleUploadedFile("t.csv", b"reference,narrative\nA,b\n"), "source": source.pk},
+    )
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("tips-import-detail", args=[job.pk])
+    (event,) = rows
+    assert event.actor == personas.investigator and event.object_id == str(job.pk)
+    assert event.changes["format"] == "auto"
+    assert (Path(settings.UPLOAD_DIR) / job.file_path).exists()
+
+
 def test_it_deletes_an_uploaded_file_that_held_a_victim_section(client, personas, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
