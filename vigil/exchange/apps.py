@@ -6,9 +6,12 @@ class ExchangeConfig(AppConfig):
     label = "exchange"
 
     def ready(self) -> None:
-        from vigil.core import dashboard
+        from vigil.core import dashboard, workers
         from vigil.exchange import dashboard as exchange_dashboard
         from vigil.exchange import receivers
 
         dashboard.register(exchange_dashboard.panel)
         receivers.connect()
+        workers.on_lost(
+            "vigil.exchange.tasks.run_vics_import", "vigil.exchange.tasks.vics_import_lost"
+        )

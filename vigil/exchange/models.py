@@ -350,3 +350,77 @@ class PackageSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.last}"
+
+
+class ImportJobQuerySet(access.ScopedQuerySet):
+    scope_owner = "created_by"
+
+
+class ImportJob(models.Model):
+    """A VICS file uploaded through the web, imported by a background task (exchange.tasks).
+
+    The upload is sealed like media (vigil/lib/crypto.py) and deleted when the job ends. The
+    import is one transaction, so its progress cannot live in this row while it runs (no other
+    connection would see it, and SQLite allows one writer): the task writes it to a small file
+    beside the upload (`progress_path`), which the page reads; the row gets the final figures.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="import_jobs")
+    original_name = models.CharField(max_length=255)
+    # Relative to settings.UPLOAD_DIR; emptied when the file is deleted.
+    file_path = models.CharField(max_length=500, blank=True)
+    file_key = models.BinaryField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Bytes of the file read, of its size.
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"VICS import #{self.pk} {self.original_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def progress_path(self):
+        from pathlib import Path
+
+        return Path(settings.UPLOAD_DIR) / "vics-imports" / f"{self.pk}.progress"
+
+    def live_progress(self) -> tuple[int, int]:
+        """(records read, bytes read) while the task runs; the row's figures once it ended."""
+        if not self.finished and self.status == self.Status.RUNNING:
+            try:
+                records, done = self.progress_path.read_text().split()
+                return int(records), int(done)
+            except (OSError, ValueError):
+                return 0, 0
+        return int((self.summary or {}).get("records_read", 0)), self.progress_done
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        _, done = self.live_progress()
+        if not self.progress_total:
+            return 0
+        return min(99, int(100 * done / self.progress_total))

@@ -25,8 +25,7 @@ from vigil.exchange.forms import (
     SyncForm,
     TokenForm,
 )
-from vigil.exchange.models import Conflict, Partner, Transfer
-from vigil.exchange.vics import VicsFormatError
+from vigil.exchange.models import Conflict, ImportJob, Partner, Transfer
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -195,26 +194,41 @@ def identity(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def vics_import(request: HttpRequest) -> HttpResponse:
+    """Upload: the file is stored sealed and imported by a background task (exchange.tasks)."""
     access.require(rules.can_import(request.user))
     form = ImportForm(request.POST or None, request.FILES or None)
-    summary = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            summary = actions.do_import_vics(
-                upload.file,
-                actor=request.user,
-                partner=form.cleaned_data["partner"],
-                filename=upload.name,
+            job = actions.do_queue_vics_import(
+                form.cleaned_data["file"], actor=request.user, partner=form.cleaned_data["partner"]
             )
-        except VicsFormatError as exc:
-            form.add_error("file", f"{exc} Nothing was imported.")
         except ValidationError as exc:
             form.add_error(None, exc)
-    status = 400 if request.method == "POST" and summary is None else 200
-    return render(
-        request, "exchange/import.html", {"form": form, "summary": summary}, status=status
-    )
+        else:
+            return redirect("exchange-import-detail", job.pk)
+    jobs = ImportJob.objects.for_user(request.user, access.WRITE).select_related("partner")[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "exchange/import.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    access.require(rules.can_import(request.user))
+    job = access.get_for_user(ImportJob, request.user, pk)
+    if not ImportJob.objects.for_user(request.user, access.WRITE).filter(pk=job.pk).exists():
+        raise PermissionDenied
+    return job
+
+
+@login_required
+@require_GET
+def vics_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "exchange/import_detail.html", {"job": _job(request, pk)})
+
+
+@login_required
+@require_GET
+def vics_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "exchange/_import_progress.html", {"job": _job(request, pk)})
 
 
 @login_required

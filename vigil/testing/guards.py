@@ -568,6 +568,14 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
         "on_lost hook audits what it does with it"
     ),
     ("vigil/core/workers.py", "Heartbeat.stop"): "task bookkeeping: a stopping worker's beat",
+    ("vigil/exchange/tasks.py", "run_vics_import"): (
+        "task bookkeeping: the ImportJob's status and final figures; the import's writes are "
+        "audited by exchange.actions.do_import_vics"
+    ),
+    (
+        "vigil/exchange/tasks.py",
+        "vics_import_lost",
+    ): "task bookkeeping: audited exchange.import_lost",
     ("vigil/tips/tasks.py", "run_import_job"): (
         "task bookkeeping: the ImportJob's status, progress and checkpoint; the import's "
         "writes are audited by the importer"

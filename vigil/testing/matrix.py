@@ -218,7 +218,9 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "exchange-token-revoke": {"post": MANAGER_ONLY.returning(302).on_record()},
     "exchange-partner-sync": {"post": MANAGER_ONLY.returning(302).on_record()},
     "exchange-identity": {"get": MANAGER_ONLY},
-    "exchange-import": {"get": WRITE_ALL, "post": WRITE_ALL},
+    "exchange-import": {"get": WRITE_ALL, "post": WRITE_ALL.returning(302)},
+    "exchange-import-detail": {"get": WRITE_OWN},
+    "exchange-import-progress": {"get": WRITE_OWN},
     # Without the share grant nobody exports; the POST test grants it to these two.
     "exchange-export": {"get": NOBODY, "post": WRITE_OWN},
     "exchange-transfer-list": {"get": READ_ALL},

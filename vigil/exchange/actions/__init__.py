@@ -17,6 +17,7 @@ from vigil.exchange.actions.conflicts import do_decide_conflict
 from vigil.exchange.actions.importing import (
     audit_received,
     do_import_vics,
+    do_queue_vics_import,
     finish_transfer,
     import_stream,
     take_records,
@@ -70,6 +71,7 @@ __all__ = [
     "do_export_vics",
     "do_import_vics",
     "do_issue_token",
+    "do_queue_vics_import",
     "do_revoke_token",
     "do_set_partner_status",
     "do_set_sync_credentials",

@@ -191,3 +191,43 @@ def do_import_vics(
             },
         )
     return counts.summary()
+
+
+def do_queue_vics_import(upload: Any, *, actor, partner: Partner) -> Any:
+    """Store a web-uploaded VICS file sealed (vigil/lib/crypto.py) and queue its import
+    (exchange.tasks.run_vics_import), so a large file does not hold the request."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from vigil.core import request_context
+    from vigil.exchange import tasks
+    from vigil.exchange.models import ImportJob
+    from vigil.lib import crypto
+
+    _require(actor, rules.can_import)
+    require_receiving(partner)
+    rel = Path("vics-imports") / f"{uuid.uuid4().hex}.sealed"
+    upload.seek(0)
+    file_key = crypto.seal_file(upload, Path(settings.UPLOAD_DIR) / rel)
+    name = Path(upload.name or "upload.json").name[:255]
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=actor,
+            partner=partner,
+            original_name=name,
+            file_path=str(rel),
+            file_key=file_key,
+            progress_total=upload.size or 0,
+        )
+        record(
+            "exchange.import_upload",
+            **_who(actor),
+            obj=job,
+            summary=f"{name[:80]} from {partner.name}",
+            changes={"size": upload.size, "partner": partner.name},
+        )
+        request_id = request_context.current().request_id
+        transaction.on_commit(lambda: tasks.run_vics_import.enqueue(job.pk, request_id))
+    return job

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from vigil.exchange import actions
-from vigil.exchange.models import Conflict
+from vigil.exchange.models import Conflict, ImportJob
 from vigil.testing.roles import check_roles
 
 from .conftest import DATA, grant_share, make_partner
@@ -134,8 +134,19 @@ def test_it_lets_investigators_and_managers_import(client, personas, partner):
         "post",
         reverse("exchange-import"),
         data=lambda: {"partner": "NCMEC", "file": SimpleUploadedFile("q.json", content)},
-        audit_action="exchange.import_vics",
+        audit_action="exchange.import_upload",
     )
+
+
+def test_it_shows_an_import_job_only_to_its_uploader(client, personas, partner):
+    client.force_login(personas.investigator)
+    client.post(
+        reverse("exchange-import"),
+        {"partner": "NCMEC", "file": SimpleUploadedFile("q.json", b'{"value": []}')},
+    )
+    job = ImportJob.objects.get()
+    for name in ("exchange-import-detail", "exchange-import-progress"):
+        check_roles(client, personas, "get", reverse(name, args=[job.pk]))
 
 
 def test_it_lets_only_the_share_grant_export(client, personas, partner):
