@@ -46,16 +46,19 @@ def test_it_groups_reasons_per_tip_pair_and_lists_hubs(personas, settings):
     data = _export()
     pairs = [d for d in data if "reasons" in d]
     hubs = [d for d in data if d.get("hub")]
-    ab = next(p for p in pairs if p["tips"] == ["NCMEC REF-A", "NCMEC REF-B"])
+    # "tips" are the references programs match on; "names" say them for a person.
+    ab = next(p for p in pairs if p["tips"] == ["REF-A", "REF-B"])
+    assert ab["names"] == ["NCMEC REF-A", "NCMEC REF-B"]
     reasons = {(r["type"], r["value"]): r for r in ab["reasons"]}
     assert ("email", "x@example.org") in reasons
     assert ("ip", "81.2.69.160") in reasons
     name = reasons[("name", "william turner ~ bill turner")]
     assert isinstance(name["score"], float) and name["score"] >= 0.9
     assert "score" not in reasons[("email", "x@example.org")]
-    assert not any("NCMEC REF-C" in p["tips"] for p in pairs)
+    assert not any("REF-C" in p["tips"] for p in pairs)
     hub = next(h for h in hubs if h["value"] == "example-hub.org")
-    assert hub["type"] == "domain" and sorted(hub["tips"]) == [f"NCMEC HUB-{i}" for i in range(4)]
+    assert hub["type"] == "domain" and sorted(hub["tips"]) == [f"HUB-{i}" for i in range(4)]
+    assert sorted(hub["names"]) == [f"NCMEC HUB-{i}" for i in range(4)]
     assert AuditEvent.objects.filter(action="deconfliction.export_flags").exists()
 
 
@@ -71,5 +74,9 @@ def test_it_writes_to_a_file(tmp_path):
     target = tmp_path / "flags.json"
     call_command("export_flags", "--json", "--output", str(target), stdout=StringIO())
     assert json.loads(target.read_text()) == [
-        {"tips": ["NCMEC R1", "NCMEC R2"], "reasons": [{"type": "vehicle", "value": "ABC123"}]}
+        {
+            "tips": ["R1", "R2"],
+            "names": ["NCMEC R1", "NCMEC R2"],
+            "reasons": [{"type": "vehicle", "value": "ABC123"}],
+        }
     ]

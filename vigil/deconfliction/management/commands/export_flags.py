@@ -1,11 +1,12 @@
 """`vigil export_flags --json`: every open flag, grouped per tip pair, and the common values.
 
-Output (a JSON list, streamed so a large store does not build it in memory); a tip is
-named by its source and reference ("<source name> <reference>", as everywhere):
-  {"tips": ["<source> <reference>", "<source> <reference>"],
+Output (a JSON list, streamed so a large store does not build it in memory). "tips" holds
+each tip's source reference, as it always has (programs match on it); "names" the same tips
+named for a person, by source and reference ("<source name> <reference>", as the pages do):
+  {"tips": ["<reference>", "<reference>"], "names": ["<source> <reference>", …],
    "reasons": [{"type": "email", "value": "<normalised value>"},
                {"type": "name", "value": "<name> ~ <name>", "score": 0.95}]}
-  {"hub": true, "type": "ip", "value": "<value>", "tips": ["<source> <reference>", ...]}
+  {"hub": true, "type": "ip", "value": "<value>", "tips": ["<reference>", ...], "names": [...]}
 """
 
 from __future__ import annotations
@@ -91,7 +92,11 @@ class Command(BaseCommand):
                     emit(item)
                     pairs += 1
                 current = (a, b)
-                item = {"tips": [f"{src_a} {ref_a}", f"{src_b} {ref_b}"], "reasons": []}
+                item = {
+                    "tips": [ref_a, ref_b],
+                    "names": [f"{src_a} {ref_a}", f"{src_b} {ref_b}"],
+                    "reasons": [],
+                }
             reason: dict = {"type": type_, "value": f"{value} ~ {value_b}" if value_b else value}
             if type_ == NAME and score is not None:
                 reason["score"] = score
@@ -117,8 +122,10 @@ class Command(BaseCommand):
                     "type": NAME if type_ == "person" else type_,
                     "value": value,
                     "tips": [],
+                    "names": [],
                 }
-            hub["tips"].append(f"{src} {ref}")
+            hub["tips"].append(ref)
+            hub["names"].append(f"{src} {ref}")
         if current is not None:
             emit(hub)
             hubs += 1
