@@ -415,6 +415,9 @@ NAME_MATCH_THRESHOLD = float(os.environ.get("VIGIL_NAME_MATCH_THRESHOLD", "0.9")
 # analyst decides at once is read on one screen (docs/deconfliction.md, "Common values").
 COMMON_VALUE_THRESHOLD = _int("VIGIL_COMMON_VALUE_THRESHOLD", 25)
 PDQ_THRESHOLD = _int("VIGIL_PDQ_THRESHOLD", 31)
+# Candidates beyond the threshold but within this PDQ distance are checked on the
+# pixels by the local verifier (vigil/lib/verify.py); 0 turns the second stage off.
+PDQ_VERIFY_RADIUS = _int("VIGIL_PDQ_VERIFY_RADIUS", 72)
 # Referrals: days the receiving office has to acknowledge; hours a share package lives.
 REFERRAL_ACKNOWLEDGE_DAYS = _int("VIGIL_REFERRAL_ACKNOWLEDGE_DAYS", 14)
 SHARE_PACKAGE_HOURS = _int("VIGIL_SHARE_PACKAGE_HOURS", 72)

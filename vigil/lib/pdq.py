@@ -46,6 +46,7 @@ __all__ = [
     "PdqResult",
     "VideoFrame",
     "bits_to_hex",
+    "decode_rgb",
     "dihedral",
     "hamming",
     "hash_bytes",
@@ -53,6 +54,7 @@ __all__ = [
     "hash_image",
     "is_matchable",
     "pdq_image",
+    "pdq_image_pixels",
     "sniff_kind",
     "vpdq_frames",
     "vpdq_video",
@@ -326,6 +328,23 @@ def pdq_image(source: Source, *, max_pixels: int = MAX_PIXELS) -> PdqResult:
     pixels = _decode_rgb(source, max_pixels)
     bits, quality = pdqhash.compute(pixels)
     return PdqResult(bits_to_hex(bits), int(quality))
+
+
+def pdq_image_pixels(
+    source: Source, *, max_pixels: int = MAX_PIXELS
+) -> tuple[PdqResult, np.ndarray]:
+    """:func:`pdq_image` and the decoded (H, W, 3) pixels it hashed (for extra hashes
+    of the same decode, :mod:`vigil.lib.pdq_variants`, and the verifier)."""
+    source = _empty_fileobj_check(source, _describe(source))
+    pixels = _decode_rgb(source, max_pixels)
+    bits, quality = pdqhash.compute(pixels)
+    return PdqResult(bits_to_hex(bits), int(quality)), pixels
+
+
+def decode_rgb(source: Source, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """The first frame as (H, W, 3) uint8, with the same guards as :func:`pdq_image`."""
+    source = _empty_fileobj_check(source, _describe(source))
+    return _decode_rgb(source, max_pixels)
 
 
 def hash_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> ImageHashes:

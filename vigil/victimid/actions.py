@@ -18,7 +18,14 @@ from vigil.audit.models import Outcome
 from vigil.core import holds, request_context
 from vigil.victimid import matching, report, signals, storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
-from vigil.victimid.models import MatchItem, MatchRequest, Media, MediaFrame, Series
+from vigil.victimid.models import (
+    MatchItem,
+    MatchRequest,
+    Media,
+    MediaFrame,
+    MediaVariant,
+    Series,
+)
 from vigil.victimid.privacy import reject_victim_names
 
 SERIES_FIELDS = Series.EDITABLE_FIELDS
@@ -151,6 +158,13 @@ def _frames(media: Media, hashed: Hashed) -> None:
             for f in hashed.frames
         ]
     )
+    if hashed.variants and media.series_id is not None:
+        MediaVariant.objects.bulk_create(
+            [
+                MediaVariant(media=media, name=v.name, pdq=v.hash_hex, quality=v.quality)
+                for v in hashed.variants
+            ]
+        )
 
 
 def _store_media(
@@ -207,7 +221,7 @@ def do_add_media(
         Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
     ):
         raise PermissionDenied
-    hashed = hash_bytes_media(data, filename)
+    hashed = hash_bytes_media(data, filename, variants="reference")
     existing = Media.objects.filter(series=series, sha256=hashed.sha256).first()
     if existing is not None:
         return AddedMedia(existing, False)
@@ -227,6 +241,30 @@ def do_add_media(
         storage.delete(rel)
         raise
     return AddedMedia(media, True)
+
+
+def store_variants(media: Media) -> int:
+    """Compute and store the extra hashes (trimmed, sub-windows) of a confirmed image
+    from its stored file: media moved into a series, media stored before them.
+    Returns how many were stored; 0 for hash-only records, videos, unreadable files."""
+    from vigil.lib import pdq as pdqlib
+    from vigil.lib import pdq_variants
+
+    if media.kind != Media.Kind.IMAGE or not media.has_file or media.series_id is None:
+        return 0
+    try:
+        import io
+
+        pixels = pdqlib.decode_rgb(io.BytesIO(storage.read(media.stored_path, media.wrapped_key)))
+    except (MediaError, OSError, ValueError):
+        return 0
+    rows = [
+        MediaVariant(media=media, name=v.name, pdq=v.hash_hex, quality=v.quality)
+        for v in pdq_variants.reference_variants(pixels, media.pdq)
+    ]
+    MediaVariant.objects.filter(media=media).delete()
+    MediaVariant.objects.bulk_create(rows)
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- match requests
@@ -337,7 +375,7 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
     if item.staged_path:
         try:
             data = storage.read(item.staged_path, item.staged_key)
-            hashed = hash_bytes_media(data, item.name)
+            hashed = hash_bytes_media(data, item.name, variants="query")
         except MediaError as exc:
             item.error = exc.message
             storage.delete(item.staged_path)
@@ -367,6 +405,8 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
 
             dihedral_src = io.BytesIO(data)
         query = matching.query_from_hashed(hashed, dihedral_of=dihedral_src)
+        if hashed.kind == "image":
+            query.image = data  # for the local verifier (matching.VERIFY_RADIUS)
     else:
         query = matching.Query(md5=item.md5, sha1=item.sha1, sha256=item.sha256, pdq=item.pdq)
     item.matches = matching.match(query, threshold=mr.threshold, refresh=refresh)
@@ -526,8 +566,12 @@ def do_series_from_new_material(
         ):
             raise PermissionDenied
         media_ids = [it.media_id for it in items]
-        Media.objects.filter(pk__in=media_ids, series__isnull=True).update(series=series)
+        Media.objects.filter(pk__in=media_ids, series__isnull=True).update(
+            series=series, updated_at=timezone.now()
+        )
         for it in items:
+            it.media.series = series
+            store_variants(it.media)
             record(
                 "media.add",
                 **_who(actor),

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vigil.lib import pdq
+from vigil.lib import pdq, pdq_variants
 from vigil.lib.pdq import MediaError
 
 __all__ = ["Hashed", "MediaError", "hash_bytes_media", "hash_path"]
@@ -24,6 +24,9 @@ class Hashed:
     pdq: str = ""
     quality: int | None = None
     frames: list[pdq.VideoFrame] = field(default_factory=list)
+    # Extra hashes of an image (vigil.lib.pdq_variants): a stored image's trimmed
+    # and sub-window hashes, a query's trimmed hash. Empty unless asked for.
+    variants: list[pdq_variants.Variant] = field(default_factory=list)
 
     @property
     def low_quality(self) -> bool:
@@ -32,8 +35,11 @@ class Hashed:
         return self.quality is not None and not pdq.is_matchable(self.quality)
 
 
-def hash_path(path: str | os.PathLike[str]) -> Hashed:
-    """Hash a file; raises MediaError (code, message) for anything that cannot be hashed."""
+def hash_path(path: str | os.PathLike[str], *, variants: str = "") -> Hashed:
+    """Hash a file; raises MediaError (code, message) for anything that cannot be hashed.
+
+    `variants`: "" (none), "reference" (a stored image: trimmed and sub-window
+    hashes) or "query" (a submitted image: its trimmed hash if it has a border)."""
     path = Path(path)
     if not path.is_file():
         raise MediaError("not_found", f"{path.name!r} is not a file.")
@@ -41,7 +47,7 @@ def hash_path(path: str | os.PathLike[str]) -> Hashed:
         raise MediaError("empty", f"File {path.name!r} is empty.")
     kind = pdq.sniff_kind(path)
     if kind == "image":
-        return _hash_image_bytes(path.read_bytes(), path.name)
+        return _hash_image_bytes(path.read_bytes(), path.name, variants)
     if kind == "video":
         digests = pdq.hash_file(path)
         frames = pdq.vpdq_video(path)
@@ -58,12 +64,18 @@ def hash_path(path: str | os.PathLike[str]) -> Hashed:
     )
 
 
-def _hash_image_bytes(data: bytes, name: str) -> Hashed:
+def _hash_image_bytes(data: bytes, name: str, variants: str = "") -> Hashed:
     digests = pdq.hash_bytes(data)
     try:
-        result = pdq.pdq_image(io.BytesIO(data))
+        result, pixels = pdq.pdq_image_pixels(io.BytesIO(data))
     except MediaError as exc:
         raise MediaError(exc.code, exc.message.replace("The file", f"File {name!r}")) from None
+    extra: list[pdq_variants.Variant] = []
+    if variants == "reference":
+        extra = pdq_variants.reference_variants(pixels, result.hash_hex)
+    elif variants == "query" and pdq.is_matchable(result.quality):
+        extra = pdq_variants.query_variants(pixels)
+    del pixels
     return Hashed(
         "image",
         digests["md5"],
@@ -72,17 +84,18 @@ def _hash_image_bytes(data: bytes, name: str) -> Hashed:
         len(data),
         result.hash_hex,
         result.quality,
+        variants=extra,
     )
 
 
-def hash_bytes_media(data: bytes, name: str = "file") -> Hashed:
+def hash_bytes_media(data: bytes, name: str = "file", *, variants: str = "") -> Hashed:
     """Hash in-memory file contents. Images never touch the disk; a video goes through
     a private temporary file (the video decoder reads paths), removed straight after."""
     if not data:
         raise MediaError("empty", f"File {name!r} is empty.")
     kind = pdq.sniff_kind(io.BytesIO(data))
     if kind == "image":
-        return _hash_image_bytes(data, name)
+        return _hash_image_bytes(data, name, variants)
     if kind != "video":
         raise MediaError(
             "unsupported", f"File {name!r} is neither an image nor a video in a supported format."

@@ -25,16 +25,26 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Q
 
 from vigil.lib import pdq as pdqlib
+from vigil.lib import pdq_variants
 from vigil.lib.hamming import HammingIndex
-from vigil.victimid.models import Media, MediaFrame
+from vigil.victimid.models import Media, MediaFrame, MediaVariant
 
+# Index ids are media id * ID_SPAN + the hash's code (pdq_variants.CODES: 0 the
+# whole image or a video frame, 1 trimmed, 2.. the sub-windows).
+ID_SPAN = 16
+# Second stage (vigil/lib/verify.py): candidates beyond the threshold but within
+# VIGIL_PDQ_VERIFY_RADIUS (0: off) are checked on the pixels, at most VERIFY_MAX
+# media per query, nearest first.
+VERIFY_MAX = 4
 VIDEO_MIN_FRACTION = 0.20
 VIDEO_MIN_FRAMES = 2
 MAX_THRESHOLD = 128
@@ -53,6 +63,12 @@ class Query:
     quality: int | None = None  # None: a hash from a list, quality unknown (trusted)
     frames: list[tuple[str, int]] = field(default_factory=list)  # video: (hash, quality)
     dihedral: list[str] = field(default_factory=list)  # 8 hashes, original first
+    # Extra hashes of a query image (vigil/lib/pdq_variants.query_variants):
+    # [("trimmed", hash)] without its uniform borders, [("inner", hash)] inside the
+    # plain corners a rotation leaves.
+    variants: list[tuple[str, str]] = field(default_factory=list)
+    # The file (or a function reading it), for the verifier; None: no second stage.
+    image: bytes | Callable[[], bytes] | None = field(default=None, repr=False)
 
     @property
     def low_quality(self) -> bool:
@@ -97,19 +113,22 @@ class _Index:
         return (max_id, last)
 
     def _rows(self, since: Q | None, floor: Any) -> tuple[list[int], list[str]]:
-        """(ids, hashes) to add: confirmed media matching `since` (all when None).
+        """(index ids, hashes) to add: confirmed media matching `since` (all when None),
+        their video frames and their extra hashes (MediaVariant). Index ids are
+        media id * ID_SPAN + the hash's code.
 
         Each version of a row updated after `floor` is remembered in `recent`.
         """
         media = Media.objects.confirmed()
         ids: list[int] = []
         hashes: list[str] = []
-        videos: list[int] = []
+        changed: list[int] = []
+        codes = pdq_variants.CODES
         if since is None:
             # Full build: no timestamps to parse for millions of rows; only the recent ones.
             good = media.filter(pdq_quality__gte=pdqlib.LOW_QUALITY).exclude(pdq="")
             for mid, h in good.values_list("id", "pdq").iterator(chunk_size=20000):
-                ids.append(mid)
+                ids.append(mid * ID_SPAN)
                 hashes.append(h)
             if floor is not None:
                 self.recent = dict(
@@ -122,26 +141,40 @@ class _Index:
                 .values_list("media_id", "pdq")
                 .iterator(chunk_size=20000)
             ):
-                ids.append(mid)
+                ids.append(mid * ID_SPAN)
+                hashes.append(h)
+            for mid, name, h in (
+                MediaVariant.objects.filter(
+                    quality__gte=pdqlib.LOW_QUALITY, media__series__isnull=False
+                )
+                .values_list("media_id", "name", "pdq")
+                .iterator(chunk_size=20000)
+            ):
+                ids.append(mid * ID_SPAN + codes.get(name, 0))
                 hashes.append(h)
             return ids, hashes
         media = media.filter(since)
-        rows = media.values_list("id", "updated_at", "kind", "pdq", "pdq_quality")
-        for mid, updated, kind, h, quality in rows.iterator(chunk_size=20000):
+        rows = media.values_list("id", "updated_at", "pdq", "pdq_quality")
+        for mid, updated, h, quality in rows.iterator(chunk_size=20000):
             if self.recent.get(mid) == updated:
                 continue  # this version of the row is indexed already
             if floor is not None and updated is not None and updated > floor:
                 self.recent[mid] = updated
             if h and quality is not None and pdqlib.is_matchable(quality):
-                ids.append(mid)
+                ids.append(mid * ID_SPAN)
                 hashes.append(h)
-            if kind == "video":
-                videos.append(mid)
+            changed.append(mid)
         frames = MediaFrame.objects.filter(quality__gte=pdqlib.LOW_QUALITY)
-        for i in range(0, len(videos), 1000):
-            chunk = frames.filter(media_id__in=videos[i : i + 1000])
-            for mid, h in chunk.values_list("media_id", "pdq").iterator(chunk_size=20000):
-                ids.append(mid)
+        variants = MediaVariant.objects.filter(quality__gte=pdqlib.LOW_QUALITY)
+        for i in range(0, len(changed), 1000):
+            chunk = changed[i : i + 1000]
+            for mid, h in frames.filter(media_id__in=chunk).values_list("media_id", "pdq"):
+                ids.append(mid * ID_SPAN)
+                hashes.append(h)
+            for mid, name, h in variants.filter(media_id__in=chunk).values_list(
+                "media_id", "name", "pdq"
+            ):
+                ids.append(mid * ID_SPAN + codes.get(name, 0))
                 hashes.append(h)
         return ids, hashes
 
@@ -204,10 +237,33 @@ def default_threshold() -> int:
     return int(getattr(settings, "PDQ_THRESHOLD", 31))
 
 
-def _add(found: dict[int, dict], media_id: int, method: str, distance: int, **extra: Any) -> None:
+def verify_radius() -> int:
+    return int(getattr(settings, "PDQ_VERIFY_RADIUS", 0))
+
+
+def _pdq_hit(key: int, dist: int, query_name: str) -> tuple[Any, ...]:
+    """(media id, "pdq", distance, extras) of an index hit: which transform of the
+    query and which stored hash (a sub-window, the trimmed picture) matched."""
+    mid, code = divmod(key, ID_SPAN)
+    extra: dict[str, Any] = {}
+    if query_name in ("trimmed", "inner"):
+        extra["query_variant"] = query_name
+    elif query_name != "original":
+        extra["transform"] = query_name
+    if code:
+        extra["window"] = pdq_variants.NAMES.get(code, "other")
+    return mid, "pdq", dist, extra
+
+
+def _add(found: dict[int, dict], media_id: int, method: str, distance: int, extra=None) -> None:
     cur = found.get(media_id)
     if cur is None or (_RANK[method], distance) < (_RANK[cur["method"]], cur["distance"]):
-        found[media_id] = {"media": media_id, "method": method, "distance": distance, **extra}
+        found[media_id] = {
+            "media": media_id,
+            "method": method,
+            "distance": distance,
+            **(extra or {}),
+        }
 
 
 def match(
@@ -235,12 +291,18 @@ def match(
         _match_video(query, threshold, found, refresh)
     elif query.pdq and not query.low_quality:
         index = _INDEX.get(refresh)
-        hashes = query.dihedral or [query.pdq]
-        names = pdqlib.DIHEDRAL_NAMES if query.dihedral else ("original",)
+        hashes = list(query.dihedral or [query.pdq])
+        names = list(pdqlib.DIHEDRAL_NAMES if query.dihedral else ("original",))
+        for name, h in query.variants:
+            hashes.append(h)
+            names.append(name)
         for name, hits in zip(names, index.search_many(hashes, threshold), strict=True):
-            for mid, dist in hits:
-                extra = {"transform": name} if name != "original" else {}
-                _add(found, int(mid), "pdq", int(dist), **extra)
+            for key, dist in hits:
+                _add(found, *_pdq_hit(int(key), int(dist), name))
+        radius = verify_radius()
+        # A threshold tighter than the default asks for strict PDQ: no second stage.
+        if query.image is not None and radius > threshold >= default_threshold():
+            _verify(query, index, threshold, radius, found)
 
     if not found:
         return []
@@ -267,12 +329,58 @@ def _match_video(query: Query, threshold: int, found: dict[int, dict], refresh: 
     hits_per_media: dict[int, int] = defaultdict(int)
     best: dict[int, int] = {}
     for hits in index.search_many(good, threshold):
-        for mid, dist in hits:
-            hits_per_media[int(mid)] += 1
-            best[int(mid)] = min(best.get(int(mid), 999), int(dist))
+        nearest: dict[int, int] = {}
+        for key, dist in hits:
+            mid = int(key) // ID_SPAN
+            nearest[mid] = min(nearest.get(mid, 999), int(dist))
+        for mid, dist in nearest.items():
+            hits_per_media[mid] += 1
+            best[mid] = min(best.get(mid, 999), dist)
     for mid, count in hits_per_media.items():
         if count >= needed:
-            _add(found, mid, "pdq", best[mid], frames=f"{count}/{len(good)}")
+            _add(found, mid, "pdq", best[mid], {"frames": f"{count}/{len(good)}"})
+
+
+def _verify(query: Query, index: HammingIndex, threshold: int, radius: int, found: dict) -> None:
+    """Candidates within `radius` (not `threshold`) of the query's whole-image or
+    extra hashes, checked on the pixels (vigil/lib/verify.py); a confirmed one is a pdq
+    match with its distance and "verified" (the verifier's score)."""
+    import io
+
+    from vigil.lib import verify
+    from vigil.victimid import storage
+    from vigil.victimid.models import Media
+
+    hashes = [query.pdq] + [h for _name, h in query.variants]
+    _q, keys, dists = index.search_arrays(hashes, radius)
+    order = np.lexsort((keys, dists))
+    candidates: dict[int, int] = {}
+    for k in order.tolist():
+        mid = int(keys[k]) // ID_SPAN
+        if mid in found or mid in candidates:
+            continue
+        candidates[mid] = int(dists[k])
+        if len(candidates) >= VERIFY_MAX:
+            break
+    if not candidates:
+        return
+    try:
+        data = query.image() if callable(query.image) else query.image
+        mine = verify.prepare(pdqlib.decode_rgb(io.BytesIO(data or b"")))
+    except (pdqlib.MediaError, OSError):
+        return
+    rows = Media.objects.confirmed().filter(id__in=list(candidates), kind=Media.Kind.IMAGE)
+    for media in rows:
+        if not media.has_file:
+            continue
+        try:
+            stored = storage.read(media.stored_path, media.wrapped_key)
+            theirs = verify.prepare(pdqlib.decode_rgb(io.BytesIO(stored)))
+        except (pdqlib.MediaError, OSError, ValueError):
+            continue
+        verdict = verify.verify(mine, theirs)
+        if verdict.ok:
+            _add(found, media.id, "pdq", candidates[media.id], {"verified": verdict.score})
 
 
 def required_frames(n_quality_frames: int) -> int:
@@ -291,6 +399,7 @@ def query_from_hashed(hashed: Any, *, dihedral_of: Any = None) -> Query:
         pdq=hashed.pdq,
         quality=hashed.quality,
         frames=[(f.hash_hex, f.quality) for f in hashed.frames],
+        variants=[(v.name, v.hash_hex) for v in hashed.variants],
     )
     if dihedral_of is not None and hashed.kind == "image" and not q.low_quality:
         q.dihedral = pdqlib.dihedral(dihedral_of)

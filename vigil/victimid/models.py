@@ -221,6 +221,26 @@ class MediaFrame(models.Model):
         return f"{self.media_id}@{self.second:.0f}s"
 
 
+class MediaVariant(models.Model):
+    """An extra PDQ hash of a stored image (vigil/lib/pdq_variants.py): of the picture
+    with its uniform borders trimmed, or of a sub-window (centre 90%, left 80%, …),
+    so that bordered and cropped copies are found."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=16)
+    pdq = models.CharField(max_length=PDQ_HEX_LEN)
+    quality = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["media", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["media", "name"], name="mediavariant_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media_id}:{self.name}"
+
+
 class MatchRequestQuerySet(access.ScopedQuerySet):
     scope_owner = None
 

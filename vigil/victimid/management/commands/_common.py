@@ -59,7 +59,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _hash_task(task: tuple[str, str | None, bytes | None, bool]):
+def _hash_task(task: tuple[str, str | None, bytes | None, bool, str]):
     """In a worker: (display name, Hashed | None, error, dihedral hashes | None).
 
     One read of each file; MD5/SHA-1/SHA-256 and PDQ from the same bytes.
@@ -71,9 +71,12 @@ def _hash_task(task: tuple[str, str | None, bytes | None, bool]):
     from vigil.lib import pdq as pdqlib
     from vigil.victimid.hashing import MediaError, hash_bytes_media, hash_path
 
-    shown, path, data, dihedral = task
+    shown, path, data, dihedral, variants = task
     try:
-        hashed = hash_path(path) if path is not None else hash_bytes_media(data or b"", shown)
+        if path is not None:
+            hashed = hash_path(path, variants=variants)
+        else:
+            hashed = hash_bytes_media(data or b"", shown, variants=variants)
         rotations = None
         if dihedral and hashed.kind == "image" and hashed.pdq and not hashed.low_quality:
             source = path if path is not None else io.BytesIO(data or b"")
@@ -83,7 +86,7 @@ def _hash_task(task: tuple[str, str | None, bytes | None, bool]):
         return shown, None, exc.message, None
 
 
-def _tasks(entries, *, dihedral: bool):
+def _tasks(entries, *, dihedral: bool, variants: str = ""):
     """Files as they are; a ZIP archive (the web form takes them too) member by member,
     with the same bomb and nesting checks as uploads."""
     for shown, path, error in entries:
@@ -91,20 +94,20 @@ def _tasks(entries, *, dihedral: bool):
             try:
                 with open(path, "rb") as fh:
                     for member, data in iter_files(fh):
-                        yield (f"{shown}!{member.name}", None, data, dihedral), ""
+                        yield (f"{shown}!{member.name}", None, data, dihedral, variants), ""
             except (ArchiveError, OSError) as exc:
-                yield (shown, None, None, False), str(exc)
+                yield (shown, None, None, False, ""), str(exc)
             continue
         if error or path is None:
-            yield (shown, None, None, False), error or "No such file or directory."
+            yield (shown, None, None, False, ""), error or "No such file or directory."
             continue
-        yield (shown, str(path), None, dihedral), ""
+        yield (shown, str(path), None, dihedral, variants), ""
 
 
-def hash_entries(entries, *, jobs: int, dihedral: bool = False):
+def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = ""):
     """(shown, Hashed | None, error, dihedral hashes | None) for every file, in order,
-    hashed on `jobs` processes (1: in this process)."""
-    tasks = list(_tasks(entries, dihedral=dihedral))
+    hashed on `jobs` processes (1: in this process). `variants`: see hash_path."""
+    tasks = list(_tasks(entries, dihedral=dihedral, variants=variants))
     if jobs <= 1 or len(tasks) < 2:
         for task, error in tasks:
             yield (task[0], None, error, None) if error else _hash_task(task)

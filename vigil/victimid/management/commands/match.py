@@ -3,7 +3,9 @@ series repository. Takes what the web form takes: files, folders and ZIP archive
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -48,13 +50,16 @@ class Command(BaseCommand):
         entries = list(walk(opts["paths"]))
         items, errors = [], 0
         with request_context.bind(via="cli"):
-            results = hash_entries(entries, jobs=jobs, dihedral=opts["dihedral"])
+            results = hash_entries(entries, jobs=jobs, dihedral=opts["dihedral"], variants="query")
             for shown, h, error, rotations in progress(
                 results, total=len(entries), desc="matching", enabled=True
             ):
                 if not error:
                     q = matching.query_from_hashed(h)
                     q.dihedral = rotations or []
+                    if h.kind == "image" and Path(shown).is_file():  # not a ZIP member
+                        # Read again only if the verifier has a candidate to check.
+                        q.image = functools.partial(Path(shown).read_bytes)
                 if error:
                     errors += 1
                     self.stderr.write(f"{shown}: {error}")

@@ -1,0 +1,196 @@
+"""Extra PDQ hashes of one image, for the copies PDQ alone misses (issue 21).
+
+PDQ is a whole-picture hash: a border added or a few percent cropped moves it
+far (a 2% crop on each side is 30-50 bits away, a 10% letterbox 60-110). Two
+remedies, both pure numpy on top of :mod:`vigil.lib.pdq`:
+
+* :func:`trim` removes uniform borders (letterbox, pillarbox, frames of any
+  plain colour): a bordered copy and its original then hash alike. Both the
+  stored image and the query get a ``trimmed`` hash when they have a border.
+* :data:`WINDOWS`: a stored image is also hashed on a few sub-windows (centre
+  90% and 80%, each side's 80%, the centre square), so a query cropped close to
+  one of those is within the threshold of that window's hash. PDQ tolerates
+  about 1% of mismatch between the crop and the window; crops in between are
+  left to the local verifier (:mod:`vigil.lib.verify`).
+
+Knows nothing of Django.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pdqhash
+
+from vigil.lib.pdq import bits_to_hex, is_matchable
+
+__all__ = ["WINDOWS", "Variant", "query_variants", "reference_variants", "trim", "uncorner"]
+
+#: name -> (left, top, right, bottom) as fractions; "square" is the centre square.
+WINDOWS: dict[str, tuple[float, float, float, float] | None] = {
+    "centre90": (0.05, 0.05, 0.95, 0.95),
+    "centre80": (0.10, 0.10, 0.90, 0.90),
+    "left80": (0.0, 0.0, 0.80, 1.0),
+    "right80": (0.20, 0.0, 1.0, 1.0),
+    "top80": (0.0, 0.0, 1.0, 0.80),
+    "bottom80": (0.0, 0.20, 1.0, 1.0),
+    "square": None,
+}
+#: Stable small codes for the index (media id * 16 + code); 0 is the whole image.
+CODES: dict[str, int] = {"whole": 0, "trimmed": 1, **{n: 2 + i for i, n in enumerate(WINDOWS)}}
+NAMES: dict[int, str] = {v: k for k, v in CODES.items()}
+
+# A border row/column: at most this share of its pixels further than _TOLERANCE
+# (any channel) from the border's colour.  JPEG ringing next to the picture is
+# what the tolerance is for.
+_OUTLIERS = 0.02
+_TOLERANCE = 24
+# Less than this is no border (a 1-pixel line, or JPEG edge noise).
+_MIN_TRIM = 0.01
+# Never trim more than this share of a side (a plain picture is not all border).
+_MAX_TRIM = 0.40
+
+Pixels = npt.NDArray[np.uint8]
+
+
+class Variant(NamedTuple):
+    name: str
+    hash_hex: str
+    quality: int
+
+
+def _edge_run(lines: npt.NDArray[np.int16], limit: int) -> int:
+    """How many of ``lines`` (n, length, 3), outermost first, are plain border."""
+    colour = np.median(lines[0], axis=0)
+    n = 0
+    for line in lines[:limit]:
+        far = (np.abs(line - colour).max(axis=1) > _TOLERANCE).mean()
+        if far > _OUTLIERS:
+            break
+        n += 1
+    return n
+
+
+def trim(pixels: Pixels) -> Pixels | None:
+    """``pixels`` without their uniform borders, or None when there is none to trim."""
+    h, w = pixels.shape[:2]
+    if h < 16 or w < 16:
+        return None
+    px = pixels.astype(np.int16)
+    lim_h, lim_w = int(h * _MAX_TRIM), int(w * _MAX_TRIM)
+    top = _edge_run(px, lim_h)
+    bottom = _edge_run(px[::-1], lim_h)
+    left = _edge_run(px.transpose(1, 0, 2), lim_w)
+    right = _edge_run(px.transpose(1, 0, 2)[::-1], lim_w)
+    cut_h = [v if v >= max(2, _MIN_TRIM * h) else 0 for v in (top, bottom)]
+    cut_w = [v if v >= max(2, _MIN_TRIM * w) else 0 for v in (left, right)]
+    if not any(cut_h) and not any(cut_w):
+        return None
+    # JPEG blurs the border into the picture: one more line off each trimmed side.
+    t, b = (c + 1 if c else 0 for c in cut_h)
+    left_, r = (c + 1 if c else 0 for c in cut_w)
+    out = pixels[t : h - b, left_ : w - r]
+    if out.shape[0] < 16 or out.shape[1] < 16:
+        return None
+    return np.ascontiguousarray(out)
+
+
+def _runs(bg: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+    """Per row of ``bg``, how many pixels from its start are background."""
+    first = np.argmax(~bg, axis=1)
+    first[bg.all(axis=1)] = bg.shape[1]
+    return first
+
+
+def uncorner(pixels: Pixels) -> Pixels | None:
+    """A picture turned a few degrees inside a plain background (its four corners are
+    plain triangles) cropped to the largest centred rectangle clear of them (what a
+    "straighten" tool keeps); None when the corners are not plain."""
+    h, w = pixels.shape[:2]
+    if h < 32 or w < 32:
+        return None
+    px = pixels.astype(np.int16)
+    colour = px[0, 0]
+    corners = [px[0, -1], px[-1, 0], px[-1, -1]]
+    if max(int(np.abs(c - colour).max()) for c in corners) > _TOLERANCE:
+        return None
+    bg = np.abs(px - colour).max(axis=2) <= _TOLERANCE
+    left, right = _runs(bg), _runs(bg[:, ::-1])
+    top, bottom = _runs(bg.T), _runs(bg.T[:, ::-1])
+    # Each corner is a background triangle, not a plain pixel or two.
+    if min(left[0], left[-1], right[0], right[-1]) < 0.01 * w:
+        return None
+    if min(top[0], top[-1], bottom[0], bottom[-1]) < 0.01 * h:
+        return None
+    # A rotation by a leaves margins of about h*sin(a) left and right, w*sin(a) top
+    # and bottom: try growing angles until the rectangle is clear.
+    for k in range(2, 80):
+        s = k / 400  # sin(a), up to ~11 degrees
+        mx, my = int(h * s) + 2, int(w * s) + 2
+        if 2 * mx >= w - 16 or 2 * my >= h - 16:
+            return None
+        rows, cols = slice(my, h - my), slice(mx, w - mx)
+        if (
+            left[rows].max() <= mx
+            and right[rows].max() <= mx
+            and top[cols].max() <= my
+            and bottom[cols].max() <= my
+        ):
+            return np.ascontiguousarray(pixels[rows, cols])
+    return None
+
+
+def _window(pixels: Pixels, box: tuple[float, float, float, float] | None) -> Pixels:
+    h, w = pixels.shape[:2]
+    if box is None:
+        s = min(h, w)
+        y, x = (h - s) // 2, (w - s) // 2
+        return pixels[y : y + s, x : x + s]
+    left, top, right, bottom = box
+    return pixels[round(top * h) : round(bottom * h), round(left * w) : round(right * w)]
+
+
+def _hash(pixels: Pixels) -> tuple[str, int]:
+    bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
+    return bits_to_hex(bits), int(quality)
+
+
+def query_variants(pixels: Pixels) -> list[Variant]:
+    """What a query adds to its whole-image hash: the trimmed hash, if it has a border;
+    the "inner" hash, if it is a picture turned inside a plain background."""
+    out = []
+    for name, fn in (("trimmed", trim), ("inner", uncorner)):
+        inner = fn(pixels)
+        if inner is not None:
+            h, q = _hash(inner)
+            if is_matchable(q):
+                out.append(Variant(name, h, q))
+    return out
+
+
+def reference_variants(pixels: Pixels, whole: str = "") -> list[Variant]:
+    """The extra hashes of a stored image: trimmed (if bordered), then each window of
+    the trimmed picture. Low-quality ones and repeats (of ``whole`` too) are left out."""
+    out: list[Variant] = []
+    seen = {whole}
+    inner = trim(pixels)
+    base = pixels
+    if inner is not None:
+        base = inner
+        h, q = _hash(inner)
+        if is_matchable(q) and h not in seen:
+            out.append(Variant("trimmed", h, q))
+            seen.add(h)
+    hh, ww = base.shape[:2]
+    if hh < 32 or ww < 32:
+        return out
+    for name, box in WINDOWS.items():
+        if name == "square" and max(hh, ww) < 1.15 * min(hh, ww):
+            continue  # nearly square already: the centre square is the whole picture
+        h, q = _hash(_window(base, box))
+        if is_matchable(q) and h not in seen:
+            out.append(Variant(name, h, q))
+            seen.add(h)
+    return out
