@@ -1,0 +1,242 @@
+"""The compiled kernels of :mod:`vigil.lib.hamming` (multi-index probe, brute-force scan).
+
+Plain Python until :func:`_compile` replaces each with its numba dispatcher
+(``njit(nogil=True, cache=True)``); callers reach them as attributes of this
+module (``hamming_kernels._scan``), so they always get the compiled version.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+# The functions below are plain Python until :func:`_compile` replaces each with its
+# numba dispatcher (``njit(nogil=True, cache=True)``): importing this module stays
+# cheap, and numba is imported and the kernels compiled, or loaded from numba's
+# on-disk cache, on the first search.
+_compiled = False
+_compile_lock = threading.Lock()
+_KERNELS = ("_probe", "_search_segment", "_scan_rows", "_scan")
+
+
+def _compile() -> None:
+    global _compiled
+    if _compiled:
+        return
+    with _compile_lock:
+        if _compiled:
+            return
+        from numba import types
+        from numba.extending import intrinsic
+
+        @intrinsic  # type: ignore[misc]
+        def popcnt(typingctx: Any, x: Any) -> Any:
+            """Population count of a uint64 (one POPCNT instruction)."""
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                return builder.ctpop(args[0])
+
+            return types.uint64(types.uint64), codegen
+
+        names = globals()
+        names["_popcnt"] = popcnt
+        for name in _KERNELS:
+            names[name] = _jit(names[name])
+        _compiled = True
+
+
+def _jit(fn: Any) -> Any:
+    """``numba.njit(nogil=True, cache=True)(fn)``; without the on-disk cache when no
+    cache directory is writable (neither ``__pycache__`` next to this file, nor
+    ``$NUMBA_CACHE_DIR``, nor ``~/.cache/numba``): numba then refuses ``cache=True``,
+    and the kernels are compiled in every process instead (~12 s of CPU)."""
+    import numba
+
+    try:
+        return numba.njit(nogil=True, cache=True)(fn)
+    except RuntimeError:
+        return numba.njit(nogil=True)(fn)
+
+
+def _popcnt(x: Any) -> Any:  # replaced by a numba intrinsic in _compile
+    return int(x).bit_count()
+
+
+def _probe(  # type: ignore[no-untyped-def]
+    queries,
+    qi,
+    radius,
+    words,
+    alive,
+    perm,
+    pre,
+    pword,
+    offsets,
+    cword,
+    cshift,
+    cright,
+    bases,
+    mptr,
+    masks,
+    lo,
+    hi,
+    cut,
+    found,
+):
+    """The live rows within ``radius`` of query ``qi``, written to ``found`` as
+    ``row * 512 + distance``; returns how many, or ``-needed`` if ``found`` is too
+    small to hold the candidates.
+
+    Three passes whose memory reads are independent of each other, so that the CPU
+    overlaps their cache misses: every probe's bucket bounds, then the rows of
+    every bucket, then the exact distance of every candidate.  (A separate function
+    with no array allocated or reassigned: hot loops without reference counting.)
+    """
+    nt = bases.shape[0]
+    total = 0
+    # 1. bucket bounds of every key within each chunk's probe radius
+    for t in range(nt):
+        w = cword[t]
+        x = queries[qi, w] << cshift[t]
+        if cshift[t] != 0 and w < 3:
+            x |= queries[qi, w + 1] >> (np.uint64(64) - cshift[t])
+        key = x >> cright[t]
+        base = bases[t]
+        for j in range(mptr[t], mptr[t + 1]):
+            p = base + np.int64(key ^ masks[j])
+            a = np.int64(offsets[p])
+            b = np.int64(offsets[p + 1])
+            lo[j] = a
+            hi[j] = b
+            total += b - a
+    if total > found.shape[0]:
+        return -total
+    # 2. every bucket entry's position (a loop over small, unpredictable counts, but
+    # on data in L1), then its distance on two other words stored in the table next
+    # to it (a predictable loop of independent reads): a false candidate is ~64 bits
+    # away there, a match at most ``radius``.
+    nc = 0
+    for t in range(nt):
+        cut[t] = nc
+        for j in range(mptr[t], mptr[t + 1]):
+            for pos in range(lo[j], hi[j]):
+                found[nc] = pos
+                nc += 1
+    cut[nt] = nc
+    m = 0
+    for t in range(nt):
+        qa = queries[qi, pword[t, 0]]
+        qb = queries[qi, pword[t, 1]]
+        for k in range(cut[t], cut[t + 1]):
+            pos = found[k]
+            if _popcnt(pre[pos, 0] ^ qa) + _popcnt(pre[pos, 1] ^ qb) <= radius:
+                found[m] = pos
+                m += 1
+    nc = m
+    # 3. exact distance of the survivors; matches overwrite the candidate list
+    q0 = queries[qi, 0]
+    q1 = queries[qi, 1]
+    q2 = queries[qi, 2]
+    q3 = queries[qi, 3]
+    m = 0
+    for k in range(nc):
+        r = np.int64(perm[found[k]])
+        d = (
+            _popcnt(words[r, 0] ^ q0)
+            + _popcnt(words[r, 1] ^ q1)
+            + _popcnt(words[r, 2] ^ q2)
+            + _popcnt(words[r, 3] ^ q3)
+        )
+        if d <= radius and alive[r]:
+            found[m] = r * 512 + np.int64(d)
+            m += 1
+    return m
+
+
+def _search_segment(  # type: ignore[no-untyped-def]
+    queries,
+    radius,
+    words,
+    alive,
+    perm,
+    pre,
+    pword,
+    offsets,
+    cword,
+    cshift,
+    cright,
+    bases,
+    mptr,
+    masks,
+):
+    """(query number, row, distance) of every live row within ``radius`` of a query,
+    sorted by query; a row appears once per chunk through which it was found."""
+    nprobe = mptr[bases.shape[0]]
+    lo = np.empty(nprobe, np.int64)
+    hi = np.empty(nprobe, np.int64)
+    cut = np.empty(bases.shape[0] + 1, np.int64)
+    found = np.empty(4 * nprobe + 1024, np.int64)
+    out = np.empty(1024, np.int64)
+    out_q = np.empty(1024, np.int64)
+    nout = 0
+    for qi in range(queries.shape[0]):
+        args = (words, alive, perm, pre, pword, offsets, cword, cshift, cright, bases, mptr, masks)
+        m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
+        if m < 0:
+            found = np.empty(-2 * m, np.int64)
+            m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
+        if m == 0:
+            continue
+        if nout + m > out.shape[0]:
+            out = np.concatenate((out[:nout], np.empty(nout + 2 * m, np.int64)))
+            out_q = np.concatenate((out_q[:nout], np.empty(nout + 2 * m, np.int64)))
+        out[nout : nout + m] = found[:m]
+        out_q[nout : nout + m] = qi
+        nout += m
+    return out_q[:nout].copy(), out[:nout] >> 9, (out[:nout] & 511).astype(np.int32)
+
+
+def _scan_rows(queries, qi, start, words, alive, radius, found):  # type: ignore[no-untyped-def]
+    """Brute force for query ``qi`` from row ``start`` on: matches go to ``found`` as
+    ``row * 512 + distance`` until it is full; returns (how many, next row)."""
+    q0 = queries[qi, 0]
+    q1 = queries[qi, 1]
+    q2 = queries[qi, 2]
+    q3 = queries[qi, 3]
+    m = 0
+    cap = found.shape[0]
+    for r in range(start, words.shape[0]):
+        d = (
+            _popcnt(words[r, 0] ^ q0)
+            + _popcnt(words[r, 1] ^ q1)
+            + _popcnt(words[r, 2] ^ q2)
+            + _popcnt(words[r, 3] ^ q3)
+        )
+        if d <= radius and alive[r]:
+            found[m] = r * 512 + np.int64(d)
+            m += 1
+            if m == cap:
+                return m, r + 1
+    return m, words.shape[0]
+
+
+def _scan(queries, words, alive, radius):  # type: ignore[no-untyped-def]
+    """Exact brute force: (query number, row, distance) of every live row within
+    ``radius``, sorted by query then row."""
+    found = np.empty(4096, np.int64)
+    out = np.empty(1024, np.int64)
+    out_q = np.empty(1024, np.int64)
+    nout = 0
+    for qi in range(queries.shape[0]):
+        start = 0
+        while start < words.shape[0]:
+            m, start = _scan_rows(queries, qi, start, words, alive, radius, found)
+            if nout + m > out.shape[0]:
+                out = np.concatenate((out[:nout], np.empty(nout + 2 * m, np.int64)))
+                out_q = np.concatenate((out_q[:nout], np.empty(nout + 2 * m, np.int64)))
+            out[nout : nout + m] = found[:m]
+            out_q[nout : nout + m] = qi
+            nout += m
+    return out_q[:nout].copy(), out[:nout] >> 9, (out[:nout] & 511).astype(np.int32)
