@@ -77,9 +77,7 @@ def test_it_matches_no_other_picture(settings, stored):
             assert matching.match(_query(pictures.ALTERATIONS[kind](other))) == [], kind
 
 
-def test_a_match_request_finds_a_letterboxed_copy_and_new_material_gets_windows(
-    personas, stored
-):
+def test_a_match_request_finds_a_letterboxed_copy_and_new_material_gets_windows(personas, stored):
     img, series, media = stored
     mr = actions.do_create_match_request(
         actor=personas.investigator,
