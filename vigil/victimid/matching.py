@@ -16,6 +16,8 @@
   ``max(VIDEO_MIN_FRAMES, ceil(VIDEO_MIN_FRACTION x n))`` of its ``n`` quality
   frames (quality >= 50) are each within the threshold of some frame (or the image
   hash) of that media; with a single quality frame, that one frame must match.
+  A stored clip inside a longer query video also matches when at least half of its
+  own quality frames match query frames in order, at one time offset (``_match_clip``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ ID_SPAN = 16
 VERIFY_MAX = 4
 VIDEO_MIN_FRACTION = 0.20
 VIDEO_MIN_FRAMES = 2
+# A stored clip inside a longer query video: at least this share of the clip's
+# quality frames (and VIDEO_MIN_FRAMES) must match query frames at one time offset,
+# within CLIP_SLACK seconds (vPDQ samples one frame per second).
+CLIP_MIN_FRACTION = 0.5
+CLIP_SLACK = 1
 MAX_THRESHOLD = 128
 EXACT_METHODS = ("sha256", "sha1", "md5")
 _RANK = {"sha256": 0, "sha1": 1, "md5": 2, "pdq": 3}
@@ -62,6 +69,7 @@ class Query:
     pdq: str = ""
     quality: int | None = None  # None: a hash from a list, quality unknown (trusted)
     frames: list[tuple[str, int]] = field(default_factory=list)  # video: (hash, quality)
+    frame_seconds: list[float] = field(default_factory=list)  # their times (default 0, 1, 2…)
     dihedral: list[str] = field(default_factory=list)  # 8 hashes, original first
     # Extra hashes of a query image (vigil/lib/pdq_variants.query_variants):
     # [("trimmed", hash)] without its uniform borders, [("inner", hash)] inside the
@@ -321,14 +329,17 @@ def match(
 
 
 def _match_video(query: Query, threshold: int, found: dict[int, dict], refresh: bool) -> None:
-    good = [h for h, q in query.frames if pdqlib.is_matchable(q)]
+    seconds = query.frame_seconds or [float(i) for i in range(len(query.frames))]
+    good = [
+        (h, t) for (h, q), t in zip(query.frames, seconds, strict=False) if pdqlib.is_matchable(q)
+    ]
     if not good:
         return
     needed = required_frames(len(good))
     index = _INDEX.get(refresh)
     hits_per_media: dict[int, int] = defaultdict(int)
     best: dict[int, int] = {}
-    for hits in index.search_many(good, threshold):
+    for hits in index.search_many([h for h, _t in good], threshold):
         nearest: dict[int, int] = {}
         for key, dist in hits:
             mid = int(key) // ID_SPAN
@@ -336,9 +347,65 @@ def _match_video(query: Query, threshold: int, found: dict[int, dict], refresh: 
         for mid, dist in nearest.items():
             hits_per_media[mid] += 1
             best[mid] = min(best.get(mid, 999), dist)
+    shorter = [m for m, c in hits_per_media.items() if VIDEO_MIN_FRAMES <= c < needed]
     for mid, count in hits_per_media.items():
         if count >= needed:
             _add(found, mid, "pdq", best[mid], {"frames": f"{count}/{len(good)}"})
+    if shorter:
+        _match_clip(good, shorter, threshold, found)
+
+
+def _match_clip(
+    good: list[tuple[str, float]], media_ids: list[int], threshold: int, found: dict
+) -> None:
+    """A stored video shorter than the query (a known clip inside a longer video):
+    it matches when at least CLIP_MIN_FRACTION of its quality frames (and
+    VIDEO_MIN_FRAMES) match query frames *in order*: at one time offset, ± CLIP_SLACK
+    seconds. The match says where: "clip_at" (seconds into the query)."""
+    from vigil.victimid.models import MediaFrame
+
+    frames: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    rows = MediaFrame.objects.filter(media_id__in=media_ids, quality__gte=pdqlib.LOW_QUALITY)
+    for mid, second, h in rows.values_list("media_id", "second", "pdq"):
+        frames[mid].append((second, h))
+    from vigil.lib.hamming import hashes_to_words
+
+    qwords = hashes_to_words([h for h, _t in good])
+    qtimes = np.array([t for _h, t in good])
+    for mid, stored in frames.items():
+        # Every (stored frame, query frame) pair within the threshold, binned by time
+        # offset; the offset most stored frames agree on (± CLIP_SLACK): a clip's
+        # frames line up, coincidences do not.
+        swords = hashes_to_words([h for _t, h in stored])
+        stimes = np.array([t for t, _h in stored])
+        by_bin: dict[int, dict[int, int]] = defaultdict(dict)  # offset bin -> {j: distance}
+        for lo in range(0, len(stored), 256):
+            block = swords[lo : lo + 256]
+            d = np.bitwise_count(block[:, None, :] ^ qwords[None, :, :]).sum(axis=2)
+            for j, i in zip(*np.nonzero(d <= threshold), strict=True):
+                b = round(float(qtimes[i] - stimes[lo + j]))
+                seen = by_bin[b]
+                dist = int(d[j, i])
+                if dist < seen.get(lo + int(j), 999):
+                    seen[lo + int(j)] = dist
+        best_offset, best_frames, best_dist = 0.0, 0, 999
+        slack = CLIP_SLACK
+        for b in by_bin:
+            merged: dict[int, int] = {}
+            for k in range(b - slack, b + slack + 1):
+                for j, dist in by_bin.get(k, {}).items():
+                    merged[j] = min(merged.get(j, 999), dist)
+            if len(merged) > best_frames:
+                best_offset, best_frames, best_dist = float(b), len(merged), min(merged.values())
+        needed = max(VIDEO_MIN_FRAMES, math.ceil(CLIP_MIN_FRACTION * len(stored)))
+        if best_frames >= needed:
+            _add(
+                found,
+                mid,
+                "pdq",
+                best_dist,
+                {"frames": f"{best_frames}/{len(stored)}", "clip_at": round(best_offset, 1)},
+            )
 
 
 def _verify(query: Query, index: HammingIndex, threshold: int, radius: int, found: dict) -> None:
@@ -399,6 +466,7 @@ def query_from_hashed(hashed: Any, *, dihedral_of: Any = None) -> Query:
         pdq=hashed.pdq,
         quality=hashed.quality,
         frames=[(f.hash_hex, f.quality) for f in hashed.frames],
+        frame_seconds=[f.second for f in hashed.frames],
         variants=[(v.name, v.hash_hex) for v in hashed.variants],
     )
     if dihedral_of is not None and hashed.kind == "image" and not q.low_quality:

@@ -189,3 +189,41 @@ def test_it_picks_up_a_late_commit_below_the_seen_id_and_time(series_factory):
     matching._INDEX.scanned_at = 0.0
     match(Query(pdq=BASE, quality=100))
     assert matching.index_size() == size + 1  # the overlap adds nothing twice
+
+
+def test_it_finds_a_known_clip_inside_a_longer_video_in_order(series_factory):
+    series, _ = series_factory("Clip")
+    clip = Media.objects.create(series=series, kind="video")
+    frames = _distinct_hashes(10, seed=5)
+    MediaFrame.objects.bulk_create(
+        [MediaFrame(media=clip, second=i, pdq=h, quality=100) for i, h in enumerate(frames)]
+    )
+    filler = _distinct_hashes(100, seed=6)
+    # A 100-second video with the clip (slightly altered) cut in at 40 s: 10 of 100
+    # query frames match, fewer than the 20% the query-side rule needs.
+    longer = filler[:40] + [flip_bits(h, 6) for h in frames] + filler[50:]
+    (hit,) = match(Query(frames=[(h, 100) for h in longer]))
+    assert (hit["media"], hit["frames"], hit["clip_at"]) == (clip.pk, "10/10", 40.0)
+    # The same frames scattered out of order (every 10 s, reversed) are no clip.
+    scattered = list(filler)
+    for k, h in enumerate(reversed(frames)):
+        scattered[10 * k + 3] = h
+    assert match(Query(frames=[(h, 100) for h in scattered])) == []
+    # Half the clip in order is enough; fewer is not.
+    half = filler[:20] + frames[:5] + filler[25:]
+    assert match(Query(frames=[(h, 100) for h in half]))[0]["frames"] == "5/10"
+    assert match(Query(frames=[(h, 100) for h in filler[:20] + frames[:4] + filler[24:]])) == []
+
+
+def test_it_finds_the_vpdq_sample_inside_a_longer_video(series_factory, conformance):
+    video = conformance / "vpdq/test-padded-dimensions.mp4"
+    series, (m,) = series_factory("Sample clip", files=[video])
+    sample = hash_path(video).frames
+    filler = _distinct_hashes(20 * len(sample), seed=8)
+    n = len(filler) // 2
+    frames = [(h, 100) for h in filler[:n]] + [(f.hash_hex, f.quality) for f in sample]
+    frames += [(h, 100) for h in filler[n:]]
+    seconds = [float(i) for i in range(len(frames))]
+    hits = match(Query(frames=frames, frame_seconds=seconds))
+    assert [h["media"] for h in hits] == [m.pk]
+    assert hits[0]["clip_at"] == pytest.approx(n, abs=1)

@@ -71,3 +71,22 @@ def test_it_never_serves_a_token_for_another_image(client, personas, series_fact
     other = reverse("victimid-media-thumb", args=[b.pk]) + f"?r={token}"
     blurred = reverse("victimid-media-thumb", args=[b.pk])
     assert client.get(other).content == client.get(blurred).content
+
+
+def test_it_makes_a_grey_blurred_thumbnail_of_a_video_frame(conformance):
+    import io
+
+    from PIL import Image
+
+    from vigil.victimid import thumbs
+
+    data = (conformance / "vpdq/doorknob-hd-no-bar.mp4").read_bytes()
+    png = thumbs.render(data, kind="video")
+    assert png != thumbs.placeholder("video")
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "L" and max(img.size) == thumbs.SIZE
+    assert thumbs.render(data, kind="video", revealed=True) != png
+    # Not a video: the placeholder, never an error.
+    assert thumbs.render(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, kind="video") == (
+        thumbs.placeholder("video")
+    )
