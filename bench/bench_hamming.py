@@ -2,9 +2,13 @@
 
     .venv/bin/python bench/bench_hamming.py                 # 10M hashes, 100k queries
     .venv/bin/python bench/bench_hamming.py --n 1000000 --queries 20000
+    .venv/bin/python bench/bench_hamming.py --distribution clustered --prefilter off
 
-The index holds random 256-bit hashes plus, for half of the queries, one planted
-near-duplicate at a known distance 0..31 from that query.  Every planted item must
+The index holds random 256-bit hashes (``--distribution uniform``) or clustered ones
+(``clustered``: centres with about --cluster variants each, every variant 0-40 bits
+from its centre, as a repository of series of near-identical pictures; queries are
+drawn near centres too), plus, for half of the queries, one planted near-duplicate
+at a known distance 0..31 from that query.  Every planted item must
 be found at its distance, and on a sample of queries the full answer must equal an
 independent brute-force scan (recall and precision 100%).
 """
@@ -36,6 +40,23 @@ def flip_masks(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
     return np.packbits(bits, axis=1).view(">u8").astype(np.uint64)
 
 
+def near_masks(rng: np.random.Generator, n: int, most: int) -> np.ndarray:
+    """(n, 4) uint64 masks with about 0..most bits set each (uniform count; two draws
+    of the same bit count once), in chunks: no (n, 256) temporary."""
+    out = np.zeros((n, 4), dtype=np.uint64)
+    for lo in range(0, n, 1 << 20):
+        m = min(n, lo + (1 << 20)) - lo
+        k = rng.integers(0, most + 1, size=m)
+        pos = rng.integers(0, 256, size=(m, most))
+        for j in range(most):
+            on = j < k
+            word, bit = pos[:, j] // 64, (63 - pos[:, j] % 64).astype(np.uint64)
+            value = np.where(on, np.uint64(1) << bit, np.uint64(0))
+            for w in range(4):
+                out[lo : lo + m, w] |= np.where(word == w, value, np.uint64(0))
+    return out
+
+
 def brute(words: np.ndarray, q: np.ndarray, radius: int) -> set[tuple[int, int]]:
     d = np.zeros(len(words), dtype=np.int32)
     for k in range(4):
@@ -52,28 +73,48 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sample", type=int, default=100, help="queries checked by brute force")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--distribution", choices=("uniform", "clustered"), default="uniform")
+    ap.add_argument("--cluster", type=int, default=20, help="variants per centre (clustered)")
+    ap.add_argument(
+        "--prefilter",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="HammingIndex(prefilter=)",
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     n, nq, r = args.n, args.queries, args.radius
 
-    print(f"n={n:,} queries={nq:,} radius={r} threads={args.threads} cpus={os.cpu_count()}")
-    t0 = time.perf_counter()
-    words = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
-    queries = rng.integers(0, 2**64, size=(nq, 4), dtype=np.uint64)
+    print(
+        f"n={n:,} queries={nq:,} radius={r} threads={args.threads} cpus={os.cpu_count()} "
+        f"distribution={args.distribution} prefilter={args.prefilter}"
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    if args.distribution == "clustered":
+        centres = rng.integers(0, 2**64, size=(max(1, n // args.cluster), 4), dtype=np.uint64)
+        words = centres[rng.integers(0, len(centres), size=n)] ^ near_masks(rng, n, 40)
+        queries = centres[rng.integers(0, len(centres), size=nq)] ^ near_masks(rng, nq, 40)
+        del centres
+    else:
+        words = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
+        queries = rng.integers(0, 2**64, size=(nq, 4), dtype=np.uint64)
     planted = min(nq // 2, n)
     dist = rng.integers(0, r + 1, size=planted)
     slots = rng.choice(n, size=planted, replace=False)
     words[slots] = queries[:planted] ^ flip_masks(rng, dist)
     ids = np.arange(n, dtype=np.int64) * 3 + 1  # ids are not row numbers
-    print(f"generated data in {time.perf_counter() - t0:.1f} s; rss {rss_gb():.2f} GB")
+    print(f"generated data in {time.process_time() - c0:.1f} s CPU; rss {rss_gb():.2f} GB")
 
-    index = HammingIndex(threads=args.threads)
+    prefilter = {"auto": None, "on": True, "off": False}[args.prefilter]
+    index = HammingIndex(threads=args.threads, prefilter=prefilter)
     rss0 = rss_gb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     index.add(ids, words)
-    build = time.perf_counter() - t0
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"build: {build:.1f} s ({n / build:,.0f} hashes/s); index {index.nbytes / 1e9:.2f} GB; "
+        f"build: {build:.1f} s wall, {build_cpu:.1f} s CPU ({n / build:,.0f} hashes/s); "
+        f"index {index.nbytes / 1e9:.2f} GB = {index.nbytes / n:.0f} bytes/hash "
+        f"(x 10M = {index.nbytes / n * 1e7 / 1e9:.2f} GB); "
         f"peak rss {rss_gb():.2f} GB (data alone {rss0:.2f} GB)"
     )
     seg = index._segments[0] if index._segments else None

@@ -33,7 +33,9 @@ built with numpy, searched by compiled kernels (numba).
   rejects almost every false candidate there, so only matches cost a look-up of
   their row.  Memory at 10M: hashes 320 MB + ids 80 MB + offsets 0.35 GB + rows
   0.44 GB + ``pre`` 1.76 GB, about 3.1 GB (1.3 GB without ``pre``, for 1.5x slower
-  queries).
+  queries). So ``pre`` is kept only in segments of at most ``PREFILTER_MAX_ROWS``
+  (4M) rows unless ``HammingIndex(prefilter=True)``; a segment without it sends
+  every bucket entry to the exact check.
 * The kernel (``_probe``) runs per query in three passes whose memory reads do not
   depend on one another, so the CPU overlaps the cache misses: the bucket bounds of
   every probe, then the ``pre`` distance of every bucket entry, then the exact
@@ -89,6 +91,9 @@ _TAIL_MAX = 4096
 _MERGE_RATIO = 4
 # Rebuild a segment when this fraction of its rows has been removed.
 _DEAD_REBUILD = 0.5
+# A segment of more rows is built without the ``pre`` prefilter (16 bytes per row and
+# table: 1.76 GB of 3.1 GB at 10M hashes), for about 1.5x slower queries.
+PREFILTER_MAX_ROWS = 4_000_000
 # Queries per task when a search is spread over threads.
 _BATCH = 1024
 _MIN_BATCH = 16
@@ -250,7 +255,9 @@ class _Segment:
     cright: U64 = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     @classmethod
-    def build(cls, words: U64, ids: I64, radius: int, threads: int = 1) -> _Segment:
+    def build(
+        cls, words: U64, ids: I64, radius: int, threads: int = 1, prefilter: bool | None = None
+    ) -> _Segment:
         n = len(words)
         if n >= 2**32:
             raise ValueError("a segment holds fewer than 2**32 hashes")
@@ -266,12 +273,15 @@ class _Segment:
             [sorted(range(WORDS), key=functools.partial(_overlap, c))[:2] for c in seg.chunks],
             dtype=np.int64,
         ).reshape(-1, 2)
-        seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
+        if prefilter is None:
+            prefilter = n <= PREFILTER_MAX_ROWS
+        if prefilter:
+            seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
         # The words of ``pre`` for each distinct pair, contiguous: a gather of 16-byte
         # rows into ``pre`` is several times faster than two strided ones.
         pairs = {
             pair: np.ascontiguousarray(words[:, list(pair)])
-            for pair in {tuple(p) for p in seg.pword.tolist()}
+            for pair in ({tuple(p) for p in seg.pword.tolist()} if prefilter else ())
         }
 
         def fill(t: int) -> None:
@@ -285,7 +295,8 @@ class _Segment:
             rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.intp)
             del packed
             seg.perm[t * n : (t + 1) * n] = rows
-            np.take(pairs[tuple(seg.pword[t])], rows, axis=0, out=seg.pre[t * n : (t + 1) * n])
+            if prefilter:
+                np.take(pairs[tuple(seg.pword[t])], rows, axis=0, out=seg.pre[t * n : (t + 1) * n])
             del rows
             counts = np.bincount(keys, minlength=1 << c.width)
             out = seg.offsets[bases[t] : bases[t + 1]]
@@ -357,10 +368,18 @@ class HammingIndex:
     larger radii are answered exactly by a scan.  ``threads`` defaults to the CPU count.
     """
 
-    def __init__(self, max_radius: int = DEFAULT_RADIUS, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        max_radius: int = DEFAULT_RADIUS,
+        threads: int | None = None,
+        prefilter: bool | None = None,
+    ) -> None:
         if not 0 <= max_radius < BITS:
             raise ValueError("max_radius must be in 0..255")
         self.max_radius = max_radius
+        # True/False: every segment with/without ``pre``; None: only segments of at
+        # most PREFILTER_MAX_ROWS rows (memory under 2 GB at 10M hashes).
+        self.prefilter = prefilter
         self.threads = max(1, threads or os.cpu_count() or 1)
         self._segments: list[_Segment] = []
         self._tail_words: U64 = np.zeros((0, WORDS), dtype=np.uint64)
@@ -414,7 +433,7 @@ class HammingIndex:
             keep = prev.alive
             words = np.concatenate([prev.words[keep], words])
             ids = np.concatenate([prev.ids[keep], ids])
-        segments.append(_Segment.build(words, ids, self.max_radius, self.threads))
+        segments.append(_Segment.build(words, ids, self.max_radius, self.threads, self.prefilter))
         self._segments = segments  # searches in flight keep the list they took
 
     def remove(self, ids: npt.ArrayLike) -> int:
@@ -440,7 +459,11 @@ class HammingIndex:
                 if seg.live < (1 - _DEAD_REBUILD) * len(seg):
                     keep = seg.alive
                     segments[i] = _Segment.build(
-                        seg.words[keep], seg.ids[keep], self.max_radius, self.threads
+                        seg.words[keep],
+                        seg.ids[keep],
+                        self.max_radius,
+                        self.threads,
+                        self.prefilter,
                     )
         self._segments = [s for s in segments if len(s)]
         return removed

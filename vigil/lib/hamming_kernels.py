@@ -18,7 +18,7 @@ import numpy as np
 # on-disk cache, on the first search.
 _compiled = False
 _compile_lock = threading.Lock()
-_KERNELS = ("_probe", "_search_segment", "_scan_rows", "_scan")
+_KERNELS = ("_exact", "_probe", "_search_segment", "_scan_rows", "_scan")
 
 
 def _compile() -> None:
@@ -125,6 +125,8 @@ def _probe(  # type: ignore[no-untyped-def]
                 found[nc] = pos
                 nc += 1
     cut[nt] = nc
+    if pre.shape[0] == 0:  # a segment built without the prefilter (to save memory)
+        return _exact(queries, qi, radius, words, alive, perm, found, nc)
     m = 0
     for t in range(nt):
         qa = queries[qi, pword[t, 0]]
@@ -134,8 +136,12 @@ def _probe(  # type: ignore[no-untyped-def]
             if _popcnt(pre[pos, 0] ^ qa) + _popcnt(pre[pos, 1] ^ qb) <= radius:
                 found[m] = pos
                 m += 1
-    nc = m
-    # 3. exact distance of the survivors; matches overwrite the candidate list
+    return _exact(queries, qi, radius, words, alive, perm, found, m)
+
+
+def _exact(queries, qi, radius, words, alive, perm, found, nc):  # type: ignore[no-untyped-def]
+    """Pass 3 of :func:`_probe`: exact distance of the ``nc`` candidates in ``found``;
+    matches overwrite the candidate list as ``row * 512 + distance``."""
     q0 = queries[qi, 0]
     q1 = queries[qi, 1]
     q2 = queries[qi, 2]
