@@ -64,14 +64,16 @@ def _needles_haystack() -> tuple[list[str], list[str], set[tuple[int, int, int]]
     return needles, haystack, expected
 
 
-@pytest.mark.parametrize("how", ["from_pairs", "tail", "segments"])
+@pytest.mark.parametrize("how", ["from_pairs", "tail", "segments", "segments_no_prefilter"])
 def test_it_finds_exactly_the_250_needle_haystack_pairs(how: str) -> None:
     needles, haystack, expected = _needles_haystack()
     assert len(needles) == 100 and len(haystack) == 1350 and len(expected) == 250
     if how == "from_pairs":
         index = HammingIndex.from_pairs(enumerate(haystack))
     else:
-        index = HammingIndex()
+        # Without the prefilter (what segments over PREFILTER_MAX_ROWS get): same answers.
+        index = HammingIndex(prefilter=False if how == "segments_no_prefilter" else None)
+        how = how.removesuffix("_no_prefilter")
         if how == "segments":
             # Random padding forces indexed segments; ids >= 10_000 mark it.
             rng = np.random.default_rng(1)
@@ -82,6 +84,8 @@ def test_it_finds_exactly_the_250_needle_haystack_pairs(how: str) -> None:
             index.add(range(start, start + len(chunk)), chunk)
         if how == "segments":
             index.add(np.arange(30_000, 40_000), _random(np.random.default_rng(2), 10_000))
+            if index.prefilter is False:
+                assert all(len(seg.pre) == 0 for seg in index._segments)
     results = index.search_many(needles, radius=31)
     got = {(n, i, d) for n, hits in enumerate(results) for i, d in hits if i < 10_000}
     assert got == expected
