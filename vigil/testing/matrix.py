@@ -111,12 +111,13 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "victimid-series-list": {"get": READ_ALL},
     "victimid-series-create": {"get": WRITE_ALL, "post": WRITE_ALL.returning(302)},
     "victimid-series-detail": {"get": READ_ALL.on_record()},
+    # A series created by `investigator`: its creator and the Managers change it.
     "victimid-series-edit": {
-        "get": WRITE_ALL.on_record(),
-        "post": WRITE_ALL.returning(302).on_record(),
+        "get": WRITE_OWN.on_record(),
+        "post": WRITE_OWN.returning(302).on_record(),
     },
     "victimid-series-delete": {"post": MANAGER_ONLY.returning(302).on_record()},
-    "victimid-series-add-media": {"post": WRITE_ALL.returning(302).on_record()},
+    "victimid-series-add-media": {"post": WRITE_OWN.returning(302).on_record()},
     "victimid-media-thumb": {"get": READ_ALL.on_record()},
     "victimid-media-reveal": {"post": READ_ALL.on_record()},
     "victimid-request-list": {"get": READ_ALL},

@@ -38,8 +38,11 @@ class Origin(models.TextChoices):
 
 
 class SeriesQuerySet(access.ScopedQuerySet):
-    # Series belong to no case: investigators and managers write, managers delete.
-    scope_owner = None
+    # Who edits a reference series and its media: its creator (an investigator) or
+    # any Manager (the case-record rule, owned by `created_by`); every data role
+    # reads; only Managers delete. A series with no creator (imported at the shell
+    # without --user, the demo's) is the Managers' to change.
+    scope_owner = "created_by"
 
 
 class Series(models.Model):

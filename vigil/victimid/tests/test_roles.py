@@ -19,7 +19,10 @@ _counter = itertools.count()
 
 @pytest.fixture
 def world(series_factory, personas):
-    series, (media,) = series_factory("Patterns", files=[("p.jpg", pattern(3))])
+    # Created by `investigator`: its creator and the Managers change it.
+    series, (media,) = series_factory(
+        "Patterns", files=[("p.jpg", pattern(3))], actor=personas.investigator
+    )
     mr = MatchRequest.objects.create(
         requesting_agency="Agency",
         case_number="C-1",
@@ -214,3 +217,25 @@ def test_it_serves_the_export_package_to_the_session_that_made_it(client, person
         return reverse("victimid-request-export-download", args=[mr.pk, token])
 
     check_roles(client, personas, "get", exported_url)
+
+
+def test_it_lets_an_investigator_change_only_the_series_they_created(personas, series_factory):
+    from django.core.exceptions import PermissionDenied
+
+    from vigil.accounts import access
+    from vigil.victimid import actions
+    from vigil.victimid.models import Series
+
+    mine, _ = series_factory("Mine", actor=personas.investigator)
+    theirs, _ = series_factory("Theirs", actor=personas.other_investigator)
+    shell = actions.do_create_series(actor=None, data={"name": "Imported at the shell"})
+    writable = set(Series.objects.for_user(personas.investigator, access.WRITE))
+    assert writable == {mine}
+    assert set(Series.objects.for_user(personas.manager, access.WRITE)) == {mine, theirs, shell}
+    # Everyone with a data role still reads them all.
+    assert Series.objects.for_user(personas.reader).count() == 3
+    with pytest.raises(PermissionDenied):
+        actions.do_add_media(theirs, actor=personas.investigator, data=pattern(9), filename="x.jpg")
+    assert actions.do_add_media(
+        mine, actor=personas.investigator, data=pattern(9), filename="x.jpg"
+    ).created
