@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import io
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import holds, request_context
+from vigil.lib import pdq as pdqlib
+from vigil.lib import pdq_variants
 from vigil.victimid import matching, report, signals, storage, vocabulary
 from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
 from vigil.victimid.models import (
@@ -247,14 +250,9 @@ def store_variants(media: Media) -> int:
     """Compute and store the extra hashes (trimmed, sub-windows) of a confirmed image
     from its stored file: media moved into a series, media stored before them.
     Returns how many were stored; 0 for hash-only records, videos, unreadable files."""
-    from vigil.lib import pdq as pdqlib
-    from vigil.lib import pdq_variants
-
     if media.kind != Media.Kind.IMAGE or not media.has_file or media.series_id is None:
         return 0
     try:
-        import io
-
         pixels = pdqlib.decode_rgb(io.BytesIO(storage.read(media.stored_path, media.wrapped_key)))
     except (MediaError, OSError, ValueError):
         return 0

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import threading
 import time
@@ -36,8 +37,9 @@ from django.conf import settings
 from django.db.models import Q
 
 from vigil.lib import pdq as pdqlib
-from vigil.lib import pdq_variants
-from vigil.lib.hamming import HammingIndex
+from vigil.lib import pdq_variants, verify
+from vigil.lib.hamming import HammingIndex, hashes_to_words
+from vigil.victimid import storage
 from vigil.victimid.models import Media, MediaFrame, MediaVariant
 
 # Index ids are media id * ID_SPAN + the hash's code (pdq_variants.CODES: 0 the
@@ -362,14 +364,10 @@ def _match_clip(
     it matches when at least CLIP_MIN_FRACTION of its quality frames (and
     VIDEO_MIN_FRAMES) match query frames *in order*: at one time offset, ± CLIP_SLACK
     seconds. The match says where: "clip_at" (seconds into the query)."""
-    from vigil.victimid.models import MediaFrame
-
     frames: dict[int, list[tuple[float, str]]] = defaultdict(list)
     rows = MediaFrame.objects.filter(media_id__in=media_ids, quality__gte=pdqlib.LOW_QUALITY)
     for mid, second, h in rows.values_list("media_id", "second", "pdq"):
         frames[mid].append((second, h))
-    from vigil.lib.hamming import hashes_to_words
-
     qwords = hashes_to_words([h for h, _t in good])
     qtimes = np.array([t for _h, t in good])
     for mid, stored in frames.items():
@@ -412,12 +410,6 @@ def _verify(query: Query, index: HammingIndex, threshold: int, radius: int, foun
     """Candidates within `radius` (not `threshold`) of the query's whole-image or
     extra hashes, checked on the pixels (vigil/lib/verify.py); a confirmed one is a pdq
     match with its distance and "verified" (the verifier's score)."""
-    import io
-
-    from vigil.lib import verify
-    from vigil.victimid import storage
-    from vigil.victimid.models import Media
-
     hashes = [query.pdq] + [h for _name, h in query.variants]
     _q, keys, dists = index.search_arrays(hashes, radius)
     order = np.lexsort((keys, dists))

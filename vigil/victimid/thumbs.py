@@ -41,7 +41,7 @@ def video_still(data: bytes, *, at: float = 1.0, max_frames: int = 120) -> Image
     shorter video) as an RGB image; None when nothing decodes. PyAV (FFmpeg's
     libraries, in process, from memory: the file is never written out); at most
     `max_frames` frames are decoded and frames over pdq.MAX_PIXELS are refused."""
-    import av
+    import av  # loads FFmpeg's libraries: only when a video thumbnail is asked for
 
     still = None
     try:
