@@ -18,16 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tasks import task
 
+from vigil.audit.log import record
 from vigil.core import request_context
+from vigil.exchange.actions import do_import_vics
 from vigil.exchange.models import ImportJob
+from vigil.exchange.vics import VicsFormatError
+from vigil.lib import crypto
 
 
 def _open(job: ImportJob) -> Any:
-    from vigil.lib import crypto
-
     path = Path(settings.UPLOAD_DIR) / job.file_path
     return crypto.SealedReader(path, bytes(job.file_key or b""))
 
@@ -49,11 +52,6 @@ def delete_upload(job: ImportJob) -> None:
 
 @task()
 def run_vics_import(job_id: int, request_id: str = "") -> dict:
-    from django.core.exceptions import ValidationError
-
-    from vigil.exchange.actions import do_import_vics
-    from vigil.exchange.vics import VicsFormatError
-
     job = ImportJob.objects.select_related("created_by", "partner").get(pk=job_id)
     if job.finished:
         return job.summary
@@ -116,8 +114,6 @@ def run_vics_import(job_id: int, request_id: str = "") -> dict:
 def vics_import_lost(args: list, kwargs: dict, reason: str) -> None:
     """The worker running `run_vics_import` is gone: its one transaction never committed, so
     nothing was imported; the job fails with that reason and its file is deleted."""
-    from vigil.audit.log import record
-
     job_id = kwargs.get("job_id", args[0] if args else None)
     request_id = kwargs.get("request_id", args[1] if len(args) > 1 else "")
     job = ImportJob.objects.filter(pk=job_id).first()

@@ -3,17 +3,22 @@ the transfer."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from vigil.audit.log import record
+from vigil.core import request_context
 from vigil.exchange import mapping, rules, vics
 from vigil.exchange.actions.common import BATCH, _require, _who, new_transfer
 from vigil.exchange.actions.receiving import Counts, apply_batch, require_receiving
-from vigil.exchange.models import Level, Partner, Transfer
+from vigil.exchange.models import ImportJob, Level, Partner, Transfer
+from vigil.lib import crypto
 
 
 def audit_received(
@@ -196,15 +201,8 @@ def do_import_vics(
 def do_queue_vics_import(upload: Any, *, actor, partner: Partner) -> Any:
     """Store a web-uploaded VICS file sealed (vigil/lib/crypto.py) and queue its import
     (exchange.tasks.run_vics_import), so a large file does not hold the request."""
-    import uuid
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from vigil.core import request_context
+    # Deferred: the task module runs these actions (it imports this one); actions enqueue.
     from vigil.exchange import tasks
-    from vigil.exchange.models import ImportJob
-    from vigil.lib import crypto
 
     _require(actor, rules.can_import)
     require_receiving(partner)
