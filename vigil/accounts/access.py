@@ -92,13 +92,16 @@ def is_investigator(user: Any) -> bool:
     return _active(user) and user.role == Role.INVESTIGATOR
 
 
-def can_take_tip(user: Any, tip: Any) -> bool:
+def can_take_tip(user: Any, tip: Any, *, seen: bool = False) -> bool:
     """May take (assign to themselves) this tip: it is unassigned, they see it, they create records.
 
     Managers pass too (they assign anyone); a Reader or an Administrator without
-    a data role never does.
+    a data role never does. `seen=True` when the tip came from `for_user(user)`
+    already (a list page: no query per row).
     """
-    return can_create(user) and tip.assigned_to_id is None and can(user, READ, tip)
+    if not (can_create(user) and tip.assigned_to_id is None):
+        return False
+    return seen or can(user, READ, tip)
 
 
 # --- scope rules --------------------------------------------------------------------------
@@ -211,6 +214,15 @@ def sharer_owned(user: Any, action: Action, owner_field: str | None = "created_b
     return _NOTHING
 
 
+def creator_private(user: Any, action: Action, owner_field: str | None = "created_by") -> Q:
+    """Seen and changed only by whoever made it, or a Manager (an import job: its page
+    shows the rows it refused); deleted by a Manager."""
+    _check_action(action)
+    if action == READ:
+        action = WRITE
+    return scope(user, action, owner_field=owner_field or "created_by")
+
+
 RULES: dict[str, Callable[[Any, Action, str | None], Q]] = {
     "case_record": case_record,
     "reference_data": reference_data,
@@ -220,6 +232,7 @@ RULES: dict[str, Callable[[Any, Action, str | None], Q]] = {
     "tip_pair": tip_pair,
     "private_message": private_message,
     "sharer_owned": sharer_owned,
+    "creator_private": creator_private,
 }
 
 

@@ -31,7 +31,7 @@ from vigil.retention.models import (
 )
 from vigil.tips import actions as tip_actions
 from vigil.tips import search
-from vigil.tips.models import ResearchNote, Selector, Tip
+from vigil.tips.models import ResearchNote, Selector
 from vigil.victimid import storage
 from vigil.victimid.models import Media
 
@@ -292,10 +292,7 @@ def _remove_files(files: list[tuple[str, str]]) -> None:
 def do_report_inaccuracy(tip: Any, *, reported_by: str, what: str, actor: Any) -> InaccuracyReport:
     """A field office says information in the tip is inaccurate: record who and what."""
     with transaction.atomic():
-        if (
-            not access.can_create(actor)
-            or not Tip.objects.for_user(actor, access.WRITE).filter(pk=tip.pk).exists()
-        ):
+        if not access.can_create(actor) or not access.can(actor, access.WRITE, tip):
             raise PermissionDenied("Only the assigned investigator or a Manager records this.")
         report = InaccuracyReport.objects.create(
             tip=tip,

@@ -115,7 +115,6 @@ class SubpoenaList(APIView):
 class SubpoenaDetail(APIView):
     @extend_schema(responses=SubpoenaSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        access.require(access.can_read_data(request.user))
         sub = access.get_for_user(Subpoena, request.user, pk)
         record("subpoena.view", actor=request.user, obj=sub, summary=sub.reference)
         return Response(SubpoenaSerializer(sub).data)
@@ -124,7 +123,6 @@ class SubpoenaDetail(APIView):
 class SubpoenaApprove(APIView):
     @extend_schema(request=None, responses=SubpoenaSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        access.require(access.can_read_data(request.user))
         sub = access.get_for_user(Subpoena, request.user, pk)
         try:
             actions.do_approve_subpoena(sub, actor=request.user)
@@ -162,7 +160,6 @@ class ResponseSerializer(serializers.Serializer):
 class SubpoenaServe(APIView):
     @extend_schema(request=ServeSerializer, responses=SubpoenaSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        access.require(access.can_read_data(request.user))
         sub = access.get_for_user(Subpoena, request.user, pk, access.WRITE)
         ser = ServeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -183,7 +180,6 @@ class SubpoenaServe(APIView):
 class SubpoenaRespond(APIView):
     @extend_schema(request=ResponseSerializer, responses=SubpoenaSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        access.require(access.can_read_data(request.user))
         sub = access.get_for_user(Subpoena, request.user, pk, access.WRITE)
         ser = ResponseSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -295,6 +295,7 @@ class EvidenceTransfer(models.Model):
 
 
 class ImportJobQuerySet(access.ScopedQuerySet):
+    scope_rule = "creator_private"
     scope_owner = "created_by"
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -100,10 +100,8 @@ def do_update_series(
     data = _vocabulary(data, warnings)
     with transaction.atomic():
         series = Series.objects.select_for_update().get(pk=series.pk)
-        if actor is not None and not (
-            Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
-        ):
-            raise PermissionDenied
+        if actor is not None:
+            access.ensure(actor, access.WRITE, series)
         before = snapshot(series, SERIES_FIELDS)
         for key, value in data.items():
             setattr(series, key, value)
@@ -122,8 +120,7 @@ def do_delete_series(series: Series, *, actor) -> None:
     pointing at it are no longer shown.
     """
     with transaction.atomic():
-        if not Series.objects.for_user(actor, access.DELETE).filter(pk=series.pk).exists():
-            raise PermissionDenied
+        access.ensure(actor, access.DELETE, series)
         # A series (or one of its media) under legal hold is never deleted.
         holds.ensure_not_held("series", series.pk)
         media = list(Media.objects.filter(series=series).values_list("stored_path", flat=True))
@@ -220,10 +217,8 @@ def do_add_media(
 ) -> AddedMedia:
     """Hash, encrypt and add one file to a series. A file already in the series
     (same SHA-256) is not added twice. Raises MediaError for files that cannot be hashed."""
-    if actor is not None and not (
-        Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
-    ):
-        raise PermissionDenied
+    if actor is not None:
+        access.ensure(actor, access.WRITE, series)
     hashed = hash_bytes_media(data, filename, variants="reference")
     existing = Media.objects.filter(series=series, sha256=hashed.sha256).first()
     if existing is not None:
@@ -559,10 +554,8 @@ def do_series_from_new_material(
                     "notes": f"From match request #{mr.pk} (case {mr.case_number}).",
                 },
             )
-        elif actor is not None and not (
-            Series.objects.for_user(actor, access.WRITE).filter(pk=series.pk).exists()
-        ):
-            raise PermissionDenied
+        elif actor is not None:
+            access.ensure(actor, access.WRITE, series)
         media_ids = [it.media_id for it in items]
         Media.objects.filter(pk__in=media_ids, series__isnull=True).update(
             series=series, updated_at=timezone.now()

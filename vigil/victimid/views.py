@@ -114,8 +114,8 @@ def series_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     series = access.get_for_user(Series, request.user, pk)
     media = Paginator(series.media.order_by("id"), 60).get_page(request.GET.get("page"))
-    can_write = Series.objects.for_user(request.user, access.WRITE).filter(pk=pk).exists()
-    can_delete = Series.objects.for_user(request.user, access.DELETE).filter(pk=pk).exists()
+    can_write = access.can(request.user, access.WRITE, series)
+    can_delete = access.can(request.user, access.DELETE, series)
     return render(
         request,
         "victimid/series_detail.html",
@@ -288,7 +288,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = report.build(mr) if mr.finished else None
     if data is not None:
         actions.do_view_report(mr, actor=request.user, fmt="page")
-    can_export = MatchRequest.objects.for_user(request.user, access.WRITE).filter(pk=pk).exists()
+    can_export = access.can(request.user, access.WRITE, mr)
     return render(
         request,
         "victimid/request_detail.html",

@@ -31,7 +31,7 @@ from vigil.tips.models import Tip
 def _require_pair_write(actor, tip_ids: Iterable[int]) -> None:
     if not access.can_create(actor):
         raise PermissionDenied("Only investigators and managers decide flags.")
-    if not Tip.objects.for_user(actor, access.WRITE).filter(pk__in=list(tip_ids)).exists():
+    if not access.can_ids(actor, access.WRITE, Tip, tip_ids):
         raise PermissionDenied("You can decide a flag only on a tip assigned to you.")
 
 

@@ -23,16 +23,13 @@ from vigil.tips.models import Tip
 
 
 def _require_tip_write(tip: Tip, actor: Any) -> None:
-    if not Tip.objects.for_user(actor, access.WRITE).filter(pk=tip.pk).exists():
-        if Tip.objects.for_user(actor, access.READ).filter(pk=tip.pk).exists():
-            raise PermissionDenied(
-                "Only the assigned investigator or a manager may refer this tip."
-            )
-        raise PermissionDenied
+    access.ensure(
+        actor, access.WRITE, tip, "Only the assigned investigator or a manager may refer this tip."
+    )
 
 
 def _require_referral_write(referral: Referral, actor: Any) -> None:
-    if not Referral.objects.for_user(actor, access.WRITE).filter(pk=referral.pk).exists():
+    if not access.can(actor, access.WRITE, referral):
         raise PermissionDenied("Only the tip's investigator or a manager may change this referral.")
 
 

@@ -177,7 +177,7 @@ class TamperedPackage(ValidationError):
 
 def do_download_share(package: Any, *, actor: Any) -> bytes:
     """The package bytes, once checked against the SHA-256 taken when it was made."""
-    if not SharePackage.objects.for_user(actor, access.WRITE).filter(pk=package.pk).exists():
+    if not access.can(actor, access.WRITE, package):
         raise PermissionDenied("Only the user who made the package (or a Manager) downloads it.")
     if not package.available:
         raise ValidationError("This package expired and was removed; make a new one.")

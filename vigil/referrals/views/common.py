@@ -40,4 +40,4 @@ def _referral(request: HttpRequest, pk: int, action=access.READ) -> Referral:
 
 
 def _can_write_tip(user, tip: Tip) -> bool:
-    return Tip.objects.for_user(user, access.WRITE).filter(pk=tip.pk).exists()
+    return access.can(user, access.WRITE, tip)

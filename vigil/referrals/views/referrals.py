@@ -97,7 +97,7 @@ def referral_create(request: HttpRequest, tip_id: int) -> HttpResponse:
 @login_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral(request, pk)
-    can_write = Referral.objects.for_user(request.user, access.WRITE).filter(pk=pk).exists()
+    can_write = access.can(request.user, access.WRITE, referral)
     initial = {k: getattr(referral, k) for k in ("receiving_case_number", "acknowledge_by", "note")}
     form = ReferralEditForm(request.POST or None, initial=initial)
     if request.method == "POST":

@@ -27,7 +27,7 @@ _SPLIT = re.compile(r"[\n;,]+")
 
 def can_write(user: Any, subpoena_or_tip: Subpoena | Tip) -> bool:
     tip = subpoena_or_tip.tip if isinstance(subpoena_or_tip, Subpoena) else subpoena_or_tip
-    return Tip.objects.for_user(user, access.WRITE).filter(pk=tip.pk).exists()
+    return access.can(user, access.WRITE, tip)
 
 
 def _require_write(user: Any, obj: Subpoena | Tip) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from vigil.accounts import access
 from vigil.tips.models import Selector, Tip
@@ -17,12 +17,9 @@ TIP_FIELDS = ["source_reference", "received_at", "received_via", "narrative", "c
 
 def require_write(tip: Tip, actor: Any) -> None:
     """PermissionDenied unless `actor` may change `tip` (with a message when they may see it)."""
-    if not Tip.objects.for_user(actor, access.WRITE).filter(pk=tip.pk).exists():
-        if Tip.objects.for_user(actor, access.READ).filter(pk=tip.pk).exists():
-            raise PermissionDenied(
-                "Only the assigned investigator or a manager may change this tip."
-            )
-        raise PermissionDenied
+    access.ensure(
+        actor, access.WRITE, tip, "Only the assigned investigator or a manager may change this tip."
+    )
 
 
 def clean_country(country: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vigil.accounts import access
@@ -118,8 +118,7 @@ def do_resume_import(job: Any, *, actor: Any) -> None:
     from vigil.tips import tasks
 
     access.require(access.can_create(actor))
-    if not ImportJob.objects.for_user(actor, access.WRITE).filter(pk=job.pk).exists():
-        raise PermissionDenied
+    access.ensure(actor, access.WRITE, job)
     if job.status != ImportJob.Status.FAILED or not job.file_path:
         raise ValidationError("Only a failed import whose file is still stored can be resumed.")
     with transaction.atomic():

@@ -88,7 +88,7 @@ def do_create_tip(
         source_warning=source_warning_for(source),
         attributes=attributes or {},
         created_by=actor,
-        assigned_to=actor if actor.role == "investigator" else None,
+        assigned_to=actor if access.is_investigator(actor) else None,
     )
     built, errors = [], []
     for item in selectors:

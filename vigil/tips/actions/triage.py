@@ -75,16 +75,10 @@ def do_assign_tip(tip: Tip, assignee: Any, *, actor: Any) -> Tip:
 
     if access.is_manager(actor):
         pass
-    elif (
-        access.can_create(actor)
-        and tip.assigned_to_id is None
-        and assignee is not None
-        and assignee.pk == actor.pk
-    ):
-        if not Tip.objects.for_user(actor).filter(pk=tip.pk).exists():
-            raise PermissionDenied
+    elif assignee is not None and assignee.pk == actor.pk and access.can_take_tip(actor, tip):
+        pass
     else:
-        if not Tip.objects.for_user(actor).filter(pk=tip.pk).exists():
+        if not access.can(actor, access.READ, tip):
             raise PermissionDenied
         raise PermissionDenied(
             "Only a manager assigns tips; an investigator may take an unassigned one."

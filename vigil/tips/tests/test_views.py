@@ -347,7 +347,8 @@ def test_it_uploads_a_file_and_reports_progress(client, personas, source, settin
     r = client.get(reverse("tips-import-progress", args=[job.pk]), HTTP_X_VIGIL_POLL="1")
     assert b"not a valid IP" in r.content and b"hx-trigger" not in r.content
     client.force_login(personas.other_investigator)
-    assert client.get(reverse("tips-import-detail", args=[job.pk])).status_code == 403
+    # Another investigator's import is not theirs to see: 404 (was 403).
+    assert client.get(reverse("tips-import-detail", args=[job.pk])).status_code == 404
 
 
 def test_it_queues_an_upload_through_an_action_that_audits_it(client, personas, source, settings):

@@ -26,9 +26,9 @@ def errors(request: HttpRequest, exc: ValidationError) -> None:
 def row_context(request: HttpRequest, tip: Tip) -> dict:
     return {
         "t": tip,
-        "can_write": Tip.objects.for_user(request.user, access.WRITE).filter(pk=tip.pk).exists(),
+        "can_write": access.can(request.user, access.WRITE, tip),
         "is_manager": access.is_manager(request.user),
-        "can_take": access.can_create(request.user) and tip.assigned_to_id is None,
+        "can_take": access.can_take_tip(request.user, tip),
         "assignable": get_user_model().objects.assignable()
         if access.is_manager(request.user)
         else [],
@@ -37,8 +37,10 @@ def row_context(request: HttpRequest, tip: Tip) -> dict:
 
 
 def get_tip(request: Any, pk: int, action: Any = access.READ, *, selectors: bool = False) -> Tip:
-    """The tip a page or API call is about: 404 if the user may not see it, 403 if not change it."""
-    access.require(access.can_read_data(request.user))
+    """The tip a page or API call is about: 404 if the user may not see it, 403 if not change it.
+
+    No role check first: a tip the user may not see is a 404 for every role (an
+    administrator without a data role included)."""
     qs = Tip.objects.select_related("source", "assigned_to")
     if selectors:
         qs = qs.prefetch_related("selectors")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -43,11 +43,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
-    access.require(access.can_create(request.user))
-    job = access.get_for_user(ImportJob, request.user, pk)
-    if not ImportJob.objects.for_user(request.user, access.WRITE).filter(pk=job.pk).exists():
-        raise PermissionDenied
-    return job
+    """An import's page is its creator's (or a Manager's): 404 for anyone else."""
+    return access.get_for_user(ImportJob, request.user, pk, access.WRITE)
 
 
 @login_required

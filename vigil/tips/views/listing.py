@@ -41,7 +41,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "t": t,
             "can_write": t.pk in writable,
             "is_manager": manager,
-            "can_take": access.can_create(request.user) and t.assigned_to_id is None,
+            "can_take": access.can_take_tip(request.user, t, seen=True),
         }
         for t in page
     ]
