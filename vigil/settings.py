@@ -106,6 +106,11 @@ AUDIT_HEAD_FILE = Path(
 AUDIT_HEAD_SYNC = _flag("VIGIL_AUDIT_HEAD_SYNC", True)
 # Optional mirror of every head update to syslog: "/dev/log", or "host:port" (UDP).
 AUDIT_SYSLOG = os.environ.get("VIGIL_AUDIT_SYSLOG", "").strip()
+# Refusals (403/404 by the access rules) are audited as `denied` rows, at most one
+# per user, action and object per window and this many per user per window
+# (vigil/audit/actions.py); the rest are counted on the next row.
+AUDIT_DENIED_WINDOW_SECONDS = _int("VIGIL_AUDIT_DENIED_WINDOW_SECONDS", 60)
+AUDIT_DENIED_MAX_PER_WINDOW = _int("VIGIL_AUDIT_DENIED_MAX_PER_WINDOW", 30)
 
 REQUIRE_MFA = _flag("VIGIL_REQUIRE_MFA", not RELAXED)
 
@@ -216,6 +221,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vigil.accounts.middleware.AccountPolicyMiddleware",
+    "vigil.audit.middleware.DeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -23,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from vigil.accounts.models import ApiToken, Role
+from vigil.audit import actions as audit_actions
 
 Action = Literal["read", "write", "delete"]
 READ: Action = "read"
@@ -292,6 +293,11 @@ def can_ids(user: Any, action: Action, model: type[Model], ids: Any) -> set:
     )
 
 
+def _refused(user: Any, action: str, status: int, reason: str, **target: Any) -> None:
+    """Every refusal of this module writes one (rate-limited) `denied` audit row."""
+    audit_actions.note_denied(user, f"access.{action}", status=status, reason=reason, **target)
+
+
 def ensure(user: Any, action: Action, obj: Any, message: str = "") -> None:
     """Refuse (PermissionDenied) unless `user` may `action` `obj`, inside actions.
 
@@ -301,6 +307,7 @@ def ensure(user: Any, action: Action, obj: Any, message: str = "") -> None:
     """
     if can(user, action, obj):
         return
+    _refused(user, action, 403, "not allowed", obj=obj)
     if message and action != READ and can(user, READ, obj):
         raise PermissionDenied(message)
     raise PermissionDenied
@@ -313,8 +320,15 @@ def get_for_user(model: type[Model] | QuerySet, user: Any, pk: Any, action: Acti
     try:
         obj = manager.for_user(user, READ).filter(pk__in=qs.values("pk")).get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
+        try:
+            exists = qs.filter(pk=pk).exists()
+        except (ValueError, TypeError, OverflowError):
+            exists = False
+        reason = "not in the user's reach" if exists else "no such record"
+        _refused(user, READ, 404, reason, model=qs.model, object_id=str(pk)[:64])
         raise Http404 from None
     if action != READ and not can(user, action, obj):
+        _refused(user, action, 403, "may see but not do this", obj=obj)
         raise PermissionDenied
     return obj
 
@@ -325,10 +339,13 @@ def check_in_scope(obj: Model, user: Any, action: Action = WRITE) -> None:
     Stops an investigator moving a case out of their own reach (e.g. assigning it away).
     """
     if not can(user, action, obj):
+        _refused(user, action, 403, "the change would put the record out of reach", obj=obj)
         raise PermissionDenied("That change would put the record out of your reach.")
 
 
 def require(allowed: bool) -> None:
+    """Refuse a page or function the user's role does not give: 403, written as an
+    `access.use` denied row on the URL's name by vigil.audit.middleware."""
     if not allowed:
         raise PermissionDenied
 

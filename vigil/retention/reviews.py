@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.audit.models import AuditEvent
+from vigil.audit.models import AuditEvent, Outcome
 from vigil.retention.models import AccessCertification
 
 CATEGORIES = ("read", "changed", "exported", "revealed")
@@ -31,6 +31,9 @@ def _category():
     )
     read = (
         Q(action__endswith=".view")
+        | Q(action__endswith="_view")
+        | Q(action__endswith=".list")
+        | Q(action__endswith="_list")
         | Q(action__endswith=".search")
         | Q(action__endswith=".report")
         | Q(action__endswith="match_cli")
@@ -102,6 +105,8 @@ def build(period: ReviewPeriod, *, users=None) -> list[UserReview]:
     reviews = {u.pk: UserReview(u, bool(u.has_mfa), u.last_login) for u in qs.order_by("username")}
     rows = (
         AuditEvent.objects.filter(at__gte=start, at__lt=end, actor_id__in=list(reviews))
+        # A refusal is neither a read nor a change (vigil/audit/actions.py).
+        .exclude(outcome=Outcome.DENIED)
         .annotate(category=_category())
         .order_by()
         .values("actor_id", "object_type", "category")
