@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.core.params import BadParameter, Pagination, int_param
 from vigil.deconfliction import actions, queries
 from vigil.deconfliction.models import Flag, Link
@@ -151,13 +152,22 @@ class FlagList(APIView):
             qs = qs.filter(type=p["type"])
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
+        audit_actions.do_view_list(
+            Flag,
+            [f.pk for f in page],
+            actor=request.user,
+            action="flag.list",
+            filters={k: p.get(k) for k in ("tip", "status", "type", "limit", "offset")},
+        )
         return paginator.get_paginated_response(FlagSerializer(page, many=True).data)
 
 
 class FlagDetail(APIView):
     @extend_schema(responses=FlagSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(FlagSerializer(_flag(request, pk)).data)
+        flag = _flag(request, pk)
+        audit_actions.do_view(flag, actor=request.user, action="flag.view")
+        return Response(FlagSerializer(flag).data)
 
 
 class FlagLink(APIView):
@@ -214,6 +224,13 @@ class LinkList(APIView):
             qs = qs.filter(Q(tip_a_id=tip_id) | Q(tip_b_id=tip_id))
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
+        audit_actions.do_view_list(
+            Link,
+            [link.pk for link in page],
+            actor=request.user,
+            action="link.list",
+            filters={k: p.get(k) for k in ("tip", "active", "limit", "offset")},
+        )
         return paginator.get_paginated_response(LinkSerializer(page, many=True).data)
 
     @extend_schema(request=LinkCreateSerializer, responses={201: LinkSerializer})
@@ -260,6 +277,14 @@ class Cluster(APIView):
     def get(self, request: Request, tip_id: int) -> Response:
         tip = access.get_for_user(Tip, request.user, tip_id)
         data = queries.cluster_data(tip.pk)
+        audit_actions.do_view_list(
+            Tip,
+            sorted(data.tip_ids),
+            actor=request.user,
+            action="cluster.view",
+            filters={"tip": tip.pk},
+            format="api",
+        )
         return Response(
             {
                 "tip": tip.pk,

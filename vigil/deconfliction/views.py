@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
 from vigil.deconfliction import actions, queries
 from vigil.deconfliction.models import NAME, Flag, Link, WarningListEntry
@@ -32,6 +33,10 @@ def _errors(exc: ValidationError) -> str:
 def _panel_context(request: HttpRequest, tip: Tip) -> dict:
     user = request.user
     flags = queries.flags_for_tip(tip.pk)
+    # The flags show the other tips' shared values: one read row naming them.
+    audit_actions.do_view_list(
+        Flag, [f.pk for f in flags], actor=user, action="flag.list", filters={"tip": tip.pk}
+    )
     writable = queries.writable_tip_ids(
         user, {f.tip_a_id for f in flags} | {f.tip_b_id for f in flags} | {tip.pk}
     )
@@ -184,6 +189,18 @@ def link_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("deconfliction-flags")
 
 
+def _audit_cluster(request: HttpRequest, tip: Tip, data, fmt: str = "page") -> None:
+    audit_actions.do_view_list(
+        Tip,
+        sorted(data.tip_ids),
+        actor=request.user,
+        action="cluster.view",
+        filters={"tip": tip.pk},
+        format=fmt,
+        summary=f"cluster of {len(data.tip_ids)} tips around {tip}",
+    )
+
+
 @login_required
 @require_GET
 def cluster(request: HttpRequest, tip_id: int) -> HttpResponse:
@@ -191,6 +208,7 @@ def cluster(request: HttpRequest, tip_id: int) -> HttpResponse:
         Tip.objects.select_related("source", "assigned_to"), request.user, tip_id
     )
     data = queries.cluster_data(tip.pk)
+    _audit_cluster(request, tip, data)
     for row in data.tips:
         row["url"] = tip_url(row["tip"].pk)
     return render(
@@ -209,6 +227,7 @@ def cluster(request: HttpRequest, tip_id: int) -> HttpResponse:
 def cluster_json(request: HttpRequest, tip_id: int) -> JsonResponse:
     tip = access.get_for_user(Tip, request.user, tip_id)
     data = queries.cluster_data(tip.pk)
+    _audit_cluster(request, tip, data, fmt="json")
     return JsonResponse(queries.cluster_graph(data, focus=tip.pk, url=tip_url))
 
 
@@ -246,6 +265,20 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         groups = queries.decision_rows(list(page), qs)
     else:
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    if groups is not None:
+        shown = [g.flag.pk for g in groups]
+        tips_shown = audit_actions.id_ranges(t.pk for g in groups for t in g.tips)
+    else:
+        shown = [f.pk for f in page]
+        tips_shown = audit_actions.id_ranges(i for f in page for i in (f.tip_a_id, f.tip_b_id))
+    audit_actions.do_view_list(
+        Flag,
+        shown,
+        actor=request.user,
+        action="flag.list",
+        filters={"status": status, "type": type_, "mine": mine, "ref": ref, "page": page.number},
+        tips=tips_shown,
+    )
     types = [(NAME, "Name")] + [
         (t.value, t.label) for t in Selector.Type if t.value != Selector.Type.PERSON
     ]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.lookups.models import Provider
 from vigil.subpoenas import actions
 from vigil.subpoenas.models import Subpoena
@@ -84,8 +84,15 @@ class SubpoenaList(APIView):
             qs = qs.filter(tip_id=request.query_params["tip"])
         if request.query_params.get("overdue") == "1":
             qs = qs.overdue()
-        record("subpoena.api_list", actor=request.user, object_type="subpoenas.subpoena")
-        return Response(SubpoenaSerializer(qs[:500], many=True).data)
+        rows = list(qs[:500])
+        audit_actions.do_view_list(
+            Subpoena,
+            [s.pk for s in rows],
+            actor=request.user,
+            action="subpoena.api_list",
+            filters={k: request.query_params.get(k) for k in ("tip", "overdue")},
+        )
+        return Response(SubpoenaSerializer(rows, many=True).data)
 
     @extend_schema(request=DraftSerializer, responses={201: SubpoenaSerializer})
     def post(self, request: Request) -> Response:
@@ -116,7 +123,9 @@ class SubpoenaDetail(APIView):
     @extend_schema(responses=SubpoenaSerializer)
     def get(self, request: Request, pk: int) -> Response:
         sub = access.get_for_user(Subpoena, request.user, pk)
-        record("subpoena.view", actor=request.user, obj=sub, summary=sub.reference)
+        audit_actions.do_view(
+            sub, actor=request.user, action="subpoena.view", summary=sub.reference
+        )
         return Response(SubpoenaSerializer(sub).data)
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
 from vigil.lib.text import count
 from vigil.lookups.models import Provider
@@ -116,7 +116,7 @@ def draft(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _subpoena(request, pk)
-    record("subpoena.view", actor=request.user, obj=sub, summary=sub.reference)
+    audit_actions.do_view(sub, actor=request.user, action="subpoena.view", summary=sub.reference)
     return render(
         request,
         "subpoenas/detail.html",
@@ -300,8 +300,19 @@ def queue(request: HttpRequest) -> HttpResponse:
         qs = qs.open()
     if request.GET.get("mine") == "1":
         qs = qs.filter(Q(tip__assigned_to=request.user) | Q(drafted_by=request.user))
-    record("subpoena.queue_view", actor=request.user, object_type="subpoenas.subpoena")
     page = Paginator(qs.order_by("due_date", "drafted_at"), 50).get_page(request.GET.get("page"))
+    audit_actions.do_view_list(
+        Subpoena,
+        [s.pk for s in page],
+        actor=request.user,
+        action="subpoena.queue_view",
+        filters={
+            "status": status,
+            "overdue": request.GET.get("overdue"),
+            "mine": request.GET.get("mine"),
+            "page": page.number,
+        },
+    )
     return render(
         request,
         "subpoenas/queue.html",

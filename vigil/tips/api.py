@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.core.params import Pagination
 from vigil.tips import actions
 from vigil.tips.models import Selector, Tip
@@ -150,7 +150,7 @@ class TipListCreate(APIView):
     )
     def get(self, request: Request) -> Response:
         access.require(access.can_read_data(request.user))
-        qs, _f = filter_queue(
+        qs, f = filter_queue(
             Tip.objects.for_user(request.user)
             .select_related("source", "assigned_to")
             .prefetch_related("selectors"),
@@ -160,6 +160,16 @@ class TipListCreate(APIView):
         )
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
+        audit_actions.do_view_list(
+            Tip,
+            [t.pk for t in page],
+            actor=request.user,
+            action="tip.list",
+            filters={
+                **f,
+                **{k: request.query_params.get(k) for k in ("limit", "offset")},
+            },
+        )
         return paginator.get_paginated_response(TipSerializer(page, many=True).data)
 
     @extend_schema(request=TipCreateSerializer, responses={201: TipSerializer})
@@ -190,7 +200,7 @@ class TipDetail(APIView):
     @extend_schema(responses=TipSerializer)
     def get(self, request: Request, pk: int) -> Response:
         tip = get_tip(request, pk, selectors=True)
-        record("tip.view", actor=request.user, obj=tip, summary=str(tip))
+        audit_actions.do_view(tip, actor=request.user, action="tip.view")
         return Response(TipSerializer(tip).data)
 
     @extend_schema(request=TipUpdateSerializer, responses=TipSerializer)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.audit.log import diff, record, snapshot
 from vigil.audit.models import Outcome
 from vigil.core import holds, request_context
@@ -466,7 +467,7 @@ def do_finish_match_request(mr: MatchRequest, *, failed: str = "") -> None:
 def do_view_report(mr: MatchRequest, *, actor, fmt: str) -> None:
     """Reading a matching report is audited (it names series and contacts)."""
     access.require(access.can_read_data(actor))
-    record("matchrequest.view", actor=actor, obj=mr, summary=f"report ({fmt})")
+    audit_actions.do_view(mr, actor=actor, action="matchrequest.view", summary=f"report ({fmt})")
 
 
 def do_export_report(mr: MatchRequest, *, actor) -> tuple[bytes, str]:

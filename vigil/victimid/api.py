@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.victimid import actions
 from vigil.victimid.models import Series
 from vigil.victimid.privacy import VictimNameError, reject_victim_names
@@ -81,8 +82,13 @@ def series_collection(request: Request) -> Response:
     if request.method == "GET":
         access.require(access.can_read_data(request.user))
         # In id order, as before the count was annotated (a GROUP BY may reorder rows).
-        qs = Series.objects.for_user(request.user).annotate(n_media=Count("media")).order_by("id")
-        return Response(SeriesSerializer(qs, many=True).data)
+        rows = list(
+            Series.objects.for_user(request.user).annotate(n_media=Count("media")).order_by("id")
+        )
+        audit_actions.do_view_list(
+            Series, [s.pk for s in rows], actor=request.user, action="series.list"
+        )
+        return Response(SeriesSerializer(rows, many=True).data)
     access.require(access.can_create(request.user))
     payload = request.data
     if not isinstance(payload, dict):

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.core import holds
 from vigil.lib.archive import ArchiveError, iter_files
 from vigil.lib.filenames import content_disposition
@@ -51,6 +52,13 @@ def series_list(request: HttpRequest) -> HttpResponse:
     elif status == "unidentified":
         qs = qs.filter(victim_identified=False)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    audit_actions.do_view_list(
+        Series,
+        [s.pk for s in page],
+        actor=request.user,
+        action="series.list",
+        filters={"q": q, "status": status, "page": page.number},
+    )
     return render(
         request,
         "victimid/series_list.html",
@@ -114,6 +122,13 @@ def series_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     series = access.get_for_user(Series, request.user, pk)
     media = Paginator(series.media.order_by("id"), 60).get_page(request.GET.get("page"))
+    audit_actions.do_view(
+        series,
+        actor=request.user,
+        action="series.view",
+        summary=series.name,
+        media=audit_actions.id_ranges(m.pk for m in media),
+    )
     can_write = access.can(request.user, access.WRITE, series)
     can_delete = access.can(request.user, access.DELETE, series)
     return render(
@@ -217,6 +232,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
     qs = MatchRequest.objects.for_user(request.user).select_related("submitted_by")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    audit_actions.do_view_list(
+        MatchRequest,
+        [mr.pk for mr in page],
+        actor=request.user,
+        action="matchrequest.list",
+        filters={"page": page.number},
+    )
     return render(
         request,
         "victimid/request_list.html",

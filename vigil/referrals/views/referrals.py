@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
 from vigil.referrals import actions, jurisdiction, packet
 from vigil.referrals.forms import ReferralEditForm, ReferralForm
@@ -40,6 +41,18 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("mine"):
         qs = qs.filter(Q(tip__assigned_to=request.user) | Q(created_by=request.user))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    audit_actions.do_view_list(
+        Referral,
+        [r.pk for r in page],
+        actor=request.user,
+        action="referral.list",
+        filters={
+            "status": status,
+            "overdue": request.GET.get("overdue"),
+            "mine": request.GET.get("mine"),
+            "page": page.number,
+        },
+    )
     return render(
         request,
         "referrals/list.html",
@@ -97,6 +110,8 @@ def referral_create(request: HttpRequest, tip_id: int) -> HttpResponse:
 @login_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral(request, pk)
+    if request.method != "POST":
+        audit_actions.do_view(referral, actor=request.user, action="referral.view")
     can_write = access.can(request.user, access.WRITE, referral)
     initial = {k: getattr(referral, k) for k in ("receiving_case_number", "acknowledge_by", "note")}
     form = ReferralEditForm(request.POST or None, initial=initial)

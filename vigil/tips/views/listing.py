@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
 from vigil.lib.csvsafe import safe_row
 from vigil.tips.models import Source, Tip
@@ -36,6 +36,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         .values_list("pk", flat=True)
     )
     manager = access.is_manager(request.user)
+    audit_actions.do_view_list(
+        Tip,
+        [t.pk for t in page],
+        actor=request.user,
+        action="tip.list",
+        filters=f,
+        page=page.number,
+    )
     rows = [
         {
             "t": t,
@@ -89,8 +97,11 @@ def export(request: HttpRequest) -> HttpResponse:
             for s in t.selectors.all()
         )
 
+    ids: list[int] = []
+
     def rows():
         for t in qs.prefetch_related("selectors").iterator(chunk_size=500):
+            ids.append(t.pk)
             yield safe_row(
                 [
                     t.pk,
@@ -128,11 +139,13 @@ def export(request: HttpRequest) -> HttpResponse:
         for row in rows():
             writer.writerow(row)
             count += 1
-    record(
-        "tip.export",
+    audit_actions.do_view_list(
+        Tip,
+        ids,
         actor=request.user,
-        object_type="tips.tip",
-        changes={"filters": f, "rows": count},
+        action="tip.export",
+        filters=f,
+        rows=count,
         summary=f"{count} tips exported as {'XLSX' if as_xlsx else 'CSV'}",
     )
     return response

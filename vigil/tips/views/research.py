@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.lib import crypto
 from vigil.lib.filenames import header_safe
 from vigil.tips import actions
@@ -55,12 +55,13 @@ def note_attachment(request: HttpRequest, pk: int, nid: int) -> HttpResponse:
     path = (root / note.attachment_path).resolve()
     if root not in path.parents or not path.is_file():
         raise Http404
-    record(
-        "tip.note_attachment_download",
+    audit_actions.do_view(
+        tip,
         actor=request.user,
-        obj=tip,
-        changes={"note": note.pk, "name": note.attachment_name},
+        action="tip.note_attachment_download",
         summary=note.attachment_name,
+        note=note.pk,
+        name=note.attachment_name,
     )
     if note.attachment_key:
         import io

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.core.replica import read_from_replica
 from vigil.tips import actions, search
 from vigil.tips.models import Tip
@@ -31,11 +31,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
             candidates = search.candidate_values(q)
             results = search.by_selector(base, q)
         results = list(results.queue()[:200])
-        record(
-            "tip.search",
+        # The query itself is not kept: it may be a selector value (an SSN, a card).
+        audit_actions.do_view_list(
+            Tip,
+            [t.pk for t in results],
             actor=request.user,
-            object_type="tips.tip",
-            changes={"mode": mode, "results": len(results)},
+            action="tip.search",
+            filters={"mode": mode},
+            results=len(results),
             summary=f"{mode} search",
         )
     return render(

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
-from vigil.audit.log import record
+from vigil.audit import actions as audit_actions
 from vigil.tips import actions, panels
 from vigil.tips.forms import error_lines
 from vigil.tips.models import EvidenceItem, ResearchNote, Selector, Tip
@@ -29,7 +29,7 @@ from vigil.tips.views.common import (
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     tip = get_tip(request, pk)
-    record("tip.view", actor=request.user, obj=tip, summary=str(tip))
+    audit_actions.do_view(tip, actor=request.user, action="tip.view")
     groups: dict[str, list[Selector]] = {}
     proposed = []
     for s in tip.selectors.all():
@@ -61,6 +61,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     tip = get_tip(request, pk, access.WRITE)
     status = 200
+    if request.method != "POST":
+        audit_actions.do_view(tip, actor=request.user, action="tip.view", page="edit")
     if request.method == "POST":
         # The API's serializer: one validation for the page and PATCH /api/tips/<id>/.
         ser = TipUpdateSerializer(data=request.POST, partial=True)
