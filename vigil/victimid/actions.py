@@ -565,7 +565,7 @@ def do_series_from_new_material(
             it.media.series = series
             store_variants(it.media)
             record(
-                "media.add",
+                "media.attach",
                 **_who(actor),
                 obj=it.media,
                 summary=f"{it.name[:120]} to series {series.name[:100]} (new material)",

@@ -212,13 +212,10 @@ def test_it_lists_new_material_first_and_keeps_it_as_a_series_in_one_step(
         Media.objects.filter(series=series).values_list("original_filename", flat=True)
     ) == ["new-a.jpg", "new-b.jpg"]
     assert AuditEvent.objects.filter(action="matchrequest.new_material").count() == 1
-    assert (
-        AuditEvent.objects.filter(
-            action="media.add",
-            object_id__in=[str(m) for m in series.media.values_list("id", flat=True)],
-        ).count()
-        == 2
-    )
+    # Each media was added once, when the request stored it, and attached to the series now.
+    ids = [str(m) for m in series.media.values_list("id", flat=True)]
+    assert AuditEvent.objects.filter(action="media.add", object_id__in=ids).count() == 2
+    assert AuditEvent.objects.filter(action="media.attach", object_id__in=ids).count() == 2
 
 
 def test_it_refuses_to_turn_a_matched_item_into_new_material(client, personas, series_factory):
