@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from vigil.accounts import access
+from vigil.core.models import UploadJob
 from vigil.lib import tokens
 
 
@@ -356,7 +357,7 @@ class ImportJobQuerySet(access.ScopedQuerySet):
     scope_owner = "created_by"
 
 
-class ImportJob(models.Model):
+class ImportJob(UploadJob):
     """A VICS file uploaded through the web, imported by a background task (exchange.tasks).
 
     The upload is sealed like media (vigil/lib/crypto.py) and deleted when the job ends. The
@@ -365,40 +366,13 @@ class ImportJob(models.Model):
     beside the upload (`progress_path`), which the page reads; the row gets the final figures.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="import_jobs")
-    original_name = models.CharField(max_length=255)
-    # Relative to settings.UPLOAD_DIR; emptied when the file is deleted.
-    file_path = models.CharField(max_length=500, blank=True)
-    file_key = models.BinaryField(null=True, blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # Bytes of the file read, of its size.
-    progress_done = models.PositiveBigIntegerField(default=0)
-    progress_total = models.PositiveBigIntegerField(default=0)
-    summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    # progress_done / progress_total: bytes of the file read, of its size.
 
     objects = ImportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
     def __str__(self) -> str:
         return f"VICS import #{self.pk} {self.original_name}"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.FAILED}
 
     @property
     def progress_path(self):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from vigil.accounts import access
+from vigil.core.models import UploadJob
 from vigil.lib import selectors as sel
 
 
@@ -299,38 +300,14 @@ class ImportJobQuerySet(access.ScopedQuerySet):
     scope_owner = "created_by"
 
 
-class ImportJob(models.Model):
+class ImportJob(UploadJob):
     """A bulk file uploaded through the web, imported by a background task."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
     format = models.CharField(max_length=16, default="auto")
     note = models.TextField(blank=True)
-    original_name = models.CharField(max_length=255)
-    # Relative to settings.UPLOAD_DIR; emptied when the file is deleted.
-    file_path = models.CharField(max_length=500, blank=True)
-    # The upload is sealed like media (vigil/lib/crypto.py): its key, wrapped.
-    file_key = models.BinaryField(null=True, blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress_done = models.PositiveBigIntegerField(default=0)
-    progress_total = models.PositiveBigIntegerField(default=0)
-    summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} {self.original_name}"
@@ -342,7 +319,3 @@ class ImportJob(models.Model):
         if not self.progress_total:
             return 0
         return min(100, int(100 * self.progress_done / self.progress_total))
-
-    @property
-    def finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.FAILED}
