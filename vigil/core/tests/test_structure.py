@@ -50,6 +50,11 @@ def test_it_writes_only_through_actions():
     assert not stale, _fmt(stale)
 
 
+def test_no_module_is_over_600_lines():
+    problems = guards.long_modules(ROOT)
+    assert not problems, _fmt(problems)
+
+
 def test_every_app_has_a_layer():
     apps = {p.name for p in (ROOT / "vigil").iterdir() if (p / "apps.py").exists()}
     placed = {name for layer in guards.LAYERS for name in layer}
@@ -289,3 +294,20 @@ def test_the_write_guard_covers_nested_functions_by_their_outer_entry(tmp_path):
     writes = guards.find_writes(root)
     assert [w.function for w in writes] == ["run.progress"]
     assert guards.write_violations(writes, {("vigil/tips/tasks.py", "run"): "why"}) == ([], [])
+
+
+def test_the_length_guard_fails_on_a_long_module(tmp_path):
+    long = "x = 1\n" * 601
+    root = _tree(
+        tmp_path,
+        {
+            "vigil/tips/views.py": long,
+            "vigil/tips/models.py": "x = 1\n" * 600,  # at the limit: fine
+            "vigil/tips/tests/test_long.py": long,
+            "vigil/tips/migrations/0001_initial.py": long,
+        },
+    )
+    assert guards.long_modules(root) == [
+        "vigil/tips/views.py: 601 lines, over 600: split it along its seams"
+    ]
+    assert guards.MAX_MODULE_LINES == 600
