@@ -144,6 +144,10 @@ class Tip(models.Model):
         on_delete=models.PROTECT,
         related_name="created_tips",
     )
+    # The web import (batch) that created it: the queue filters by it, bulk actions use it.
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="tips"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -76,6 +76,7 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
                 checkpoint=checkpoint,
                 resume=resume,
                 batch_size=settings.IMPORT_BATCH_SIZE,
+                import_job_id=job.pk,
             )
         except ImportFileError as exc:
             job.status, job.error = ImportJob.Status.FAILED, str(exc)

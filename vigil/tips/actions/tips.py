@@ -247,6 +247,7 @@ def build_import_item(
     country: str = "",
     attributes: dict[str, Any] | None = None,
     selectors: Sequence[SelectorInput] = (),
+    import_job_id: int | None = None,
 ) -> ImportItem:
     """Validate one import row (nothing is written): ValidationError naming every problem."""
     tip = bulk.new(
@@ -260,6 +261,7 @@ def build_import_item(
         source_warning=source_warning_for(source),
         attributes=attributes or {},
         created_by=actor,
+        import_job_id=import_job_id,
     )
     item = ImportItem(line=line, tip=tip, selectors=[], dated=received_at is not None)
     built: dict[tuple[str, str], Selector] = {}

@@ -42,10 +42,12 @@ class Importer:
         progress: Callable[[int], None] | None = None,
         checkpoint: Callable[[dict[str, Any]], None] | None = None,
         resume: dict[str, Any] | None = None,
+        import_job_id: int | None = None,
     ):
         access.require(access.can_create(actor))
         self.actor = actor
         self.default_source = source
+        self.import_job_id = import_job_id  # the web import's job: its tips point to it
         self.batch_size = batch_size
         self.progress = progress
         self.checkpoint = checkpoint
@@ -88,6 +90,7 @@ class Importer:
             country=row.country,
             attributes=row.attributes,
             selectors=row.selectors,
+            import_job_id=self.import_job_id,
         )
         for warning in item.warnings:
             self.summary.warn(warning)
@@ -160,6 +163,7 @@ def import_file(
     fileobj: IO[bytes] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
     resume: dict[str, Any] | None = None,
+    import_job_id: int | None = None,
 ) -> Summary:
     """Import one file. `progress(done, total)` is called after each batch (bytes, or rows for XLSX).
 
@@ -200,6 +204,7 @@ def import_file(
             batch_size=batch_size,
             checkpoint=checkpoint,
             resume=resume,
+            import_job_id=import_job_id,
         )
         importer.summary.format = fmt
         if fmt == "iplist":

@@ -344,6 +344,8 @@ def test_it_uploads_a_file_and_reports_progress(client, personas, source, settin
         and job.summary["tips_created"] == 1
         and job.summary["rejected_count"] == 1
     )
+    # The tips a web import creates point to its job (the queue filters by it).
+    assert Tip.objects.get(source_reference="W-1").import_job == job
     r = client.get(reverse("tips-import-progress", args=[job.pk]), HTTP_X_VIGIL_POLL="1")
     assert b"not a valid IP" in r.content and b"hx-trigger" not in r.content
     client.force_login(personas.other_investigator)
