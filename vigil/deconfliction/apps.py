@@ -36,3 +36,5 @@ class DeconflictionConfig(AppConfig):
         from vigil.tips import panels
 
         panels.register("deconfliction-tip-panel")
+        # An import's result page links to the flags its tips raised (flags list, ?batch=).
+        panels.register_import_link("deconfliction-flags", "The flags its tips raised")

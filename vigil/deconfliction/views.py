@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts import access
 from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
+from vigil.core.params import int_param
 from vigil.deconfliction import actions, queries
 from vigil.deconfliction.models import NAME, Flag, Link, WarningListEntry
 from vigil.tips.models import Selector, Tip
@@ -252,6 +253,10 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(
             Q(tip_a__source_reference__icontains=ref) | Q(tip_b__source_reference__icontains=ref)
         )
+    # A web import's batch (its result page links here): flags touching the tips it created.
+    batch = int_param(request.GET.get("batch"), "batch")
+    if batch is not None:
+        qs = qs.filter(Q(tip_a__import_job_id=batch) | Q(tip_b__import_job_id=batch))
     groups = None
     if status == Flag.Status.OPEN:
         # One row per decision: the shared value and every tip it is open between.
@@ -276,7 +281,14 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         shown,
         actor=request.user,
         action="flag.list",
-        filters={"status": status, "type": type_, "mine": mine, "ref": ref, "page": page.number},
+        filters={
+            "status": status,
+            "type": type_,
+            "mine": mine,
+            "ref": ref,
+            "batch": batch,
+            "page": page.number,
+        },
         tips=tips_shown,
     )
     types = [(NAME, "Name")] + [
@@ -292,6 +304,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "type": type_,
             "mine": mine,
             "ref": ref,
+            "batch": batch,
             "statuses": Flag.Status.choices,
             "types": types,
         },

@@ -71,6 +71,10 @@ MATRIX: dict[str, dict[str, Expect]] = {
     # vigil.tips.urls
     "tips-queue": {"get": READ_ALL},
     "tips-export": {"get": READ_ALL},
+    # Bulk: the role gives the page; each action keeps to the tips the user may change (403 for none).
+    "tips-bulk-priority": {"post": WRITE_OWN.returning(302)},
+    "tips-bulk-take": {"post": WRITE_ALL.returning(302)},
+    "tips-bulk-assign": {"post": MANAGER_ONLY.returning(302)},
     "tips-create": {"get": WRITE_ALL, "post": WRITE_ALL.returning(302)},
     "tips-extract": {"post": WRITE_ALL},
     "tips-selector-row": {"get": WRITE_ALL},

@@ -143,6 +143,9 @@ class TipListCreate(APIView):
             OpenApiParameter("source", str, description="source name (or id)"),
             OpenApiParameter("assignee", str, description="username (or id), 'me' or 'none'"),
             OpenApiParameter("priority", int),
+            OpenApiParameter(
+                "batch", int, description="a web import's job id: the tips it created"
+            ),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
         ],

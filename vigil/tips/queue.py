@@ -2,7 +2,7 @@
 
 Parameters (all optional): `status` (a status, or `open`), `source` (an id; the
 API also takes a name), `assignee` (`none`, `me`, an id; the API also takes a
-username) and `priority`.
+username), `priority` and `batch` (a web import's job id: the tips it created).
 A value that cannot be one answers 400 with a message (vigil/core/params.py).
 """
 
@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from vigil.core.params import BadParameter, int_param
 from vigil.tips.models import Tip
 
-FILTERS = ("status", "source", "assignee", "priority")
+FILTERS = ("status", "source", "assignee", "priority", "batch")
 
 
 def filter_queue(
@@ -50,4 +50,6 @@ def filter_queue(
         qs = qs.filter(assigned_to_id=int_param(f["assignee"], "assignee"))
     if f["priority"]:
         qs = qs.filter(priority=int_param(f["priority"], "priority", maximum=32767))
+    if f["batch"]:
+        qs = qs.filter(import_job_id=int_param(f["batch"], "batch"))
     return qs.queue(), f

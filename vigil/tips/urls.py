@@ -5,6 +5,9 @@ from vigil.tips import views
 urlpatterns = [
     path("", views.queue, name="tips-queue"),
     path("export.csv", views.export, name="tips-export"),
+    path("bulk/priority", views.bulk_priority, name="tips-bulk-priority"),
+    path("bulk/take", views.bulk_take, name="tips-bulk-take"),
+    path("bulk/assign", views.bulk_assign, name="tips-bulk-assign"),
     path("new/", views.create, name="tips-create"),
     path("new/extract", views.extract, name="tips-extract"),
     path("new/selector-row", views.selector_row, name="tips-selector-row"),

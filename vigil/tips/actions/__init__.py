@@ -9,6 +9,8 @@ and sends the selector signals, all in one transaction. One module per concern
 - selectors.py  SelectorInput, build_selector (validate + normalise), save, add/confirm/remove
 - tips.py       do_create_tip, do_update_tip, do_import_tip_batch (one change function)
 - triage.py     do_triage_tip, do_set_priority, do_assign_tip
+- selection.py  many tips at once (queue selection, import batch): do_set_tips_priority,
+                do_take_tips, do_assign_tips (one audit row per operation)
 - notes.py      research notes;  evidence.py  the evidence log
 - sources.py    the sources directory;  imports.py  bulk-import jobs
 """
@@ -17,6 +19,12 @@ from vigil.tips.actions.common import MAX_NARRATIVE, TIP_FIELDS, clean_country, 
 from vigil.tips.actions.evidence import do_add_evidence_item, do_record_evidence_transfer
 from vigil.tips.actions.imports import do_finish_import, do_queue_import, do_resume_import
 from vigil.tips.actions.notes import MAX_ATTACHMENT, do_add_research_note
+from vigil.tips.actions.selection import (
+    SelectionOutcome,
+    do_assign_tips,
+    do_set_tips_priority,
+    do_take_tips,
+)
 from vigil.tips.actions.selectors import (
     HASHED_TYPES,
     MAX_SELECTOR_RAW,
@@ -56,6 +64,10 @@ from vigil.tips.actions.triage import (
 
 __all__ = [
     "BatchOutcome",
+    "SelectionOutcome",
+    "do_assign_tips",
+    "do_set_tips_priority",
+    "do_take_tips",
     "ImportItem",
     "build_import_item",
     "do_finish_import",

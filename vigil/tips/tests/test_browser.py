@@ -94,3 +94,43 @@ def test_it_triages_and_assigns_from_the_queue(page, live_server, personas, src)
     tip.refresh_from_db()
     assert tip.status == "unfounded" and tip.assigned_to == personas.investigator
     assert errors == []
+
+
+def test_it_follows_an_import_to_its_flags_and_sets_the_batchs_priority(
+    page, live_server, personas, src, tmp_path
+):
+    """Import a file → result page → its flags → its tips (the queue by batch) → one priority."""
+    errors = collect_console_errors(page)
+    earlier = actions.do_create_tip(
+        actor=personas.manager, source=src, source_reference="OLD-1", narrative="x"
+    )
+    actions.do_add_selectors(
+        earlier, [actions.SelectorInput("ip", "81.2.69.142")], actor=personas.manager
+    )
+    csv_file = tmp_path / "batch.csv"
+    csv_file.write_text(
+        "reference,narrative,ip_address\nW-1,hello,81.2.69.142\nW-2,hi,81.2.69.160\n"
+    )
+    login(page, live_server, personas.manager)
+    page.goto(f"{live_server.url}/tips/import/")
+    page.set_input_files("input[name=file]", str(csv_file))
+    page.select_option("select[name=source]", str(src.pk))
+    page.click("button:has-text('Import')")
+    page.wait_for_selector("[data-testid=import-summary]", timeout=8000)
+    page.click("[data-testid=import-link]")
+    page.wait_for_selector("[data-testid=batch-filter]")
+    rows = page.locator("[data-testid=flag-row]")
+    assert rows.count() == 1 and "81.2.69.142" in rows.inner_text()
+    page.click("[data-testid=batch-filter] a:has-text('Its tips')")
+    page.wait_for_selector("[data-testid=queue] [data-testid^=tip-row-]")
+    queue = page.inner_text("[data-testid=queue]")
+    assert "W-1" in queue and "W-2" in queue and "OLD-1" not in queue
+    page.check("[data-testid=bulk-scope-filter]")
+    page.select_option("[data-testid=bulk-priority]", "1")
+    page.click("[data-testid=bulk-set-priority]")
+    page.wait_for_selector(".flash:has-text('2 tips given the new priority.')")
+    assert page.locator("[data-testid=batch-filter]").count() == 1  # still the batch
+    job = ImportJob.objects.get()
+    assert set(Tip.objects.filter(import_job=job).values_list("priority", flat=True)) == {1}
+    assert Tip.objects.get(pk=earlier.pk).priority == 5
+    assert errors == []

@@ -11,11 +11,15 @@ from vigil.tips.views.intake import create, extract, selector_row
 from vigil.tips.views.listing import dashboard_panel, export, queue
 from vigil.tips.views.research import evidence_add, evidence_transfer, note_add, note_attachment
 from vigil.tips.views.search import search_page
+from vigil.tips.views.selection import bulk_assign, bulk_priority, bulk_take
 from vigil.tips.views.selectors import selector_add, selector_confirm, selector_remove
 from vigil.tips.views.tip_page import assign, detail, edit, priority, triage
 
 __all__ = [
     "assign",
+    "bulk_assign",
+    "bulk_priority",
+    "bulk_take",
     "create",
     "dashboard_panel",
     "detail",

@@ -29,6 +29,7 @@ def row_context(request: HttpRequest, tip: Tip) -> dict:
         "can_write": access.can(request.user, access.WRITE, tip),
         "is_manager": access.is_manager(request.user),
         "can_take": access.can_take_tip(request.user, tip),
+        "can_select": access.can_create(request.user),
         "assignable": get_user_model().objects.assignable()
         if access.is_manager(request.user)
         else [],

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
-from vigil.tips import actions
+from vigil.tips import actions, panels
 from vigil.tips.importing import FORMATS
 from vigil.tips.models import ImportJob, Source
 from vigil.tips.views.common import (
@@ -50,13 +51,22 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "tips/import_detail.html", {"job": _job(request, pk)})
+    return render(request, "tips/import_detail.html", _result(_job(request, pk)))
 
 
 @login_required
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "tips/_import_progress.html", {"job": _job(request, pk)})
+    return render(request, "tips/_import_progress.html", _result(_job(request, pk)))
+
+
+def _result(job: ImportJob) -> dict:
+    """The job, and once it is done the links to what it made: its tips, other apps' pages."""
+    return {
+        "job": job,
+        "tips_url": f"{reverse('tips-queue')}?batch={job.pk}",
+        "links": panels.import_links(job.pk) if job.finished else [],
+    }
 
 
 @login_required

@@ -15,7 +15,7 @@ from vigil.accounts import access
 from vigil.audit import actions as audit_actions
 from vigil.core.dashboard import Panel
 from vigil.lib.csvsafe import safe_row
-from vigil.tips.models import Source, Tip
+from vigil.tips.models import ImportJob, Source, Tip
 from vigil.tips.queue import filter_queue
 
 
@@ -36,6 +36,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         .values_list("pk", flat=True)
     )
     manager = access.is_manager(request.user)
+    can_select = access.can_create(request.user)
     audit_actions.do_view_list(
         Tip,
         [t.pk for t in page],
@@ -50,9 +51,14 @@ def queue(request: HttpRequest) -> HttpResponse:
             "can_write": t.pk in writable,
             "is_manager": manager,
             "can_take": access.can_take_tip(request.user, t, seen=True),
+            "can_select": can_select,
         }
         for t in page
     ]
+    # The import batch the queue is filtered by: its name for its creator (or a Manager).
+    batch = None
+    if f["batch"]:
+        batch = ImportJob.objects.for_user(request.user, access.WRITE).filter(pk=f["batch"]).first()
     return render(
         request,
         "tips/queue.html",
@@ -66,7 +72,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "sources": Source.objects.all(),
             "assignable": get_user_model().objects.assignable(),
             "triage_choices": [c for c in Tip.Status.choices if c[0] != Tip.Status.NEW],
-            "can_create": access.can_create(request.user),
+            "can_create": can_select,
+            "is_manager": manager,
+            "batch": batch,
+            "filter_fields": [(k, v) for k, v in f.items() if v],
         },
     )
 
