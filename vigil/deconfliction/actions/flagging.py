@@ -56,6 +56,8 @@ class FlagOutcome:
     already_linked: list[NewFlag] = field(default_factory=list)
     # Existing possible flags that became full ones (a selector was confirmed).
     upgraded: int = 0
+    # The open ones among them: their investigators are told now (a possible flag told no one).
+    upgraded_flags: list[NewFlag] = field(default_factory=list)
     # Open flags folded into a common-value notice because their value crossed the threshold.
     folded: int = 0
     # tip id -> assigned user id, for every tip the flags touch that has one
@@ -224,15 +226,18 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 existing[(a, b, t, v, vb)] = (pk, possible)
         new = [f for k, f in candidates.items() if k not in existing]
         # A confirmed selector (a re-probe) turns possible flags into full ones.
-        upgrade = [
-            existing[k][0]
+        upgrade = {
+            existing[k][0]: f
             for k, f in candidates.items()
             if k in existing and existing[k][1] and not f.possible
-        ]
-        for i in range(0, len(upgrade), CHUNK):
-            chunk = upgrade[i : i + CHUNK]
-            outcome.upgraded += Flag.objects.open().filter(pk__in=chunk).count()
+        }
+        pks = list(upgrade)
+        for i in range(0, len(pks), CHUNK):
+            chunk = pks[i : i + CHUNK]
+            still_open = Flag.objects.open().filter(pk__in=chunk).values_list("pk", flat=True)
+            outcome.upgraded_flags.extend(upgrade[pk] for pk in still_open)
             Flag.objects.filter(pk__in=chunk).update(possible=False)
+        outcome.upgraded = len(outcome.upgraded_flags)
         # Tips already in one cluster: the pair is stored, closed as already linked.
         clusters = cluster_map({t for f in new for t in (f.tip_a_id, f.tip_b_id)})
         for f in new:
@@ -285,7 +290,7 @@ def _batch_id() -> str:
 
 
 def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
-    if not outcome.flags and not outcome.notices and not outcome.common:
+    if not (outcome.flags or outcome.notices or outcome.common or outcome.upgraded_flags):
         return
     flags_by_tip: dict[int, list[NewFlag]] = defaultdict(list)
     for f in outcome.flags:
@@ -319,6 +324,7 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
         ),
         changes={
             "tips": per_tip,
+            **({"upgraded": outcome.upgraded} if outcome.upgraded else {}),
             # A value that became common, and the open flags folded into its notice.
             **(
                 {"common_values": outcome.common, "folded": outcome.folded}
@@ -327,8 +333,13 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
             ),
         },
     )
-    if not flags_by_tip:
-        return
+    # A possible flag (an unconfirmed value from prose) tells no one until it is confirmed:
+    # then the upgraded flag does, as a new one would.
+    told: dict[int, list[NewFlag]] = defaultdict(list)
+    for f in [f for f in outcome.flags if not f.possible] + outcome.upgraded_flags:
+        told[f.tip_a_id].append(f)
+        told[f.tip_b_id].append(f)
+    flags_by_tip = told
     to_tell = [t for t in flags_by_tip if t in outcome.assignees]
     if not to_tell:
         return

@@ -48,3 +48,23 @@ def test_it_notifies_about_name_flags_too(personas):
     f.add(f.tip("NAME-2"), "person", "Bill Turner", dob="1980-02-03")
     msg = Message.objects.get(recipient=personas.investigator)
     assert "NAME-1" in msg.subject and "William Turner ~ Bill Turner" in msg.body
+
+
+def test_a_possible_flag_tells_no_one_until_it_is_confirmed(personas):
+    from vigil.tips import actions as tips_actions
+    from vigil.tips.models import Selector
+
+    mine = f.tip("POSS-1", assigned=personas.investigator)
+    theirs = f.tip("POSS-2", assigned=personas.other_investigator)
+    f.add(mine, "online_id", "kik:x_panda_night", extracted=True)
+    with request_context.bind(request_id="other-request", via="task"):
+        assert f.add(theirs, "online_id", "kik:x_panda_night") == 1  # a possible flag
+    assert not Message.objects.exists()
+    with request_context.bind(request_id="confirm", via="web"):
+        tips_actions.do_confirm_selector(
+            Selector.objects.get(tip=mine), actor=personas.investigator
+        )
+    # Confirmed: the flag is a full one and both investigators hear of it once.
+    msg = Message.objects.get(recipient=personas.investigator)
+    assert "POSS-1" in msg.subject and "x_panda_night" in msg.body
+    assert Message.objects.filter(recipient=personas.other_investigator).count() == 1
