@@ -239,8 +239,8 @@ def shared_value_pairs(flag: Flag, *, tip_id: int | None = None) -> list[Flag]:
 
     A value shared by N undecided tips is one decision, not N(N-1)/2. Seen from a
     tip (`tip_id`, the page the analyst is on): that tip and the tips it shares
-    the value with (the open pairs among them). For a name, the tip's own spelling
-    and the names that matched it. Possible flags (from prose, not confirmed) are
+    the value with (the open pairs among them). For a name, one decision per
+    spelling (`_name_group`). Possible flags (from prose, not confirmed) are
     decided apart from full ones.
     """
     if tip_id not in (flag.tip_a_id, flag.tip_b_id):
@@ -248,20 +248,42 @@ def shared_value_pairs(flag: Flag, *, tip_id: int | None = None) -> list[Flag]:
     base = Flag.objects.open().filter(type=flag.type, possible=flag.possible)
     if flag.type == NAME:
         focus = tip_id or flag.tip_a_id
-        name = _spelling(flag, focus)
-        pairs = base.filter(
-            Q(tip_a_id=focus, value=name)
-            | Q(tip_b_id=focus, value_b=name)
-            | Q(tip_b_id=focus, value_b="", value=name)
-        )
-    else:
-        pairs = base.filter(value=flag.value)
-        if tip_id is not None:
-            members = {tip_id}
-            for a, b in pairs.involving(tip_id).values_list("tip_a_id", "tip_b_id"):
-                members.update((a, b))
-            pairs = pairs.filter(tip_a_id__in=members, tip_b_id__in=members)
+        return _name_group(base, focus, _spelling(flag, focus))
+    pairs = base.filter(value=flag.value)
+    if tip_id is not None:
+        members = {tip_id}
+        for a, b in pairs.involving(tip_id).values_list("tip_a_id", "tip_b_id"):
+            members.update((a, b))
+        pairs = pairs.filter(tip_a_id__in=members, tip_b_id__in=members)
     return list(pairs.order_by("tip_a_id", "tip_b_id"))
+
+
+def _name_group(base, focus: int, name: str) -> list[Flag]:
+    """A name's decision: the tips spelled `name` (normalised) that match `focus` exactly, as
+    one group, and every open pair between one of them and any tip their name matched.
+
+    A group of tips sharing one spelling is one decision, however many variants
+    matched them (the per-value design: "these tips share name N"), not one per
+    tip. A tip of the same spelling that is not an open exact match of `focus`
+    (its date of birth vetoed it, or the pair was decided) is another group.
+    """
+    spelled = base.filter(Q(value=name) | Q(value_b=name))
+    same = {focus}
+    for a, b in (
+        spelled.filter(value=name, value_b="").involving(focus).values_list("tip_a_id", "tip_b_id")
+    ):
+        same.update((a, b))
+    out = []
+    for p in spelled.filter(Q(tip_a_id__in=same) | Q(tip_b_id__in=same)).order_by(
+        "tip_a_id", "tip_b_id"
+    ):
+        a_name, b_name = p.value, p.value_b or p.value
+        if (a_name == name and p.tip_a_id not in same) or (
+            b_name == name and p.tip_b_id not in same
+        ):
+            continue  # a tip of this spelling outside the group
+        out.append(p)
+    return out
 
 
 @dataclass

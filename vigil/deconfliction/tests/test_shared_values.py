@@ -212,6 +212,48 @@ def test_it_groups_names_by_the_tips_spelling(personas):
     assert Flag.objects.open().count() == 0
 
 
+def test_it_asks_one_decision_for_a_group_of_tips_sharing_one_spelling(personas):
+    """Three tips spelled "william turner" and one "bill turner" that matched them: 6 pairs,
+    one decision (the spelling's group), dismissed once from the flags list."""
+    same = [f.tip(assigned=personas.investigator) for _ in range(3)]
+    for t in same:
+        f.add(t, "person", "William Turner", dob="1980-04-02")
+    variant = f.tip(assigned=personas.other_investigator)
+    f.add(variant, "person", "Bill Turner", dob="1980-04-02")
+    assert Flag.objects.open().filter(type="name").count() == 6
+    assert queries.open_decisions() == 1
+    first = Flag.objects.open().order_by("id").first()
+    group = queries.shared_value_pairs(first)
+    assert len(group) == 6  # not only the first tip's three pairs
+    # From the variant's page: its own spelling, its three pairs.
+    mine = queries.shared_value_pairs(
+        Flag.objects.open().involving(variant.pk).first(), tip_id=variant.pk
+    )
+    assert {t for p in mine for t in (p.tip_a_id, p.tip_b_id)} == {t.pk for t in [*same, variant]}
+    assert len(mine) == 3
+    outcome = actions.do_dismiss_shared_value(first, reason="two people", actor=personas.manager)
+    assert len(outcome.flags) == 6 and Flag.objects.open().count() == 0
+    event = AuditEvent.objects.get(action="deconfliction.dismiss")
+    assert len(event.changes["tips"]) == 4
+
+
+def test_a_tip_of_the_same_spelling_outside_the_group_is_another_decision(personas):
+    a = f.tip(assigned=personas.investigator)
+    b = f.tip(assigned=personas.investigator)
+    f.add(a, "person", "William Turner", dob="1980-04-02")
+    f.add(b, "person", "William Turner", dob="1980-04-02")
+    actions.do_dismiss_shared_value(
+        Flag.objects.open().get(), reason="different men", actor=personas.investigator
+    )
+    c = f.tip(assigned=personas.investigator)
+    f.add(c, "person", "William Turner", dob="1980-04-02")
+    assert Flag.objects.open().count() == 2  # a~c and b~c: c's decision, a and b kept apart
+    group = queries.shared_value_pairs(Flag.objects.open().first(), tip_id=c.pk)
+    assert len(group) == 2
+    group_a = queries.shared_value_pairs(Flag.objects.open().involving(a.pk).get(), tip_id=a.pk)
+    assert [(p.tip_a_id, p.tip_b_id) for p in group_a] == [(a.pk, c.pk)]
+
+
 def test_it_reprobes_when_the_tips_app_confirms_a_selector(personas):
     from vigil.tips import actions as tips_actions
 
