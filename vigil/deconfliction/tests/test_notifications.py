@@ -5,6 +5,8 @@ import pytest
 from vigil.core import request_context
 from vigil.deconfliction.tests import factories as f
 from vigil.messaging.models import Message
+from vigil.tips import actions as tips_actions
+from vigil.tips.models import Selector
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +53,6 @@ def test_it_notifies_about_name_flags_too(personas):
 
 
 def test_a_possible_flag_tells_no_one_until_it_is_confirmed(personas):
-    from vigil.tips import actions as tips_actions
-    from vigil.tips.models import Selector
-
     mine = f.tip("POSS-1", assigned=personas.investigator)
     theirs = f.tip("POSS-2", assigned=personas.other_investigator)
     f.add(mine, "online_id", "kik:x_panda_night", extracted=True)

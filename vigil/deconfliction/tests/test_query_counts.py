@@ -13,6 +13,7 @@ from vigil.deconfliction.models import Flag
 from vigil.deconfliction.tests import factories as f
 from vigil.testing.personas import make_user
 from vigil.testing.queries import check_list_queries
+from vigil.tips.models import ImportJob, Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,24 @@ def test_the_flags_page_runs_a_fixed_number_of_queries(client, personas):
         reverse("deconfliction-flags"),
         _pairs,
         max_queries=15,  # +4: the read's audit row (issue 13 item 6; PostgreSQL's lock)
+        expect_rows=lambda r, n: r.content.count(b"B-") >= n,
+    )
+
+
+def test_the_flags_page_of_one_import_batch_runs_a_fixed_number_of_queries(client, personas):
+    job = ImportJob.objects.create(created_by=personas.manager, original_name="b.csv")
+
+    def add(n):
+        _pairs(n)
+        Tip.objects.filter(source_reference__startswith="B-").update(import_job=job)
+
+    check_list_queries(
+        client,
+        personas.reader,
+        reverse("deconfliction-flags"),
+        add,
+        params={"batch": job.pk},
+        max_queries=15,
         expect_rows=lambda r, n: r.content.count(b"B-") >= n,
     )
 

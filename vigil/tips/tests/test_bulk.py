@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -14,7 +15,9 @@ from vigil.testing.queries import check_list_queries
 from vigil.testing.roles import check_roles
 from vigil.tips import actions
 from vigil.tips.models import ImportJob, Tip
+from vigil.tips.tasks import run_import_job
 from vigil.tips.tests.conftest import make_tip
+from vigil.tips.tests.test_query_counts import _tips
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +34,6 @@ def _batch(actor, source, job, n=3, prefix="B"):
 
 
 def _upload(client, user, source, body: bytes, name="t.csv") -> ImportJob:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from vigil.tips.tasks import run_import_job
-
     client.force_login(user)
     r = client.post(
         reverse("tips-import"), {"file": SimpleUploadedFile(name, body), "source": source.pk}
@@ -204,8 +203,6 @@ def test_it_guards_the_bulk_actions(client, personas, tip, source):
 
 
 def test_the_queue_of_one_batch_runs_a_fixed_number_of_queries(client, personas, source):
-    from vigil.tips.tests.test_query_counts import _tips
-
     job = _job(personas.manager)
     add = _tips(personas)
 
