@@ -208,6 +208,7 @@ INSTALLED_APPS = [
     "vigil.subpoenas",
     "vigil.referrals",
     "vigil.exchange",
+    "vigil.search",
 ]
 
 MIDDLEWARE = [

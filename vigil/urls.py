@@ -19,6 +19,7 @@ urlpatterns = [
     path("subpoenas/", include("vigil.subpoenas.urls")),
     path("referrals/", include("vigil.referrals.urls")),
     path("exchange/", include("vigil.exchange.urls")),
+    path("search/", include("vigil.search.urls")),
     path("api/", core_views.ApiIndex.as_view(), name="api-index"),
     # Swagger UI, its init script a separate file (?script) so the strict CSP holds.
     path(

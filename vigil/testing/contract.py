@@ -12,6 +12,7 @@ from __future__ import annotations
 # forbidden arrows below, which hold for every import.
 # ---------------------------------------------------------------------------------------------
 LAYERS: list[tuple[str, ...]] = [
+    ("search",),  # the search box reads every app that holds identifiers
     ("subpoenas", "exchange"),
     ("stats",),
     ("lookups",),

@@ -79,6 +79,8 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "tips-extract": {"post": WRITE_ALL},
     "tips-selector-row": {"get": WRITE_ALL},
     "tips-search": {"get": READ_ALL},
+    # vigil.search.urls: the search box of every page (data roles).
+    "search-results": {"get": READ_ALL},
     "tips-sources": {"get": SIGNED_IN},
     "tips-source-create": {"get": MANAGER_OR_ADMIN, "post": MANAGER_OR_ADMIN.returning(302)},
     "tips-source-edit": {"get": MANAGER_OR_ADMIN},
