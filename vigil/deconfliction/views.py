@@ -368,7 +368,8 @@ def warning_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 def dashboard_panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not access.can_read_data(user):
+    # Decisions wait for the tips' investigators (and Managers): a Read-only user decides none.
+    if not access.can_create(user):
         return None
     mine = Flag.objects.open().filter(Q(tip_a__assigned_to=user) | Q(tip_b__assigned_to=user))
     items = []

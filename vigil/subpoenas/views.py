@@ -362,7 +362,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
 
 def dashboard_panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not access.can_read_data(user):
+    if not access.can_create(user):  # a Read-only user has no subpoenas of their own
         return None
     mine = Subpoena.objects.filter(Q(tip__assigned_to=user) | Q(drafted_by=user))
     overdue = mine.overdue().select_related("provider")

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from vigil.accounts import access
 from vigil.core.dashboard import Panel
-from vigil.victimid.models import MatchRequest, Series
+from vigil.victimid.models import MatchRequest, Media, Series
 
 
 def panel(request: HttpRequest) -> Panel | None:
@@ -19,6 +19,8 @@ def panel(request: HttpRequest) -> Panel | None:
         context={
             "series": Series.objects.count(),
             "running": MatchRequest.objects.exclude(status__in=["done", "failed"]).count(),
+            # Submitted media in no series: possibly a child nobody has identified yet.
+            "new_material": Media.objects.filter(series__isnull=True).count(),
             "recent": recent,
             "may_request": access.can_create(request.user),
         },

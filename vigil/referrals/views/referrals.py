@@ -313,7 +313,7 @@ def tip_jurisdiction(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 def dashboard_panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not access.can_read_data(user):
+    if not access.can_create(user):  # a Read-only user has no referrals of their own
         return None
     waiting = Referral.objects.awaiting_acknowledgement().select_related("office", "tip__source")
     if not access.is_manager(user):

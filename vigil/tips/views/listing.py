@@ -7,6 +7,7 @@ import csv
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -170,12 +171,17 @@ def dashboard_panel(request: HttpRequest):
     mine = Tip.objects.for_user(user).open()
     mine = mine.filter(assigned_to=user) if takes_tips else mine
     unassigned = Tip.objects.for_user(user).open().filter(assigned_to__isnull=True).count()
+    counts = dict(mine.order_by().values_list("priority").annotate(n=Count("id")))
+    by_priority = [
+        (value, label, counts[value]) for value, label in Tip.Priority.choices if counts.get(value)
+    ]
     return Panel(
         title="My open tips" if takes_tips else "Open tips",
         template="tips/_dashboard.html",
         context={
             "items": list(mine.queue().select_related("source")[:10]),
-            "count": mine.count(),
+            "count": sum(counts.values()),
+            "by_priority": by_priority,
             "unassigned": unassigned,
             "mine": takes_tips,
         },
