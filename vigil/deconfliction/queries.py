@@ -264,17 +264,21 @@ def _name_group(base, focus: int, name: str) -> list[Flag]:
 
     A group of tips sharing one spelling is one decision, however many variants
     matched them (the per-value design: "these tips share name N"), not one per
-    tip. A tip of the same spelling that is not an open exact match of `focus`
-    (its date of birth vetoed it, or the pair was decided) is another group.
+    tip. As for a value, it stays among the tips `focus` is open with (what its
+    page shows): a tip of the same spelling that is not an open match of
+    `focus` (its date of birth vetoed it, or the pair was decided) is another
+    group, and so is a variant that matched only another tip of the group.
     """
     spelled = base.filter(Q(value=name) | Q(value_b=name))
-    same = {focus}
-    for a, b in (
-        spelled.filter(value=name, value_b="").involving(focus).values_list("tip_a_id", "tip_b_id")
-    ):
-        same.update((a, b))
+    members, same = {focus}, {focus}
+    mine = Q(tip_a_id=focus, value=name) | Q(tip_b_id=focus, value_b=name)
+    mine |= Q(tip_b_id=focus, value_b="", value=name)
+    for a, b, b_name in spelled.filter(mine).values_list("tip_a_id", "tip_b_id", "value_b"):
+        members.update((a, b))
+        if not b_name:  # both spelled `name`: the other tip is of the group
+            same.update((a, b))
     out = []
-    for p in spelled.filter(Q(tip_a_id__in=same) | Q(tip_b_id__in=same)).order_by(
+    for p in spelled.filter(tip_a_id__in=members, tip_b_id__in=members).order_by(
         "tip_a_id", "tip_b_id"
     ):
         a_name, b_name = p.value, p.value_b or p.value

@@ -254,6 +254,23 @@ def test_a_tip_of_the_same_spelling_outside_the_group_is_another_decision(person
     assert [(p.tip_a_id, p.tip_b_id) for p in group_a] == [(a.pk, c.pk)]
 
 
+def test_a_name_decision_stays_among_the_tips_the_focus_tip_matched(personas):
+    """A variant that matched only another tip of the group (its date of birth vetoes the
+    focus tip) is not decided from the focus tip's page: that page does not show it."""
+    t = f.tip(assigned=personas.investigator)
+    u = f.tip(assigned=personas.investigator)
+    v = f.tip(assigned=personas.investigator)
+    f.add(t, "person", "William Turner", dob="1980-04-02")
+    f.add(u, "person", "William Turner")
+    f.add(v, "person", "Bill Turner", dob="1975-01-01")
+    pairs = {(p.tip_a_id, p.tip_b_id) for p in Flag.objects.open()}
+    assert pairs == {(t.pk, u.pk), (u.pk, v.pk)}  # t~v vetoed by the dates of birth
+    group = queries.shared_value_pairs(Flag.objects.get(tip_a=t, tip_b=u), tip_id=t.pk)
+    assert [(p.tip_a_id, p.tip_b_id) for p in group] == [(t.pk, u.pk)]
+    from_u = queries.shared_value_pairs(Flag.objects.get(tip_a=t, tip_b=u), tip_id=u.pk)
+    assert len(from_u) == 2  # u matched both
+
+
 def test_it_reprobes_when_the_tips_app_confirms_a_selector(personas):
     from vigil.tips import actions as tips_actions
 
