@@ -45,6 +45,7 @@ def main() -> None:
 
     from django.conf import settings
     from django.db import transaction
+    from django.db.models import Q
     from django.utils import timezone
 
     from vigil.accounts.models import Role
@@ -152,6 +153,49 @@ def main() -> None:
     for name, build in scenarios:
         before, after, notices, cpu = measure(build)
         print(f"  {name:55s} {before:6d} → {after:4d}   ({notices} notices, {cpu:.2f} CPU s)")
+
+    # --- names: one decision per spelling -----------------------------------------------------
+    def spelling_group(per_tip: bool) -> tuple[int, int]:
+        """6 tips 'William Turner' + 2 'Bill Turner', one date of birth: (pairs, decisions made
+        dismissing from the flags list until none is open). `per_tip`: the rule before, one
+        decision per tip's pairs on its own spelling."""
+        try:
+            with transaction.atomic():
+                for name in ["William Turner"] * 6 + ["Bill Turner"] * 2:
+                    t = tip()
+                    s = Selector.objects.create(
+                        tip=t,
+                        type="person",
+                        value=name.lower(),
+                        raw=name,
+                        details={"name": name, "dob": "1980-04-02"},
+                    )
+                    actions.do_flag_tips([(t, [s])], actor=None)
+                pairs, made = Flag.objects.open().count(), 0
+                while (flag := Flag.objects.open().order_by("id").first()) is not None:
+                    made += 1
+                    if per_tip:
+                        spelling = flag.value
+                        Flag.objects.open().filter(
+                            Q(tip_a_id=flag.tip_a_id, value=spelling)
+                            | Q(tip_b_id=flag.tip_a_id, value_b=spelling)
+                            | Q(tip_b_id=flag.tip_a_id, value_b="", value=spelling)
+                        ).update(status=Flag.Status.DISMISSED)
+                    else:
+                        actions.do_dismiss_shared_value(flag, reason="apart", actor=manager)
+                raise Rollback
+        except Rollback:
+            pass
+        return pairs, made
+
+    t0 = time.process_time()
+    pairs, before_names = spelling_group(per_tip=True)
+    _, after_names = spelling_group(per_tip=False)
+    print(
+        f"  {'names: 6 tips spelled william turner + 2 bill turner':55s} {pairs:6d} pairs: "
+        f"{before_names} → {after_names} decisions dismissed one by one "
+        f"(per tip → per spelling, {time.process_time() - t0:.2f} CPU s)"
+    )
 
     # --- offenders: an analyst deciding as tips arrive ----------------------------------------
     rng = random.Random(args.seed)
