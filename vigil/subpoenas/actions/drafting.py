@@ -125,8 +125,13 @@ def do_serve_subpoena(
     if method not in Subpoena.Method.values:
         raise ValidationError(f"Service method must be one of {', '.join(Subpoena.Method.values)}.")
     now = timezone.now()
+    # A date is taken as noon UTC, but never later than now: served "today" before noon and
+    # answered at once gave an answer before the service (a negative "median days from service
+    # to answer" on the statistics page, found by the journey test of issue 22).
     served_at = (
-        dt.datetime.combine(served_on, dt.time(12), tzinfo=dt.UTC) if served_on is not None else now
+        min(dt.datetime.combine(served_on, dt.time(12), tzinfo=dt.UTC), now)
+        if served_on is not None
+        else now
     )
     if served_at > now + dt.timedelta(days=1):
         raise ValidationError("A subpoena cannot be served in the future.")

@@ -130,6 +130,22 @@ def test_it_serves_only_an_approved_subpoena_and_records_the_disclosure(personas
     assert d["method"] == "fax" and d["source"] == s and d["actor"] == personas.investigator
 
 
+def test_it_never_dates_a_service_today_later_than_now(personas, tip, provider):
+    s = _draft(tip, provider, personas.investigator)
+    actions.do_approve_subpoena(s, actor=personas.manager)
+    before = timezone.now()
+    actions.do_serve_subpoena(
+        s, actor=personas.investigator, method="email", served_on=before.date()
+    )
+    assert s.served_at <= timezone.now()
+    assert s.served_at.date() == before.date()
+    earlier = _draft(tip, provider, personas.investigator)
+    actions.do_approve_subpoena(earlier, actor=personas.manager)
+    day = before.date() - dt.timedelta(days=3)
+    actions.do_serve_subpoena(earlier, actor=personas.investigator, method="email", served_on=day)
+    assert earlier.served_at == dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
 def test_it_turns_a_response_into_selectors_notes_and_flags(personas, tip, provider, source):
     other = tip_actions.do_create_tip(
         actor=personas.manager,
