@@ -40,6 +40,15 @@ def personas(db):
     return p.build()
 
 
+@pytest.fixture
+def rdap_registry(settings, tmp_path):
+    """A fake RDAP registry on 127.0.0.1 that RDAP look-ups use (vigil/testing/rdap.py)."""
+    from vigil.testing.rdap import fake_registry
+
+    with fake_registry(settings, tmp_path) as srv:
+        yield srv
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

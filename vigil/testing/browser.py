@@ -7,8 +7,12 @@ In a browser test module:
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from vigil.testing.personas import PASSWORD
 
@@ -58,3 +62,53 @@ def describe_violations(url: str, violations: list[dict]) -> str:
         lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
         lines += [f"    {n}" for n in v["nodes"]]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the user guide's pictures
+
+GUIDE_DIR = Path(__file__).resolve().parents[2] / "docs" / "guide"
+GUIDE_VIEWPORT = {"width": 1280, "height": 800}
+
+
+def guide_shot(page: Any, name: str, *, focus: str | None = None) -> None:
+    """Save what the page shows (1280×800) as docs/guide/<name>.png for docs/user-guide.md.
+
+    Only when VIGIL_GUIDE_SCREENSHOTS=1 (docs/user-guide.md says how to regenerate them): an
+    ordinary test run writes nothing into the tree. `focus`: a selector scrolled to the top first.
+    The picture is reduced to a 256-colour palette, without dithering (text stays sharp and the
+    file small: ~60 KB instead of ~250 KB).
+    """
+    if os.environ.get("VIGIL_GUIDE_SCREENSHOTS") != "1":
+        return
+    if focus is not None:
+        page.locator(focus).first.evaluate(
+            "e => { e.scrollIntoView({block: 'start'}); window.scrollBy(0, -12); }"
+        )
+    # The pictures must not show a blinking caret or a hover underline.
+    page.mouse.move(0, 0)
+    raw = page.screenshot(animations="disabled", caret="hide")
+    GUIDE_DIR.mkdir(parents=True, exist_ok=True)
+    with Image.open(io.BytesIO(raw)) as im:
+        small = im.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        small.save(GUIDE_DIR / f"{name}.png", optimize=True)
+
+
+def open_tip_page(page: Any, url: str, *selectors: str, attempts: int = 4) -> None:
+    """Open a tip page and wait until every selector (one per htmx panel) is there.
+
+    The tip page loads its panels at once; under the test suite's in-memory SQLite the live
+    server shares one connection between its threads, so a concurrent panel request can fail
+    there: reload until every panel came (PostgreSQL and the real server do not have the
+    problem). The last attempt raises.
+    """
+    for attempt in range(attempts):
+        page.goto(url)
+        try:
+            for selector in selectors:
+                page.wait_for_selector(selector, timeout=15000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
