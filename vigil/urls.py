@@ -1,12 +1,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from vigil.core import help as core_help
 from vigil.core import views as core_views
 
 urlpatterns = [
     path("", core_views.dashboard, name="core-dashboard"),
     path("healthz", core_views.healthz, name="core-healthz"),
     path("readyz", core_views.readyz, name="core-readyz"),
+    path("help/", core_help.guide, name="core-help"),
+    path("help/guide/<str:name>", core_help.image, name="core-help-image"),
+    path("help/<slug:name>/", core_help.doc, name="core-help-doc"),
     path("accounts/", include("vigil.accounts.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("messages/", include("vigil.messaging.urls")),

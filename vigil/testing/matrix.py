@@ -36,6 +36,10 @@ EXEMPT: dict[str, str] = {
 MATRIX: dict[str, dict[str, Expect]] = {
     # vigil.urls
     "core-dashboard": {"get": SIGNED_IN},
+    # The guides (vigil/core/help.py): every signed-in user, whatever the role.
+    "core-help": {"get": SIGNED_IN},
+    "core-help-doc": {"get": SIGNED_IN},
+    "core-help-image": {"get": SIGNED_IN},
     # vigil.accounts.urls
     "accounts-logout": {"post": SIGNED_IN.returning(302)},
     "accounts-mfa-enrol": {"get": SIGNED_IN},
