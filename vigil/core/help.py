@@ -32,6 +32,14 @@ GUIDES = {
     "victimid": "victimid.md",
     "exchange": "exchange.md",
 }
+TITLES = {
+    "tips": "Tips and bulk import",
+    "deconfliction": "Flags and links",
+    "lookups": "Look-ups and subpoenas",
+    "referrals": "Referrals and sharing",
+    "victimid": "Victim identification",
+    "exchange": "Partner exchange",
+}
 USER_GUIDE = "user-guide.md"
 _PICTURE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\.png$")
 _DOC_LINK = re.compile(r"^(?:\./|docs/)?([a-z-]+)\.md(#[A-Za-z0-9_-]*)?$")
@@ -105,7 +113,7 @@ def _page(request: HttpRequest, filename: str) -> HttpResponse:
             "body": body,
             "title": title,
             "contents": [h for h in headings if h[0] == 2],
-            "guides": GUIDES,
+            "guides": TITLES.items(),
         },
     )
 

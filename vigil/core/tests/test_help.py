@@ -39,6 +39,12 @@ def test_it_renders_the_user_guide_with_its_pictures_and_links(client, personas)
     assert b"".join(picture.streaming_content).startswith(b"\x89PNG")
 
 
+def test_every_guide_has_a_title_and_a_file():
+    assert set(core_help.TITLES) == set(core_help.GUIDES)
+    for name in core_help.GUIDES.values():
+        assert (core_help.docs_dir() / name).is_file(), name
+
+
 def test_it_serves_only_the_user_documents_and_pictures(client, personas):
     client.force_login(personas.investigator)
     assert client.get("/help/operations/").status_code == 404
