@@ -22,6 +22,7 @@ from vigil.victimid.models import Series
 # The main pages without an argument (a role sees those its role gives).
 PAGES = [
     "core-dashboard",
+    "core-help",
     "tips-queue",
     "tips-create",
     "tips-search",
