@@ -86,8 +86,8 @@ def test_a_partner_pulls_by_sync_until_its_token_is_revoked(
     page.click("main button[type=submit]")
     page.wait_for_selector("text=Investigator to contact")
     page.set_input_files("input[name=files]", files)
-    page.click("text=Upload")
-    page.wait_for_selector("text=3 file(s) added.")
+    page.click("text=Upload", no_wait_after=True)  # hashed while the page waits
+    page.wait_for_selector("text=3 file(s) added.", timeout=120000)
 
     # 2. Each Manager registers the other instance with its public keys; alpha issues a token.
     keys_a, keys_b = _keys(page, a), _keys(page_b, b)
