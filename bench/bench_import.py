@@ -1,21 +1,31 @@
-"""Bulk import benchmark: Vigil's CSV import against the floor, in one run; IP-list memory.
+"""Bulk import benchmark: Vigil's import against the floor, in one run, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/bench_import.py                       # SQLite (temporary file)
-    .venv/bin/python bench/bench_import.py --rows 100000 --ips 1000000   # the issue's sizes
-    .venv/bin/python bench/bench_import.py --database-url postgres://postgres@127.0.0.1:5432/vigil_bench_import
+    .venv/bin/python bench/bench_import.py                          # SQLite, 20,000 rows
+    .venv/bin/python bench/bench_import.py --rows 100000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/vigil_intake_bench \\
+        --ips 1000000 --store 10000000                              # the issue's sizes
 
-The floor: parse the same CSV (csv module) and insert the same tips and their
-three selectors each into plain SQLite tables (an index on (type, value)) with
-executemany in one transaction; no normalisation, no flags, no audit. Vigil's
-import of the same file follows in the same process, and the script prints
-both times, rows/s, the ratio Vigil / floor and peak memory (ru_maxrss after
-each phase: the floor runs first, so its figure is its own).
+Every part runs in its own child process (its peak RSS, ru_maxrss, is its own)
+on a fresh database: a new SQLite file, then, with --database-url, the
+PostgreSQL database dropped and created again.
 
-Each run starts from an empty database (a fresh SQLite file, or the PostgreSQL
-database dropped and re-created). Data is synthetic: 198.51.100.0/24-style
-documentation IPs spread over private test ranges, example.com e-mails, +1 202 555
-phone numbers. The IP-list import runs in a child process so its peak RSS
-(ru_maxrss) is its own.
+- csv: the floor parses the CSV (csv module) and inserts the same tips and
+  their three selectors each into plain tables with an index on (type, value),
+  in one transaction (SQLite: executemany; PostgreSQL: COPY), no normalisation,
+  flags or audit; best of three runs. Then Vigil imports the same file
+  (`import_file`, what `vigil import_tips` runs) and the re-import, which must
+  create nothing. Printed: both times (wall and this process's CPU), rows/s,
+  the ratio Vigil / floor, peak RSS.
+- --ips N: an N-line IP list (peak RSS must stay bounded: batches).
+- --store N: a store of N selectors built set-based (vigil bench/_store.py),
+  then --store-tips new tips (default 100,000) imported and flagged against it.
+
+Data is synthetic: 10.x IPs (on the warning list: one notice per tip),
+example.com / example.org e-mails, +1 NXX 555 phone numbers; --shared (default
+5 %) of the values are held by two tips each (the phones of 15 % of the rows),
+and in the store run 5 % of the new tips share an e-mail with a store tip.
+On a shared machine quote the CPU ratio: the server's CPU (PostgreSQL) is in
+neither figure, the wall ratio includes it.
 """
 
 from __future__ import annotations
@@ -33,19 +43,35 @@ from pathlib import Path
 
 from _setup import django_setup, setup_database  # noqa: E402  (bench/ is on sys.path when run)
 
+_AREAS = ("202 212 213 312 415 617 718 305 404 503 206 303 512 614 702 801").split()
+
 
 def _ip(i: int) -> str:
     # Unique per row; 10.x addresses keep the data obviously synthetic and flag-free.
     return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
 
 
-def write_csv(path: Path, rows: int) -> None:
+def _phone(k: int) -> str:
+    return f"+1 {_AREAS[(k // 10000) % len(_AREAS)]} 555 {k % 10000:04d}"
+
+
+def write_csv(path: Path, rows: int, *, shared: float = 0.05, store_tips: int = 0) -> None:
+    """`rows` tips; `shared` of the 3 × rows values sit on two tips (phones of some rows)."""
+    per_20 = round(shared * 3 * 20)  # rows in 20 whose phone is a shared one
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("reference,received_at,narrative,ip_address,email,phone\n")
         for i in range(rows):
+            block, pos = divmod(i, 20)
+            if pos < per_20:
+                phone = _phone(rows + (block * per_20 + pos) // 2)
+            else:
+                phone = _phone(i)
+            email = f"user{i}@example.com"
+            if store_tips and pos == 19:  # 5 %: an e-mail a store tip holds
+                email = f"store{(i * 7919) % store_tips + 1}@example.org"
             fh.write(
                 f"BENCH-{i},2024-03-01T10:{i % 60:02d}:00Z,Synthetic benchmark tip number {i} about a chat,"
-                f"{_ip(i)}|2024-03-01T10:22:00Z,user{i}@example.com,+1 202 555 {i % 10000:04d}\n"
+                f"{_ip(i)}|2024-03-01T10:22:00Z,{email},{phone}\n"
             )
 
 
@@ -59,17 +85,28 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def floor(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
-    """Parse `csv_path` and insert its tips and selectors into plain SQLite tables."""
-    start, cpu = time.perf_counter(), time.process_time()
-    conn = sqlite3.connect(db_path)
-    conn.executescript(
-        "CREATE TABLE tip (id INTEGER PRIMARY KEY, source_id INTEGER, reference TEXT,"
-        " received_at TEXT, narrative TEXT, UNIQUE (source_id, reference));"
-        "CREATE TABLE selector (id INTEGER PRIMARY KEY, tip_id INTEGER REFERENCES tip(id),"
-        " type TEXT, raw TEXT, value TEXT);"
-        "CREATE INDEX selector_type_value ON selector (type, value);"
-    )
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (0 when it cannot be read)."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _django_backend() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def _parse(csv_path: Path) -> tuple[list, list]:
     tips, selectors = [], []
     with open(csv_path, encoding="utf-8", newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh), 1):
@@ -78,6 +115,24 @@ def floor(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
             selectors.append((i, "ip", ip, ip))
             selectors.append((i, "email", row["email"], row["email"].lower()))
             selectors.append((i, "phone", row["phone"], row["phone"].replace(" ", "")))
+    return tips, selectors
+
+
+_FLOOR_DDL = (
+    "CREATE TABLE {p}tip (id INTEGER PRIMARY KEY, source_id INTEGER, reference TEXT,"
+    " received_at TEXT, narrative TEXT, UNIQUE (source_id, reference));"
+    "CREATE TABLE {p}selector (id {serial} PRIMARY KEY, tip_id INTEGER REFERENCES {p}tip(id),"
+    " type TEXT, raw TEXT, value TEXT);"
+    "CREATE INDEX {p}selector_type_value ON {p}selector (type, value);"
+)
+
+
+def floor_sqlite(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
+    """Parse `csv_path` and insert its tips and selectors into plain SQLite tables."""
+    start, cpu = time.perf_counter(), time.process_time()
+    conn = sqlite3.connect(db_path)
+    conn.executescript(_FLOOR_DDL.format(p="", serial="INTEGER"))
+    tips, selectors = _parse(csv_path)
     with conn:
         conn.executemany("INSERT INTO tip VALUES (?, ?, ?, ?, ?)", tips)
         conn.executemany(
@@ -85,6 +140,52 @@ def floor(csv_path: Path, db_path: Path) -> tuple[int, int, float, float]:
         )
     conn.close()
     return len(tips), len(selectors), time.perf_counter() - start, time.process_time() - cpu
+
+
+def floor_postgres(csv_path: Path, url: str, run: int) -> tuple[int, int, float, float]:
+    """The same rows COPYed into plain PostgreSQL tables (prefixed, dropped after)."""
+    import psycopg
+
+    p = f"bench_floor{run}_"
+    start, cpu = time.perf_counter(), time.process_time()
+    with psycopg.connect(url) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        server = _backend_cpu(pid)
+        conn.execute(_FLOOR_DDL.format(p=p, serial="BIGSERIAL"))
+        tips, selectors = _parse(csv_path)
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY {p}tip FROM STDIN") as copy:
+                for row in tips:
+                    copy.write_row(row)
+            with cur.copy(f"COPY {p}selector (tip_id, type, raw, value) FROM STDIN") as copy:
+                for row in selectors:
+                    copy.write_row(row)
+        conn.commit()
+        server = _backend_cpu(pid) - server
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu + server
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {p}selector, {p}tip")
+    return len(tips), len(selectors), took, cpu
+
+
+def floor(csv_path: Path, url: str, data_dir: Path, tag: str) -> tuple[float, float]:
+    # The floor takes well under a second: on a shared machine one run is noise, so
+    # it runs three times (a fresh table each) and the best wall and CPU count.
+    if url.startswith("postgres"):
+        runs = [floor_postgres(csv_path, url, i) for i in range(3)]
+        how = "csv + plain PostgreSQL COPY; CPU: client + server backend"
+    else:
+        runs = [floor_sqlite(csv_path, data_dir / f"floor{i}.sqlite3") for i in range(3)]
+        how = "csv + plain SQLite executemany"
+    n_tips, n_sel = runs[0][:2]
+    took, cpu = min(r[2] for r in runs), min(r[3] for r in runs)
+    print(
+        f"[{tag}] floor ({how}, one transaction; best of 3): {n_tips:,} tips, {n_sel:,} selectors "
+        f"in {took:.2f} s (CPU {cpu:.2f} s; runs {', '.join(f'{r[3]:.2f}' for r in runs)}) "
+        f"-> {n_tips / took:,.0f} rows/s; peak RSS {_peak_mb():.0f} MB",
+        flush=True,
+    )
+    return took, cpu
 
 
 def prepare() -> tuple:
@@ -108,26 +209,92 @@ def disconnect_listeners() -> None:
         signal.sender_receivers_cache.clear()
 
 
-def child_iplist(args: argparse.Namespace) -> None:
-    data_dir = Path(args.child_dir)
-    django_setup(args.child_url, data_dir, migrate=False)
+def _import(path: Path, user, source, tag: str, what: str, floor_s: tuple[float, float] | None):
     from vigil.tips.importing import import_file
-    from vigil.tips.models import Source
 
+    pid = _django_backend()
+    server = _backend_cpu(pid)
+    start, cpu = time.perf_counter(), time.process_time()
+    s = import_file(path, actor=user, source=source, note="Benchmark list")
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if pid:
+        assert _django_backend() == pid, "the import changed database connection"
+        server = _backend_cpu(pid) - server
+    how = f"CPU {cpu + server:.2f} s" + (f" = {cpu:.2f} s + server {server:.2f} s" if pid else "")
+    cpu += server
+    print(
+        f"[{tag}] vigil {what}: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
+        f"{s.rejected_count} rejected, {s.flags:,} flags in {took:.1f} s -> {s.rows_read / took:,.0f} rows/s "
+        f"({how}); peak RSS {_peak_mb():.0f} MB",
+        flush=True,
+    )
+    if floor_s:
+        print(
+            f"[{tag}] ratio vigil / floor ({what}): {took / floor_s[0]:.1f}x wall, "
+            f"{cpu / floor_s[1]:.1f}x CPU",
+            flush=True,
+        )
+    return s, took
+
+
+def child(args: argparse.Namespace) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
+    url = setup_database(None if args.db == "sqlite" else args.db, data_dir)
+    django_setup(url, data_dir, migrate=False)
+    from django.db import connection
+
+    from vigil.tips.models import Selector, Tip
+
+    user, source = prepare()
     if args.without_deconfliction:
         disconnect_listeners()
-    from django.contrib.auth import get_user_model
+    tag = connection.vendor
+    if args.part == "csv":
+        path = data_dir / "tips.csv"
+        write_csv(path, args.rows, shared=args.shared)
+        print(
+            f"[{tag}] deconfliction listeners {'off' if args.without_deconfliction else 'on'}; "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        base = floor(path, url, data_dir, tag)
+        s, _ = _import(path, user, source, tag, "csv", base)
+        assert Tip.objects.count() == args.rows and Selector.objects.count() == s.selectors
+        start, cpu = time.perf_counter(), time.process_time()
+        s2 = _import_quiet(path, user, source)
+        took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert s2.tips_created == 0 and Tip.objects.count() == args.rows
+        print(
+            f"[{tag}] csv re-import: {s2.tips_unchanged:,} unchanged, nothing created, in {took:.1f} s "
+            f"(CPU {cpu:.2f} s) -> {s2.rows_read / took:,.0f} rows/s",
+            flush=True,
+        )
+    elif args.part == "ips":
+        path = data_dir / "ips.txt"
+        write_iplist(path, args.ips)
+        _import(path, user, source, tag, f"ip list ({args.ips:,} lines)", None)
+    elif args.part == "store":
+        from _store import build_store
 
-    user = get_user_model().objects.get(username="bench_manager")
-    source = Source.objects.get(name="Bench source")
-    start, cpu = time.perf_counter(), time.process_time()
-    s = import_file(data_dir / "ips.txt", actor=user, source=source, note="Benchmark IP list")
-    took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"ip list: {s.rows_read:,} lines, {s.tips_created:,} tips in {took:.1f} s "
-        f"({s.rows_read / took:,.0f} lines/s, CPU {cpu:.0f} s); peak RSS {peak_mb:.0f} MB"
-    )
+        n_tips, n_sel, took = build_store(args.store, source=source, actor=user)
+        print(
+            f"[{tag}] store: {n_sel:,} selectors on {n_tips:,} tips built set-based in {took:.0f} s",
+            flush=True,
+        )
+        path = data_dir / "new.csv"
+        write_csv(path, args.store_tips, shared=args.shared, store_tips=n_tips)
+        base = floor(path, url, data_dir, tag)
+        _import(path, user, source, tag, f"csv against the store of {n_sel:,}", base)
+    if connection.vendor == "sqlite":
+        connection.close()
+        for p in data_dir.glob("*.sqlite3*"):
+            p.unlink()
+
+
+def _import_quiet(path: Path, user, source):
+    from vigil.tips.importing import import_file
+
+    return import_file(path, actor=user, source=source)
 
 
 def main() -> None:
@@ -135,73 +302,35 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--shared", type=float, default=0.05, help="share of values on two tips")
     parser.add_argument("--ips", type=int, default=0, help="IP-list lines (0: skip)")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--store", type=int, default=0, help="store selectors (0: skip)")
+    parser.add_argument("--store-tips", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="a PostgreSQL database (dropped and created) to run on after SQLite",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument(
         "--without-deconfliction", action="store_true", help="disconnect selector listeners"
     )
-    parser.add_argument("--child-url", help=argparse.SUPPRESS)
-    parser.add_argument("--child-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--part", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_url:
-        child_iplist(args)
+    if args.part:
+        child(args)
         return
-    with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-        data_dir = Path(tmp)
-        url = setup_database(args.database_url, data_dir)
-        django_setup(url, data_dir, migrate=False)
-        from django.db import connection
-
-        from vigil.tips.importing import import_file
-        from vigil.tips.models import Selector, Tip
-
-        user, source = prepare()
-        if args.without_deconfliction:
-            disconnect_listeners()
-        csv_path = data_dir / "tips.csv"
-        write_csv(csv_path, args.rows)
-        print(
-            f"database: {connection.vendor}; deconfliction listeners {'off' if args.without_deconfliction else 'on'}; "
-            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
-        )
-        # The floor takes well under a second: on a shared machine one run is noise, so
-        # it runs three times (a fresh file each) and the best wall and CPU count.
-        runs = [floor(csv_path, data_dir / f"floor{i}.sqlite3") for i in range(3)]
-        n_tips, n_sel = runs[0][:2]
-        floor_took, floor_cpu = min(r[2] for r in runs), min(r[3] for r in runs)
-        print(
-            f"floor (csv + plain SQLite executemany, one transaction; best of 3): {n_tips:,} tips, {n_sel:,} selectors "
-            f"in {floor_took:.2f} s (CPU {floor_cpu:.2f} s; runs {', '.join(f'{r[3]:.2f}' for r in runs)}) "
-            f"-> {n_tips / floor_took:,.0f} rows/s; peak RSS {_peak_mb():.0f} MB"
-        )
-        start, cpu = time.perf_counter(), time.process_time()
-        s = import_file(csv_path, actor=user, source=source)
-        took, cpu = time.perf_counter() - start, time.process_time() - cpu
-        print(
-            f"vigil csv: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
-            f"{s.rejected_count} rejected, {s.flags} flags in {took:.1f} s -> {s.rows_read / took:,.0f} rows/s "
-            f"(this process's CPU: {cpu:.1f} s); peak RSS {_peak_mb():.0f} MB"
-        )
-        print(
-            f"ratio vigil / floor: {took / floor_took:.1f}x wall, {cpu / floor_cpu:.1f}x CPU "
-            "(on a loaded machine the CPU ratio is the steadier figure)"
-        )
-        assert Tip.objects.count() == args.rows and Selector.objects.count() == s.selectors
-        start = time.perf_counter()
-        s2 = import_file(csv_path, actor=user, source=source)
-        took = time.perf_counter() - start
-        print(
-            f"csv re-import: {s2.tips_unchanged:,} unchanged in {took:.1f} s -> {s2.rows_read / took:,.0f} rows/s"
-        )
-        if args.ips:
-            write_iplist(data_dir / "ips.txt", args.ips)
-            if connection.vendor == "postgresql":
-                Tip.objects.all().delete()
-            connection.close()
-            cmd = [sys.executable, __file__, "--child-url", url, "--child-dir", str(data_dir)]
-            if args.without_deconfliction:
-                cmd.append("--without-deconfliction")
-            subprocess.run(cmd, check=True)
+    dbs = [] if args.no_sqlite else ["sqlite"]
+    if args.database_url:
+        dbs.append(args.database_url)
+    parts = ["csv"] + (["ips"] if args.ips else []) + (["store"] if args.store else [])
+    passed = [a for a in sys.argv[1:] if a not in ("--no-sqlite",)]
+    for db in dbs:
+        for part in parts:
+            subprocess.run(
+                [sys.executable, __file__, *passed, "--db", db, "--part", part], check=True
+            )
 
 
 if __name__ == "__main__":
