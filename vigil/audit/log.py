@@ -38,7 +38,12 @@ _LOCK_ID = 0x76696769  # "vigi"
 _PENDING_MAX = 5000
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _clean(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: checked first (a batch row names 1,000 tips)
+        return value
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

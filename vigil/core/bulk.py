@@ -158,6 +158,21 @@ def _plan(model: type[models.Model]) -> _Plan:
     return plan
 
 
+def attach(objs: Sequence[models.Model], name: str, parent: models.Model) -> None:
+    """`obj.<name> = parent` for each of `objs` (the id and the related-object cache),
+    without the descriptor's checks: `parent` is a saved instance of the right model."""
+    if not objs:
+        return
+    model = type(objs[0])
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _plan(model)
+    attname, pk = plan.related[name], parent.pk
+    for obj in objs:
+        obj.__dict__[attname] = pk
+        obj._state.fields_cache[name] = parent
+
+
 def new(model: type[M], **values: Any) -> M:
     """An unsaved instance, as `model(**values)` makes it, without Model.__init__'s cost.
 

@@ -20,16 +20,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vigil.audit.log import record
-from vigil.core import request_context
+from vigil.core import bulk, request_context
 from vigil.deconfliction.actions.matching import (
     CHUNK,
     PERSON,
+    PROBE_CHUNK,
     NewFlag,
-    by_type_conditions,
+    in_list,
     label_of,
     match_handle_aliases,
     match_names,
     ordered_pair,
+    probe,
 )
 from vigil.deconfliction.actions.reference import (
     common_values,
@@ -107,7 +109,8 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     def notice(tip_id: int, s_type: str, value: str, label: str, reason: str, detail: str):
         notices.setdefault(
             (tip_id, s_type, value),
-            TipNotice(
+            bulk.new(
+                TipNotice,
                 tip_id=tip_id,
                 type=s_type,
                 value=value,
@@ -139,16 +142,15 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     holders: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
     # Who is assigned to each tip met on the way: notifications need no further query.
     assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
-    for cond in by_type_conditions([k for k in wanted if k not in known_common]):
-        rows = Selector.objects.filter(cond).values_list(
-            "type", "value", "tip_id", "tip__assigned_to_id", "confirmed"
-        )
-        for s_type, value, tip_id, assignee, confirmed in rows.iterator(chunk_size=2000):
-            if assignee is not None:
-                assignees[tip_id] = assignee
-            bucket = holders[(s_type, value)]
-            if len(bucket) <= threshold + len(batch_tips):
-                bucket[tip_id] = confirmed
+    limit = threshold + len(batch_tips)
+    for s_type, value, tip_id, assignee, confirmed in probe(
+        k for k in wanted if k not in known_common
+    ):
+        if assignee is not None:
+            assignees[tip_id] = assignee
+        bucket = holders[(s_type, value)]
+        if len(bucket) <= limit:
+            bucket[tip_id] = confirmed
 
     candidates: dict[tuple[int, int, str, str, str], NewFlag] = {}
     now_common: list[tuple[str, str, set[int], str]] = []
@@ -214,16 +216,9 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
 
     outcome = FlagOutcome(assignees=assignees, folded=folded, common=common)
     if candidates:
-        tip_ids = list(batch_tips)
-        # (pair, type, value, value_b) -> (pk, possible) of the flags already stored
-        existing: dict[tuple, tuple[int, bool]] = {}
-        for i in range(0, len(tip_ids), CHUNK):
-            chunk = tip_ids[i : i + CHUNK]
-            rows = Flag.objects.filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
-            for a, b, t, v, vb, pk, possible in rows.values_list(
-                "tip_a_id", "tip_b_id", "type", "value", "value_b", "pk", "possible"
-            ):
-                existing[(a, b, t, v, vb)] = (pk, possible)
+        # (pair, type, value, value_b) -> (pk, possible) of the flags already stored, for
+        # the batch's tips that have a candidate (every candidate pair holds one of them)
+        existing = _stored_flags({t for k in candidates for t in k[:2]} & batch_tips.keys())
         new = [f for k, f in candidates.items() if k not in existing]
         # A confirmed selector (a re-probe) turns possible flags into full ones.
         upgrade = {
@@ -258,8 +253,40 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         outcome.already_linked = [f for f in new if f.status != Flag.Status.OPEN]
     if notices:
         outcome.notices = list(notices.values())
-        TipNotice.objects.bulk_create(outcome.notices, ignore_conflicts=True, batch_size=1000)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        _insert_ignore(
+            TipNotice,
+            ("tip_id", "type", "value", "label", "reason", "detail", "created_at"),
+            [
+                (n.tip_id, n.type, n.value, n.label, str(n.reason), n.detail, now)
+                for n in outcome.notices
+            ],
+        )
     return outcome
+
+
+def _stored_flags(tip_ids: set[int]) -> dict[tuple, tuple[int, bool]]:
+    """(tip_a, tip_b, type, value, value_b) -> (pk, possible) of every flag on `tip_ids`."""
+    out: dict[tuple, tuple[int, bool]] = {}
+    if not tip_ids:
+        return out
+    q = connection.ops.quote_name
+    ids = sorted(tip_ids)
+    for i in range(0, len(ids), PROBE_CHUNK):
+        chunk = ids[i : i + PROBE_CHUNK]
+        parts, params = [], []
+        for column in ("tip_a_id", "tip_b_id"):  # one index each: a UNION, not an OR
+            cond, cond_params = in_list(column, chunk)
+            parts.append(
+                "SELECT tip_a_id, tip_b_id, type, value, value_b, id, possible "  # noqa: S608
+                f"FROM {q(Flag._meta.db_table)} WHERE {cond}"
+            )
+            params += cond_params
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ".join(parts), params)
+            for a, b, t, v, vb, pk, possible in cursor.fetchall():
+                out[(a, b, t, v, vb)] = (pk, bool(possible))
+    return out
 
 
 def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -5,11 +5,14 @@ Used by flagging.py (which probes exact values itself and inserts what these ret
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 
 from vigil.deconfliction.models import NAME, Flag, PersonKey
@@ -45,6 +48,48 @@ def by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
             cond |= Q(type=s_type, value__in=values)
         out.append(cond)
     return out
+
+
+# Values per statement of a probe: one statement answers a whole import batch.
+PROBE_CHUNK = 5000
+
+
+def in_list(column: str, values: list) -> tuple[str, list]:
+    """`column IN (the values)` as one bound parameter: a JSON array read by json_each
+    (SQLite) or an array (PostgreSQL), so a statement's text never depends on how many."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name
+    return sql, [json.dumps(list(values))]
+
+
+def probe(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int, int | None, bool]]:
+    """(type, value, tip id, its assignee, confirmed) of every selector holding one of `keys`.
+
+    One statement per PROBE_CHUNK values, joined against the (type, value) index
+    (`selector_type_value`): one UNION ALL branch per type, the values bound as
+    one parameter. The caller's own selectors are in the answer when saved.
+    """
+    keys = list(keys)
+    q = connection.ops.quote_name
+    sel, tip = q(Selector._meta.db_table), q(Tip._meta.db_table)
+    for i in range(0, len(keys), PROBE_CHUNK):
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for s_type, value in keys[i : i + PROBE_CHUNK]:
+            by_type[s_type].append(value)
+        parts, params = [], []
+        for s_type, values in by_type.items():
+            cond, cond_params = in_list("s.value", values)
+            parts.append(
+                "SELECT s.type, s.value, s.tip_id, t.assigned_to_id, s.confirmed "  # noqa: S608
+                f"FROM {sel} s JOIN {tip} t ON t.id = s.tip_id WHERE s.type = %s AND {cond}"
+            )
+            params += [s_type, *cond_params]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            while rows := cursor.fetchmany(5000):
+                for s_type, value, tip_id, assignee, confirmed in rows:
+                    yield s_type, value, tip_id, assignee, bool(confirmed)
 
 
 def label_of(selector: Selector) -> str:
@@ -113,36 +158,30 @@ def match_handle_aliases(
             asked[alias].append(key)
     if not asked:
         return
-    for cond in by_type_conditions([(ONLINE_ID, v) for v in asked]):
-        rows = Selector.objects.filter(cond).values_list(
-            "value", "tip_id", "tip__assigned_to_id", "confirmed"
-        )
-        for alias, other, assignee, other_ok in rows.iterator(chunk_size=2000):
-            for key in asked[alias]:
-                known, unknown = (
-                    (alias, key[1])
-                    if key[1].startswith(f"{UNKNOWN_PLATFORM}:")
-                    else (key[1], alias)
+    for _type, alias, other, assignee, other_ok in probe((ONLINE_ID, v) for v in asked):
+        for key in asked[alias]:
+            known, unknown = (
+                (alias, key[1]) if key[1].startswith(f"{UNKNOWN_PLATFORM}:") else (key[1], alias)
+            )
+            for tip, s in wanted[key]:
+                if tip.pk == other:
+                    continue
+                if assignee is not None:
+                    assignees[other] = assignee
+                a, b = ordered_pair(tip.pk, other)
+                candidates.setdefault(
+                    (a, b, ONLINE_ID, known, unknown),
+                    NewFlag(
+                        a,
+                        b,
+                        ONLINE_ID,
+                        known,
+                        value_b=unknown,
+                        label=f"{known} ~ {unknown}"[:300],
+                        match_reason="same handle; one platform unknown",
+                        possible=not (s.confirmed and other_ok),
+                    ),
                 )
-                for tip, s in wanted[key]:
-                    if tip.pk == other:
-                        continue
-                    if assignee is not None:
-                        assignees[other] = assignee
-                    a, b = ordered_pair(tip.pk, other)
-                    candidates.setdefault(
-                        (a, b, ONLINE_ID, known, unknown),
-                        NewFlag(
-                            a,
-                            b,
-                            ONLINE_ID,
-                            known,
-                            value_b=unknown,
-                            label=f"{known} ~ {unknown}"[:300],
-                            match_reason="same handle; one platform unknown",
-                            possible=not (s.confirmed and other_ok),
-                        ),
-                    )
 
 
 def index_names(people: list[tuple[Tip, Selector]]) -> dict[int, set[str]]:

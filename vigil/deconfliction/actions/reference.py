@@ -28,6 +28,26 @@ PERSON = Selector.Type.PERSON
 # --- the warning list, cached per process and revalidated by one tiny query ----------
 
 
+def _ip_int(value: str) -> tuple[int | None, int]:
+    """(IP version, the address as an integer), or (None, 0) if `value` is no address.
+
+    A dotted quad is read by hand (every IP of an import passes here), anything
+    else by `ipaddress`, which also rejects what the fast path leaves to it.
+    """
+    parts = value.split(".")
+    if len(parts) == 4 and all(
+        p.isdigit() and p.isascii() and len(p) <= 3 and (p[0] != "0" or p == "0") for p in parts
+    ):
+        a, b, c, d = (int(p) for p in parts)
+        if a < 256 and b < 256 and c < 256 and d < 256:
+            return 4, (a << 24) | (b << 16) | (c << 8) | d
+    try:
+        addr = ipaddress.ip_address(value)
+    except ValueError:
+        return None, 0
+    return addr.version, int(addr)
+
+
 @dataclass
 class _WarningList:
     signature: tuple = ()
@@ -44,14 +64,12 @@ class _WarningList:
         if note is not None:
             return note
         if type_ == Selector.Type.IP and self.networks:
-            try:
-                addr = ipaddress.ip_address(value)
-            except ValueError:
+            version, as_int = _ip_int(value)
+            if version is None:
                 return None
             # Integer compares: this runs for every IP of every imported tip.
-            as_int = int(addr)
-            for version, base, mask, net_note in self._ranges():
-                if version == addr.version and as_int & mask == base:
+            for net_version, base, mask, net_note in self._ranges():
+                if net_version == version and as_int & mask == base:
                     return net_note
         return None
 

@@ -203,6 +203,12 @@ _LOCAL_RE = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
+@functools.lru_cache(maxsize=4096)
+def _email_domain(domain_raw: str) -> str | None:
+    # Addresses are many, their domains few: each one is checked once.
+    return _domain_name(_host(domain_raw, drop_www=False))
+
+
 def _normalise_email(raw: str) -> str | None:
     text = _refang_fully(raw.strip()).strip().strip("<>\"'").strip()
     if text[:7].lower() == "mailto:":
@@ -213,7 +219,7 @@ def _normalise_email(raw: str) -> str | None:
     local, domain_raw = text.split("@")
     if not _LOCAL_RE.fullmatch(local):
         return None
-    domain = _domain_name(_host(domain_raw, drop_www=False))
+    domain = _email_domain(domain_raw)
     if domain is None:
         return None
     if domain in _GMAIL_DOMAINS:

@@ -15,6 +15,9 @@ _DEFANG_RE = re.compile(
     re.VERBOSE,
 )
 _DEFANG_SCHEME_RE = re.compile(r"[hH](?:[xX]{2}|\*\*)[pP](?P<s>[sS]?)(?=\[?:)")
+# What every defanged token contains: a bracket (first pattern) or "xx"/"**" (hxxp, h**p).
+# Text without any of them (most selectors and narratives) is returned as it is.
+_MAYBE_DEFANGED_RE = re.compile(r"[\[({]|[xX][xX]|\*\*")
 _MAX_PAD = 3  # spaces absorbed around "[.]" / "[at]": "name [at] example [dot] com"
 
 
@@ -86,6 +89,8 @@ class _OffsetMap:
 
 
 def _refang_with_map(text: str) -> tuple[str, _OffsetMap | None]:
+    if not _MAYBE_DEFANGED_RE.search(text):
+        return text, None
     pieces: list[str] = []
     spans: list[tuple[int, int, int, int]] = []
     last = 0

@@ -362,8 +362,7 @@ def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -
     bulk.insert(tips)
     selectors = []
     for item, tip in zip(new, tips, strict=True):
-        for s in item.selectors:
-            s.tip = tip
+        bulk.attach(item.selectors, "tip", tip)
         selectors.extend(item.selectors)
     bulk.insert(selectors)
     search.index_tips((t.pk, t.narrative) for t in tips)
