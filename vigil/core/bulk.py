@@ -1,5 +1,8 @@
 """Set-based INSERT of unsaved model instances, for the bulk actions (the tips import).
 
+`in_list()` is the read side's counterpart: a batch's ids or values bound as one
+parameter, whatever their number.
+
 Django's `bulk_create` compiles SQL and prepares every value of every row through
 the field machinery; for 100,000 tips and 300,000 selectors that is most of an
 import's time. `insert()` does per row only what must be done per row:
@@ -20,6 +23,7 @@ write (vigil/testing/guards.py lists the writes it allows).
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -127,6 +131,15 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def in_list(column: str, values: list) -> tuple[str, list]:
+    """`column IN (the values)` as one bound parameter: a JSON array read by json_each
+    (SQLite) or an array (PostgreSQL), so a statement's text never depends on how many."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name
+    return sql, [json.dumps(list(values))]
 
 
 @dataclass

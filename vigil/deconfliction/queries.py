@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from vigil.accounts import access
+from vigil.core import bulk
 from vigil.deconfliction.models import NAME, Flag, Link, TipNotice
 from vigil.tips.models import Tip
 
@@ -19,6 +21,22 @@ MAX_CLUSTER_TIPS = 500
 
 _TIP_RELATED = ("source", "assigned_to")
 _CHUNK = 500
+
+
+def _active_links(tip_ids: list[int]) -> list[tuple[int, int]]:
+    """(tip_a, tip_b) of the active links touching `tip_ids`: Link.objects.active() on
+    either side, one statement (a UNION over the two indexes, the ids one parameter)."""
+    table = connection.ops.quote_name(Link._meta.db_table)
+    parts, params = [], []
+    for column in ("tip_a_id", "tip_b_id"):
+        cond, cond_params = bulk.in_list(column, tip_ids)
+        parts.append(
+            f"SELECT tip_a_id, tip_b_id FROM {table} WHERE removed_at IS NULL AND {cond}"  # noqa: S608
+        )
+        params += cond_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        return cursor.fetchall()
 
 
 def cluster_tip_ids(tip_id: int) -> set[int]:
@@ -54,11 +72,7 @@ def cluster_map(tip_ids: Iterable[int]) -> dict[int, int]:
     linked: set[int] = set()
     chunks = [list(ids)[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     for chunk in chunks:
-        for a, b in (
-            Link.objects.active()
-            .filter(Q(tip_a_id__in=chunk) | Q(tip_b_id__in=chunk))
-            .values_list("tip_a_id", "tip_b_id")
-        ):
+        for a, b in _active_links(chunk):
             linked.update(t for t in (a, b) if t in ids)
     done: set[int] = set()
     for t in linked:

@@ -26,7 +26,6 @@ from vigil.deconfliction.actions.matching import (
     PERSON,
     PROBE_CHUNK,
     NewFlag,
-    in_list,
     label_of,
     match_handle_aliases,
     match_names,
@@ -276,7 +275,7 @@ def _stored_flags(tip_ids: set[int]) -> dict[tuple, tuple[int, bool]]:
         chunk = ids[i : i + PROBE_CHUNK]
         parts, params = [], []
         for column in ("tip_a_id", "tip_b_id"):  # one index each: a UNION, not an OR
-            cond, cond_params = in_list(column, chunk)
+            cond, cond_params = bulk.in_list(column, chunk)
             parts.append(
                 "SELECT tip_a_id, tip_b_id, type, value, value_b, id, possible "  # noqa: S608
                 f"FROM {q(Flag._meta.db_table)} WHERE {cond}"
@@ -290,7 +289,8 @@ def _stored_flags(tip_ids: set[int]) -> dict[tuple, tuple[int, bool]]:
 
 
 def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Multi-row INSERT … ON CONFLICT DO NOTHING without building model instances.
+    """INSERT … ON CONFLICT DO NOTHING without building model instances (SQLite: executemany
+    of one prepared statement; PostgreSQL: multi-row statements).
 
     Raising flags for a bulk import inserts thousands of rows; the ORM's
     per-field preparation cost more than the probes themselves.
@@ -301,9 +301,12 @@ def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     # Identifiers come from the model, never from input; every value is a parameter.
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    max_params = connection.features.max_query_params or 32000
-    per_statement = max(1, min(1000, max_params // len(columns)))
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # one prepared statement, run per row in C
+            cursor.executemany(head + one + " ON CONFLICT DO NOTHING", rows)
+            return
+        max_params = connection.features.max_query_params or 32000
+        per_statement = max(1, min(1000, max_params // len(columns)))
         for i in range(0, len(rows), per_statement):
             chunk = rows[i : i + per_statement]
             cursor.execute(

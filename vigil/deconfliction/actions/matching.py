@@ -5,7 +5,6 @@ Used by flagging.py (which probes exact values itself and inserts what these ret
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
+from vigil.core import bulk
 from vigil.deconfliction.models import NAME, Flag, PersonKey
 from vigil.lib import names
 from vigil.lib.selectors import HASHED_TYPES, KNOWN_PLATFORMS
@@ -54,15 +54,6 @@ def by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
 PROBE_CHUNK = 5000
 
 
-def in_list(column: str, values: list) -> tuple[str, list]:
-    """`column IN (the values)` as one bound parameter: a JSON array read by json_each
-    (SQLite) or an array (PostgreSQL), so a statement's text never depends on how many."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name
-    return sql, [json.dumps(list(values))]
-
-
 def probe(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int, int | None, bool]]:
     """(type, value, tip id, its assignee, confirmed) of every selector holding one of `keys`.
 
@@ -79,7 +70,7 @@ def probe(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int, int 
             by_type[s_type].append(value)
         parts, params = [], []
         for s_type, values in by_type.items():
-            cond, cond_params = in_list("s.value", values)
+            cond, cond_params = bulk.in_list("s.value", values)
             parts.append(
                 "SELECT s.type, s.value, s.tip_id, t.assigned_to_id, s.confirmed "  # noqa: S608
                 f"FROM {sel} s JOIN {tip} t ON t.id = s.tip_id WHERE s.type = %s AND {cond}"
