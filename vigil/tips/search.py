@@ -27,17 +27,21 @@ def _sqlite() -> bool:
     return connection.vendor == "sqlite"
 
 
-def index_tips(rows: Iterable[tuple[int, str]]) -> None:
-    """(tip id, narrative) pairs: replace their full-text entries (no-op on PostgreSQL)."""
+def index_tips(rows: Iterable[tuple[int, str]], *, new: bool = False) -> None:
+    """(tip id, narrative) pairs: replace their full-text entries (no-op on PostgreSQL).
+
+    `new`: tips just created (their ids never held an entry) are only added.
+    """
     if not _sqlite():
         return
     rows = list(rows)
     if not rows:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "DELETE FROM tips_fulltext WHERE rowid = %s", [(2 * t,) for t, _ in rows]
-        )
+        if not new:
+            cursor.executemany(
+                "DELETE FROM tips_fulltext WHERE rowid = %s", [(2 * t,) for t, _ in rows]
+            )
         cursor.executemany(
             "INSERT INTO tips_fulltext (rowid, kind, obj_id, tip_id, body) VALUES (%s, 'tip', %s, %s, %s)",
             [(2 * t, t, t, body or "") for t, body in rows],

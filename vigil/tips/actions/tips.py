@@ -365,7 +365,7 @@ def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -
         bulk.attach(item.selectors, "tip", tip)
         selectors.extend(item.selectors)
     bulk.insert(selectors)
-    search.index_tips((t.pk, t.narrative) for t in tips)
+    search.index_tips(((t.pk, t.narrative) for t in tips), new=True)
     outcome.count_flags(emit_added_bulk([(item.tip, item.selectors) for item in new], actor))
     # One audit row per batch names every tip it created (id, source, reference, line):
     # a row per tip would cost more than the import itself.
