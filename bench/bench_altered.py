@@ -83,10 +83,13 @@ def main() -> None:
                 yield kind, None, pictures.jpeg(fn(img), 85)
 
     prepared = []
+    low: dict[str, int] = defaultdict(int)  # altered copies of quality < 50
     for kind, expect, data in queries():
         hashed = hash_bytes_media(data, "q.jpg", variants="query")
         q = matching.query_from_hashed(hashed, dihedral_of=io.BytesIO(data))
         prepared.append((kind, expect, q, data, hashed))
+        if expect is not None and q.low_quality:
+            low[kind] += 1
 
     configs = ("before", "+trim", "+verify")
     hits = {c: defaultdict(int) for c in configs}
@@ -124,12 +127,12 @@ def main() -> None:
         f"{sum(total.values())} altered copies, {sum(neg.values())} distractor queries; "
         f"verify radius {radius}"
     )
-    print(f"{'alteration':22s}" + "".join(f"{c:>16s}" for c in configs))
+    print(f"{'alteration':22s}" + "".join(f"{c:>16s}" for c in configs) + "  low quality")
     for kind in pictures.ALTERATIONS:
         row = "".join(
             f"{hits[c][kind]:>4d}/{total[kind]:<3d} fp {false_pos[c][kind]:<3d}" for c in configs
         )
-        print(f"{kind:22s}{row}")
+        print(f"{kind:22s}{row}  {low[kind] or ''}")
     all_total = sum(total.values())
     for c in configs:
         h = sum(hits[c].values())
@@ -138,6 +141,10 @@ def main() -> None:
             f"{c:8s} recall {h / all_total:.3f} ({h}/{all_total})  false positives {fp}  "
             f"CPU {1000 * cpu[c]:.1f} ms/query"
         )
+    print(
+        f"low quality (< {pdqlib.LOW_QUALITY}, never matched perceptually by rule): "
+        f"{sum(low.values())} of the {all_total} altered copies"
+    )
     per_hash = 1 + n_variants / len(stored)
     print(
         f"index: {per_hash:.1f} hashes per stored image (before: 1.0); PDQ threshold "

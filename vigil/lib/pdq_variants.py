@@ -8,25 +8,40 @@ remedies, both pure numpy on top of :mod:`vigil.lib.pdq`:
   plain colour): a bordered copy and its original then hash alike. Both the
   stored image and the query get a ``trimmed`` hash when they have a border.
 * :data:`WINDOWS`: a stored image is also hashed on a few sub-windows (centre
-  90% and 80%, each side's 80%, the centre square), so a query cropped close to
-  one of those is within the threshold of that window's hash. PDQ tolerates
+  90% and 80%, each side's 80% and 90%, the centre square, each corner's 60%),
+  so a query cropped close to one of those is within the threshold of that
+  window's hash. PDQ tolerates
   about 1% of mismatch between the crop and the window; crops in between are
   left to the local verifier (:mod:`vigil.lib.verify`).
+* :func:`unrotate`: a query turned inside a plain background (black corners) is
+  turned back by the angle its edges show; its centre 90% then hashes like the
+  stored ``centre90`` window.
 
 Knows nothing of Django.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import pdqhash
+from PIL import Image
 
 from vigil.lib.pdq import bits_to_hex, is_matchable
 
-__all__ = ["WINDOWS", "Variant", "query_variants", "reference_variants", "trim", "uncorner"]
+__all__ = [
+    "VERSION",
+    "WINDOWS",
+    "Variant",
+    "query_variants",
+    "reference_variants",
+    "trim",
+    "uncorner",
+    "unrotate",
+]
 
 #: name -> (left, top, right, bottom) as fractions; "square" is the centre square.
 WINDOWS: dict[str, tuple[float, float, float, float] | None] = {
@@ -37,8 +52,22 @@ WINDOWS: dict[str, tuple[float, float, float, float] | None] = {
     "top80": (0.0, 0.0, 1.0, 0.80),
     "bottom80": (0.0, 0.20, 1.0, 1.0),
     "square": None,
+    # Side crops of 5-15% (between the whole picture and the 80% windows): PDQ puts
+    # them 25-50 bits from these, within the verifier's radius.
+    "left90": (0.0, 0.0, 0.90, 1.0),
+    "right90": (0.10, 0.0, 1.0, 1.0),
+    "top90": (0.0, 0.0, 1.0, 0.90),
+    "bottom90": (0.0, 0.10, 1.0, 1.0),
+    # A corner cut out (a face or a detail, 60% of each side, ~36% of the area).
+    "topleft60": (0.0, 0.0, 0.60, 0.60),
+    "topright60": (0.40, 0.0, 1.0, 0.60),
+    "bottomleft60": (0.0, 0.40, 0.60, 1.0),
+    "bottomright60": (0.40, 0.40, 1.0, 1.0),
 }
-#: Stable small codes for the index (media id * 16 + code); 0 is the whole image.
+#: The window set's version: media whose stored extra hashes are older get them again
+#: (``vigil backfill_variants``).  1: the first seven windows; 2: + side 90%, corners.
+VERSION = 2
+#: Stable small codes for the index (media id * 32 + code); 0 is the whole image.
 CODES: dict[str, int] = {"whole": 0, "trimmed": 1, **{n: 2 + i for i, n in enumerate(WINDOWS)}}
 NAMES: dict[int, str] = {v: k for k, v in CODES.items()}
 
@@ -104,10 +133,17 @@ def _runs(bg: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
     return first
 
 
-def uncorner(pixels: Pixels) -> Pixels | None:
-    """A picture turned a few degrees inside a plain background (its four corners are
-    plain triangles) cropped to the largest centred rectangle clear of them (what a
-    "straighten" tool keeps); None when the corners are not plain."""
+class _Corners(NamedTuple):
+    """Background runs of a picture inside a plain background, per row and column."""
+
+    left: npt.NDArray[np.intp]
+    right: npt.NDArray[np.intp]
+    top: npt.NDArray[np.intp]
+    bottom: npt.NDArray[np.intp]
+
+
+def _corners(pixels: Pixels) -> _Corners | None:
+    """The background runs when all four corners are plain triangles of one colour."""
     h, w = pixels.shape[:2]
     if h < 32 or w < 32:
         return None
@@ -117,13 +153,23 @@ def uncorner(pixels: Pixels) -> Pixels | None:
     if max(int(np.abs(c - colour).max()) for c in corners) > _TOLERANCE:
         return None
     bg = np.abs(px - colour).max(axis=2) <= _TOLERANCE
-    left, right = _runs(bg), _runs(bg[:, ::-1])
-    top, bottom = _runs(bg.T), _runs(bg.T[:, ::-1])
+    c = _Corners(_runs(bg), _runs(bg[:, ::-1]), _runs(bg.T), _runs(bg.T[:, ::-1]))
     # Each corner is a background triangle, not a plain pixel or two.
-    if min(left[0], left[-1], right[0], right[-1]) < 0.01 * w:
+    if min(c.left[0], c.left[-1], c.right[0], c.right[-1]) < 0.01 * w:
         return None
-    if min(top[0], top[-1], bottom[0], bottom[-1]) < 0.01 * h:
+    if min(c.top[0], c.top[-1], c.bottom[0], c.bottom[-1]) < 0.01 * h:
         return None
+    return c
+
+
+def uncorner(pixels: Pixels) -> Pixels | None:
+    """A picture turned a few degrees inside a plain background (its four corners are
+    plain triangles) cropped to the largest centred rectangle clear of them (what a
+    "straighten" tool keeps); None when the corners are not plain."""
+    c = _corners(pixels)
+    if c is None:
+        return None
+    h, w = pixels.shape[:2]
     # A rotation by a leaves margins of about h*sin(a) left and right, w*sin(a) top
     # and bottom: try growing angles until the rectangle is clear.
     for k in range(2, 80):
@@ -133,13 +179,54 @@ def uncorner(pixels: Pixels) -> Pixels | None:
             return None
         rows, cols = slice(my, h - my), slice(mx, w - mx)
         if (
-            left[rows].max() <= mx
-            and right[rows].max() <= mx
-            and top[cols].max() <= my
-            and bottom[cols].max() <= my
+            c.left[rows].max() <= mx
+            and c.right[rows].max() <= mx
+            and c.top[cols].max() <= my
+            and c.bottom[cols].max() <= my
         ):
             return np.ascontiguousarray(pixels[rows, cols])
     return None
+
+
+#: Turns :func:`unrotate` undoes (degrees); below the least PDQ copes by itself.
+_MIN_ANGLE, _MAX_ANGLE = 0.7, 15.0
+
+
+def unrotate(pixels: Pixels) -> Pixels | None:
+    """A picture turned inside a plain background (a photo scanned askew, a copy
+    rotated with its corners filled), turned back: the angle is read from where the
+    picture's corners touch the edges, and the centre 90% of the picture is kept (the
+    stored ``centre90`` window, clear of the filled edges). None when the corners are
+    not plain or the angle is not between 0.7 and 15 degrees."""
+    c = _corners(pixels)
+    if c is None:
+        return None
+    h, w = pixels.shape[:2]
+    # Turned by a (counter-clockwise: a > 0), the picture's left side is a straight
+    # line across the middle rows, x = x0 + y*tan(a), its right side x = x1 - y*tan(a)
+    # from the right: fitted on the rows 30-70% down.
+    ys = np.arange(int(0.3 * h), int(0.7 * h))
+    keep = c.left[ys] + c.right[ys] < w - 16
+    if keep.sum() < 8:
+        return None
+    ys = ys[keep]
+    slope_left = np.polyfit(ys, c.left[ys].astype(np.float64), 1)[0]
+    slope_right = np.polyfit(ys, c.right[ys].astype(np.float64), 1)[0]
+    rad = math.atan((slope_left - slope_right) / 2)
+    if not _MIN_ANGLE <= abs(math.degrees(rad)) <= _MAX_ANGLE:
+        return None
+    # The turned w' x h' picture's bounding box is the whole image: solve for w', h'.
+    cos, sin, cos2 = math.cos(abs(rad)), math.sin(abs(rad)), math.cos(2 * rad)
+    pw, ph = (w * cos - h * sin) / cos2, (h * cos - w * sin) / cos2
+    back = Image.fromarray(np.ascontiguousarray(pixels)).rotate(
+        -math.degrees(rad), resample=Image.Resampling.BICUBIC, expand=True
+    )
+    cx, cy = back.width / 2, back.height / 2
+    half_w, half_h = 0.45 * pw, 0.45 * ph
+    if half_w < 16 or half_h < 16:
+        return None
+    box = (round(cx - half_w), round(cy - half_h), round(cx + half_w), round(cy + half_h))
+    return np.asarray(back.crop(box))
 
 
 def _window(pixels: Pixels, box: tuple[float, float, float, float] | None) -> Pixels:
@@ -159,9 +246,10 @@ def _hash(pixels: Pixels) -> tuple[str, int]:
 
 def query_variants(pixels: Pixels) -> list[Variant]:
     """What a query adds to its whole-image hash: the trimmed hash, if it has a border;
-    the "inner" hash, if it is a picture turned inside a plain background."""
+    the "inner" and "unrotated" hashes, if it is a picture turned inside a plain
+    background (cropped inside the corners; turned back, its centre 90%)."""
     out = []
-    for name, fn in (("trimmed", trim), ("inner", uncorner)):
+    for name, fn in (("trimmed", trim), ("inner", uncorner), ("unrotated", unrotate)):
         inner = fn(pixels)
         if inner is not None:
             h, q = _hash(inner)

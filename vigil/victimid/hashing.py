@@ -27,6 +27,7 @@ class Hashed:
     # Extra hashes of an image (vigil.lib.pdq_variants): a stored image's trimmed
     # and sub-window hashes, a query's trimmed hash. Empty unless asked for.
     variants: list[pdq_variants.Variant] = field(default_factory=list)
+    variants_of: str = ""  # what `variants` were computed for: "", "reference", "query"
 
     @property
     def low_quality(self) -> bool:
@@ -85,6 +86,7 @@ def _hash_image_bytes(data: bytes, name: str, variants: str = "") -> Hashed:
         result.hash_hex,
         result.quality,
         variants=extra,
+        variants_of=variants,
     )
 
 

@@ -44,7 +44,7 @@ from vigil.victimid.models import Media, MediaFrame, MediaVariant
 
 # Index ids are media id * ID_SPAN + the hash's code (pdq_variants.CODES: 0 the
 # whole image or a video frame, 1 trimmed, 2.. the sub-windows).
-ID_SPAN = 16
+ID_SPAN = 32
 # Second stage (vigil/lib/verify.py): candidates beyond the threshold but within
 # VIGIL_PDQ_VERIFY_RADIUS (0: off) are checked on the pixels, at most VERIFY_MAX
 # media per query, nearest first.
@@ -75,7 +75,7 @@ class Query:
     dihedral: list[str] = field(default_factory=list)  # 8 hashes, original first
     # Extra hashes of a query image (vigil/lib/pdq_variants.query_variants):
     # [("trimmed", hash)] without its uniform borders, [("inner", hash)] inside the
-    # plain corners a rotation leaves.
+    # plain corners a rotation leaves, [("unrotated", hash)] turned back.
     variants: list[tuple[str, str]] = field(default_factory=list)
     # The file (or a function reading it), for the verifier; None: no second stage.
     image: bytes | Callable[[], bytes] | None = field(default=None, repr=False)
@@ -256,7 +256,7 @@ def _pdq_hit(key: int, dist: int, query_name: str) -> tuple[Any, ...]:
     query and which stored hash (a sub-window, the trimmed picture) matched."""
     mid, code = divmod(key, ID_SPAN)
     extra: dict[str, Any] = {}
-    if query_name in ("trimmed", "inner"):
+    if query_name in ("trimmed", "inner", "unrotated"):
         extra["query_variant"] = query_name
     elif query_name != "original":
         extra["transform"] = query_name

@@ -182,6 +182,9 @@ class Media(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Which set of extra hashes (vigil/lib/pdq_variants.VERSION) its MediaVariant rows
+    # are; 0: none computed yet (`vigil backfill_variants` brings it up to date).
+    variants_version = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = MediaQuerySet.as_manager()
 

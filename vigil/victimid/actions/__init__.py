@@ -9,14 +9,10 @@ Split along its seams; this package re-exports the public names so
 - media.py         store a medium (row, frames, variants, media.add), add a file, reveal one
 - requests.py      match requests: stage, create, process an item, summarise, finish, reports
 - new_material.py  unmatched items of a request become a series
+- variants.py      the extra hashes of stored media, and their backfill (vigil backfill_variants)
 """
 
-from vigil.victimid.actions.media import (
-    AddedMedia,
-    do_add_media,
-    do_reveal_media,
-    store_variants,
-)
+from vigil.victimid.actions.media import AddedMedia, do_add_media, do_reveal_media
 from vigil.victimid.actions.new_material import do_series_from_new_material
 from vigil.victimid.actions.requests import (
     ItemSpec,
@@ -36,12 +32,14 @@ from vigil.victimid.actions.series import (
     do_delete_series,
     do_update_series,
 )
+from vigil.victimid.actions.variants import do_backfill_variants, store_variants
 
 __all__ = [
     "SERIES_FIELDS",
     "AddedMedia",
     "ItemSpec",
     "do_add_media",
+    "do_backfill_variants",
     "do_create_match_request",
     "do_create_series",
     "do_delete_series",

@@ -1,9 +1,9 @@
 """Media: the one way a medium is stored (with its frames, variants and media.add row), adding
-a file to a series, and the audited one-time unblurred view."""
+a file to a series, and the audited one-time unblurred view. (The extra hashes of media
+already stored: variants.py.)"""
 
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +12,10 @@ from django.db import transaction
 
 from vigil.accounts import access
 from vigil.audit.log import record
-from vigil.lib import pdq as pdqlib
 from vigil.lib import pdq_variants
 from vigil.victimid import storage
 from vigil.victimid.actions.common import _user, _who
-from vigil.victimid.hashing import Hashed, MediaError, hash_bytes_media
+from vigil.victimid.hashing import Hashed, hash_bytes_media
 from vigil.victimid.models import Media, MediaFrame, MediaVariant, Series
 
 
@@ -72,6 +71,11 @@ def _store_media(
             pdq=hashed.pdq,
             pdq_quality=hashed.quality,
             created_by=created_by,
+            variants_version=(
+                pdq_variants.VERSION
+                if series is not None and hashed.variants_of == "reference"
+                else 0
+            ),
         )
         _frames(media, hashed)
         record(
@@ -114,25 +118,6 @@ def do_add_media(
         storage.delete(rel)
         raise
     return AddedMedia(media, True)
-
-
-def store_variants(media: Media) -> int:
-    """Compute and store the extra hashes (trimmed, sub-windows) of a confirmed image
-    from its stored file: media moved into a series, media stored before them.
-    Returns how many were stored; 0 for hash-only records, videos, unreadable files."""
-    if media.kind != Media.Kind.IMAGE or not media.has_file or media.series_id is None:
-        return 0
-    try:
-        pixels = pdqlib.decode_rgb(io.BytesIO(storage.read(media.stored_path, media.wrapped_key)))
-    except (MediaError, OSError, ValueError):
-        return 0
-    rows = [
-        MediaVariant(media=media, name=v.name, pdq=v.hash_hex, quality=v.quality)
-        for v in pdq_variants.reference_variants(pixels, media.pdq)
-    ]
-    MediaVariant.objects.filter(media=media).delete()
-    MediaVariant.objects.bulk_create(rows)
-    return len(rows)
 
 
 def do_reveal_media(media: Media, *, actor) -> str:

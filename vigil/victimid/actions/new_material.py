@@ -9,8 +9,8 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.victimid.actions.common import _may, _who
-from vigil.victimid.actions.media import store_variants
 from vigil.victimid.actions.series import do_create_series
+from vigil.victimid.actions.variants import store_variants
 from vigil.victimid.models import MatchRequest, Media, Series
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -102,3 +103,54 @@ def test_a_match_request_finds_a_letterboxed_copy_and_new_material_gets_windows(
     # ... and the index picks the moved media up: a crop of it now matches.
     crop = pictures.ALTERATIONS["side_crop_20"](pictures.picture(14))
     assert [h["media"] for h in matching.match(_query(crop))] == [new.media_id]
+
+
+def test_backfill_gives_older_media_their_extra_hashes_once(capsys, stored):
+    from django.core.management import call_command
+
+    from vigil.audit.models import AuditEvent
+    from vigil.lib import pdq_variants
+    from vigil.victimid.models import Media
+
+    img, _series, media = stored
+    assert media.variants_version == pdq_variants.VERSION
+    # As stored before the extra hashes existed.
+    MediaVariant.objects.filter(media=media).delete()
+    Media.objects.filter(pk=media.pk).update(variants_version=0)
+    matching.reset_index()
+    crop = _query(pictures.ALTERATIONS["side_crop_20"](img), image=False)
+    assert matching.match(crop) == []
+    call_command("backfill_variants", "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["media"] == 1 and out["hashes"] >= 10 and out["unreadable"] == []
+    assert out["version"] == pdq_variants.VERSION
+    media.refresh_from_db()
+    assert media.variants_version == pdq_variants.VERSION
+    assert MediaVariant.objects.filter(media=media).count() == out["hashes"]
+    (row,) = AuditEvent.objects.filter(action="media.variants")
+    assert row.changes["media"]["after"] == 1
+    # The running index picks the new hashes up (updated_at moved).
+    assert [h["media"] for h in matching.match(crop)] == [media.pk]
+    # Idempotent: nothing left to do, no second audit row.
+    call_command("backfill_variants")
+    assert "0 image(s)" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="media.variants").count() == 1
+
+
+def test_backfill_reports_an_unreadable_file_and_goes_on(capsys, stored, series_factory):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from vigil.victimid.models import Media
+
+    _img, series, media = stored
+    _s2, (other,) = series_factory("Other", files=[("o.jpg", pictures.jpeg(pictures.picture(3)))])
+    Media.objects.filter(pk__in=[media.pk, other.pk]).update(variants_version=0)
+    Media.objects.filter(pk=media.pk).update(stored_path="media/missing.bin")
+    with pytest.raises(CommandError) as exc:
+        call_command("backfill_variants")
+    assert exc.value.returncode == 1
+    captured = capsys.readouterr()
+    assert f"M-{media.pk}" in captured.err and "1 image(s)" in captured.out
+    other.refresh_from_db()
+    assert other.variants_version > 0
