@@ -59,14 +59,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         django_setup(f"sqlite:///{tmpdir / 'bench.sqlite3'}", tmpdir / "data")
-        from vigil.lookups import ranges
+        from vigil.lookups import actions, ranges
 
         tsv = tmpdir / "ip2asn.tsv"
         t = time.perf_counter()
         make_tsv(tsv, args.ranges, rng)
         print(f"generated {args.ranges:,} ranges in {time.perf_counter() - t:.1f} s")
         t, c = time.perf_counter(), time.process_time()
-        summary = ranges.import_ranges(tsv, actor_username="bench")
+        summary = actions.do_import_ranges(tsv, actor_username="bench")
         print(
             f"import_ranges: {summary['ranges']:,} ranges in {time.perf_counter() - t:.1f} s wall, "
             f"{time.process_time() - c:.1f} s CPU"

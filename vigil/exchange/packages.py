@@ -35,9 +35,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from vigil.audit.log import record
 from vigil.exchange import actions, keys, mapping, vics
-from vigil.exchange.models import Level, PackageReceipt, PackageSequence, Partner, Transfer
+from vigil.exchange.models import Level, PackageReceipt, Partner, Transfer
 from vigil.victimid import storage, thumbs
 from vigil.victimid.models import Media, Series
 
@@ -68,9 +67,7 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
     with_series = level >= Level.SERIES
     package_id = str(uuid.uuid4())
     with transaction.atomic():
-        seq, _ = PackageSequence.objects.select_for_update().get_or_create(partner=partner)
-        seq.last += 1
-        seq.save()
+        sequence = actions.do_number_package(partner)
         transfer = actions.new_transfer(
             partner,
             actor=actor,
@@ -139,7 +136,7 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
                 "package_id": package_id,
                 "sender": {"name": me.name, "signing_key": me.signing_public},
                 "recipient": {"name": partner.name, "age_recipient": partner.age_recipient},
-                "sequence": seq.last,
+                "sequence": sequence,
                 "created_at": timezone.now().isoformat(),
                 "since": since.isoformat() if since else None,
                 "counts": counts,
@@ -156,17 +153,8 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
             pyrage.encrypt_file(plain, str(tmp_out), [keys_recipient])
         finally:
             Path(plain).unlink(missing_ok=True)
-        actions.finish_transfer(
-            transfer, actions.Counts(records_read=counts["records"]), file_sha256=""
-        )
-        transfer.summary = {**counts, "package_id": package_id, "sequence": seq.last}
-        transfer.save(update_fields=["summary"])
-        record(
-            "exchange.export_package",
-            **actions._who(actor),
-            obj=partner,
-            summary=f"package {seq.last} for {partner.name}: {counts['records']} record(s)",
-            changes={"transfer": transfer.pk, "package_id": package_id, "counts": counts},
+        actions.do_finish_package_export(
+            partner, transfer, actor=actor, counts=counts, package_id=package_id, sequence=sequence
         )
     os.replace(tmp_out, out)
     return manifest
@@ -306,16 +294,14 @@ def do_import_package(path: Path, *, actor) -> dict[str, Any]:
                 raise _refuse(
                     f"The counts do not match the manifest (manifest {expected}, package {got})."
                 )
-            PackageReceipt.objects.create(
-                partner=partner, package_id=package_id, sequence=sequence, transfer=transfer
-            )
-            actions.finish_transfer(transfer, counts)
-            record(
-                "exchange.import_package",
-                **actions._who(actor),
-                obj=partner,
-                summary=f"package {sequence} from {partner.name}: {counts.records_read} record(s)",
-                changes={"transfer": transfer.pk, "package_id": package_id, "counts": got},
+            actions.do_finish_package_import(
+                partner,
+                transfer,
+                actor=actor,
+                package_id=package_id,
+                sequence=sequence,
+                counts=counts,
+                got=got,
             )
         return {
             **counts.summary(),
@@ -328,7 +314,7 @@ def do_import_package(path: Path, *, actor) -> dict[str, Any]:
 
 
 def _attach(zf: zipfile.ZipFile, name: str, *, partner: Partner, actor) -> None:
-    """A full media file: sealed into the store for the hash-only record it belongs to."""
+    """A full media file, checked against its name, for the hash-only record it belongs to."""
     md5 = name.split("/", 1)[1]
     info = zf.getinfo(name)
     if info.file_size > MEDIA_LIMIT:
@@ -336,15 +322,4 @@ def _attach(zf: zipfile.ZipFile, name: str, *, partner: Partner, actor) -> None:
     data = zf.read(name)
     if hashlib.md5(data).hexdigest() != md5:  # noqa: S324 - VICS identifies media by MD5
         raise _refuse(f"{name} does not have the MD5 its name says.")
-    media = Media.objects.filter(md5=md5, exchange_record__isnull=False).first()
-    if media is None or media.has_file:
-        return
-    rel, wrapped = storage.seal(data)
-    media.stored_path, media.wrapped_key = rel, wrapped
-    media.save(update_fields=["stored_path", "wrapped_key", "updated_at"])
-    record(
-        "media.attach",
-        **actions._who(actor),
-        obj=media,
-        summary=f"{media.reference}: file received from {partner.name}",
-    )
+    actions.do_attach_media_file(md5, data, partner=partner, actor=actor)

@@ -22,13 +22,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vigil.audit.log import record
 from vigil.exchange import actions, mapping
-from vigil.exchange.models import Level, Partner, Tombstone, Transfer
+from vigil.exchange.models import Level, Partner, Tombstone
 from vigil.lib import crypto
 from vigil.lib import http as outbound
 from vigil.victimid.models import Series
@@ -136,28 +134,13 @@ def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dic
     out["cursor"] = new_cursor
     out["more"] = full
     if ids or out["series"] or out["tombstones"]:
-        with transaction.atomic():
-            transfer = actions.new_transfer(
-                partner, actor=None, direction="out", method=Transfer.Method.SYNC
-            )
-            transfer.actor_username = f"partner:{partner.name}"
-            transfer.records = len(ids)
-            transfer.finished_at = timezone.now()
-            transfer.summary = {
-                "records": len(ids),
-                "series": len(out["series"]),
-                "tombstones": len(out["tombstones"]),
-            }
-            transfer.save()
-            actions.audit_sent(
-                partner,
-                transfer,
-                ids,
-                actor=None,
-                method="sync",
-                discloser=discloser or partner.approved_by,
-                series_ids=series_ids,
-            )
+        actions.do_record_sync_sent(
+            partner,
+            ids=ids,
+            series_ids=series_ids,
+            tombstones=len(out["tombstones"]),
+            discloser=discloser,
+        )
     return out
 
 
@@ -214,7 +197,10 @@ def pull(
             raise SyncError(f"{partner.name} could not be reached: {exc}") from None
         if not isinstance(body, dict) or "cursor" not in body:
             raise SyncError(f"{partner.name} answered with something that is not a sync batch.")
-        _apply(partner, body, actor=actor, totals=totals)
+        records = body.get("records") or []
+        if not isinstance(records, list):
+            raise SyncError("The batch's records are not a list.")
+        actions.do_apply_sync_batch(partner, body, records, actor=actor, totals=totals)
         batches += 1
         if progress is not None:
             progress(totals.records_read)
@@ -223,52 +209,3 @@ def pull(
     totals_dict = totals.summary()
     totals_dict.update(batches=batches, conflicts=totals.conflicts, deleted=totals.deleted)
     return totals_dict
-
-
-def _apply(partner: Partner, body: dict[str, Any], *, actor, totals: actions.Counts) -> None:
-    counts = actions.Counts()
-    with transaction.atomic():
-        locked = Partner.objects.select_for_update().get(pk=partner.pk)
-        transfer = actions.new_transfer(
-            locked, actor=actor, direction="in", method=Transfer.Method.SYNC
-        )
-        if locked.sends >= Level.SERIES:
-            actions.apply_series(
-                body.get("series") or [],
-                partner=locked,
-                transfer=transfer,
-                actor=actor,
-                counts=counts,
-            )
-        records = body.get("records") or []
-        if not isinstance(records, list):
-            raise SyncError("The batch's records are not a list.")
-        actions.take_records(
-            ((i, f"$.records[{i}]", r) for i, r in enumerate(records)),
-            actor=actor,
-            partner=locked,
-            transfer=transfer,
-            counts=counts,
-            what="sync",
-        )
-        gone = actions.apply_tombstones(body.get("tombstones") or [], partner=locked, counts=counts)
-        if gone:
-            actions.audit_received(locked, transfer, gone, actor=actor, what="sync deletions")
-        actions.finish_transfer(transfer, counts)
-        locked.sync_cursor = str(body["cursor"])
-        locked.last_pull_at = timezone.now()
-        locked.save(update_fields=["sync_cursor", "last_pull_at"])
-        if counts.records_read or gone:
-            record(
-                "exchange.pull",
-                **actions._who(actor),
-                obj=locked,
-                summary=(
-                    f"sync from {locked.name}: {counts.records_read} read, {counts.created} created, "
-                    f"{counts.updated} updated, {counts.deleted} deleted"
-                ),
-                changes={"transfer": transfer.pk},
-            )
-    for key in ("records_read", "created", "updated", "unchanged", "conflicts", "deleted"):
-        setattr(totals, key, getattr(totals, key) + getattr(counts, key))
-    totals.rejected.extend(counts.rejected)

@@ -1,20 +1,34 @@
-"""Write path of the lookups app: RDAP switch, RDAP look-ups, the provider directory."""
+"""Write path of the lookups app: RDAP switch, RDAP look-ups (the cached answers), the offline
+range database's loads, the provider directory. rdap.py and ranges.py speak the protocol and
+read the file; they store nothing."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.lib import selectors as sel
-from vigil.lookups import rdap
-from vigil.lookups.models import LookupSettings, Provider, ProviderMapping, RdapResult
+from vigil.lookups import ranges, rdap
+from vigil.lookups.models import (
+    IPRange,
+    LookupSettings,
+    Provider,
+    ProviderMapping,
+    RangeSource,
+    RdapResult,
+)
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 _SPLIT_RE = re.compile(r"[;,\s]+")
@@ -51,9 +65,122 @@ def do_rdap_lookup(kind: str, value: str, *, actor: Any, refresh: bool = False) 
     """One RDAP look-up (cached), by an investigator or manager."""
     if not can_run_rdap(actor):
         raise PermissionDenied("Investigators and managers may run RDAP look-ups.")
-    import datetime as dt
+    return do_rdap_fetch(kind, value, actor=actor, max_age=dt.timedelta(0) if refresh else None)
 
-    return rdap.fetch(kind, value, actor=actor, max_age=dt.timedelta(0) if refresh else None)
+
+def do_rdap_fetch(
+    kind: str, value: str, *, actor: Any, max_age: dt.timedelta | None = None
+) -> RdapResult:
+    """The RDAP answer for (kind, value), from the cache if younger than `max_age`. Audited.
+
+    Stores and returns an RdapResult whatever the outcome (found, not found,
+    rate limited, error): the tip page shows what happened and when. The caller checked
+    who may ask (do_rdap_lookup; the import's background task, for its importer).
+    """
+    query = rdap.normalise_query(kind, value)
+    max_age = max_age if max_age is not None else dt.timedelta(days=settings.RDAP_CACHE_DAYS)
+    now = timezone.now()
+    hit = rdap.cached(kind, query, max_age=max_age, now=now)
+    if hit is not None:
+        return hit
+    fields = rdap.ask_registry(kind, query, now=now)
+    with transaction.atomic():
+        result, _ = RdapResult.objects.update_or_create(kind=kind, query=query, defaults=fields)
+        record(
+            "lookups.rdap",
+            actor=actor,
+            obj=result,
+            outcome="success" if result.status != RdapResult.Status.ERROR else "failed",
+            changes={
+                "kind": kind,
+                "query": query,
+                "url": result.source_url,
+                "status": result.status,
+            },
+            summary=f"RDAP {kind} {query}: {result.get_status_display()}",
+        )
+    return result
+
+
+# --- the offline range database --------------------------------------------------------------
+
+
+def do_import_ranges(
+    path: Path,
+    *,
+    source: str = ranges.DEFAULT_SOURCE,
+    actor: Any = None,
+    actor_username: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Replace `source`'s load with the file's ranges (ranges.parse_file), in one
+    transaction. Audited lookups.ranges_import; the in-memory index is rebuilt on next use."""
+    source = (source or ranges.DEFAULT_SOURCE).strip()
+    if not source or len(source) > 100:
+        raise ranges.RangeFileError("--source must name the source (1-100 characters)")
+    rows = ranges.parse_file(path)
+    as_of = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    total = len(rows)
+    with transaction.atomic():
+        src, created = RangeSource.objects.select_for_update().get_or_create(name=source)
+        replaced = 0 if created else src.ranges.count()
+        src.ranges.all().delete()
+        # Plain executemany: a load is hundreds of thousands of rows, and model instances
+        # cost more than the insert itself.
+        q = connection.ops.quote_name
+        table = q(IPRange._meta.db_table)
+        cols = ", ".join(
+            q(c) for c in ("source_id", "family", "start", "end", "asn", "country", "owner")
+        )
+        sql = f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
+        with connection.cursor() as cursor:
+            for i in range(0, total, ranges.BATCH):
+                cursor.executemany(
+                    sql,
+                    [
+                        (
+                            src.pk,
+                            r.family,
+                            f"{r.start:032x}",
+                            f"{r.end:032x}",
+                            r.asn,
+                            r.country,
+                            r.owner,
+                        )
+                        for r in rows[i : i + ranges.BATCH]
+                    ],
+                )
+                if progress is not None:
+                    progress(min(total, i + ranges.BATCH), total)
+        v4 = sum(1 for r in rows if r.family == 4)
+        src.as_of = as_of
+        src.loaded_at = timezone.now()
+        src.file_name = path.name[:255]
+        src.row_count = total
+        src.ipv4_count = v4
+        src.ipv6_count = total - v4
+        src.generation += 1
+        src.save()
+        summary = {
+            "source": src.name,
+            "file": path.name,
+            "ranges": total,
+            "ipv4": v4,
+            "ipv6": total - v4,
+            "replaced": replaced,
+            "as_of": as_of.date().isoformat(),
+            "loaded_at": src.loaded_at.isoformat(),
+        }
+        record(
+            "lookups.ranges_import",
+            actor=actor,
+            actor_username=actor_username,
+            obj=src,
+            changes=summary,
+            summary=f"{total:,} ranges loaded into {src.name} (replacing {replaced:,})",
+        )
+    ranges.invalidate()
+    return summary
 
 
 # --- providers -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from vigil.lookups import actions, ranges
+from vigil.lookups import actions
 from vigil.lookups.models import Provider, RangeSource
 
 RANGES = (
@@ -27,7 +27,7 @@ def load(actor) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "demo-ranges.tsv"
             path.write_text(RANGES)
-            ranges.import_ranges(path, source="demo", actor=actor)
+            actions.do_import_ranges(path, source="demo", actor=actor)
         done.append("4 demo ranges")
     for name, kind, map_kind, value in PROVIDERS:
         if Provider.objects.filter(name=name).exists():

@@ -20,16 +20,13 @@ import heapq
 import ipaddress
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
-from django.utils import timezone
 
-from vigil.audit.log import record
 from vigil.lib import selectors as sel
 from vigil.lookups.models import IPRange, RangeSource
 
@@ -140,83 +137,6 @@ def parse_file(path: Path) -> list[ParsedRange]:
     if not out:
         raise RangeFileError(f"{path.name}: no ranges in the file")
     return out
-
-
-def import_ranges(
-    path: Path,
-    *,
-    source: str = DEFAULT_SOURCE,
-    actor: Any = None,
-    actor_username: str = "",
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Replace `source`'s load with the file's ranges, in one transaction. Audited."""
-    source = (source or DEFAULT_SOURCE).strip()
-    if not source or len(source) > 100:
-        raise RangeFileError("--source must name the source (1-100 characters)")
-    rows = parse_file(path)
-    as_of = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    total = len(rows)
-    with transaction.atomic():
-        src, created = RangeSource.objects.select_for_update().get_or_create(name=source)
-        replaced = 0 if created else src.ranges.count()
-        src.ranges.all().delete()
-        # Plain executemany: a load is hundreds of thousands of rows, and model instances
-        # cost more than the insert itself.
-        q = connection.ops.quote_name
-        table = q(IPRange._meta.db_table)
-        cols = ", ".join(
-            q(c) for c in ("source_id", "family", "start", "end", "asn", "country", "owner")
-        )
-        sql = f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
-        with connection.cursor() as cursor:
-            for i in range(0, total, BATCH):
-                cursor.executemany(
-                    sql,
-                    [
-                        (
-                            src.pk,
-                            r.family,
-                            f"{r.start:032x}",
-                            f"{r.end:032x}",
-                            r.asn,
-                            r.country,
-                            r.owner,
-                        )
-                        for r in rows[i : i + BATCH]
-                    ],
-                )
-                if progress is not None:
-                    progress(min(total, i + BATCH), total)
-        v4 = sum(1 for r in rows if r.family == 4)
-        src.as_of = as_of
-        src.loaded_at = timezone.now()
-        src.file_name = path.name[:255]
-        src.row_count = total
-        src.ipv4_count = v4
-        src.ipv6_count = total - v4
-        src.generation += 1
-        src.save()
-        summary = {
-            "source": src.name,
-            "file": path.name,
-            "ranges": total,
-            "ipv4": v4,
-            "ipv6": total - v4,
-            "replaced": replaced,
-            "as_of": as_of.date().isoformat(),
-            "loaded_at": src.loaded_at.isoformat(),
-        }
-        record(
-            "lookups.ranges_import",
-            actor=actor,
-            actor_username=actor_username,
-            obj=src,
-            changes=summary,
-            summary=f"{total:,} ranges loaded into {src.name} (replacing {replaced:,})",
-        )
-    invalidate()
-    return summary
 
 
 # --- the in-memory index ------------------------------------------------------------

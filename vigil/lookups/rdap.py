@@ -29,10 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
-from vigil.audit.log import record
 from vigil.lib import http
 from vigil.lib import selectors as sel
 from vigil.lookups.models import LookupSettings, RdapResult
@@ -392,22 +389,23 @@ def enabled() -> bool:
     return LookupSettings.current().rdap_enabled
 
 
-def fetch(kind: str, value: str, *, actor: Any, max_age: dt.timedelta | None = None) -> Any:
-    """The RDAP answer for (kind, value), from the cache if younger than `max_age`. Audited.
-
-    Stores and returns an RdapResult whatever the outcome (found, not found,
-    rate limited, error): the tip page shows what happened and when.
-    """
-    query = normalise_query(kind, value)
-    max_age = max_age if max_age is not None else dt.timedelta(days=settings.RDAP_CACHE_DAYS)
-    cached = RdapResult.objects.filter(kind=kind, query=query).first()
-    now = timezone.now()
+def cached(kind: str, query: str, *, max_age: dt.timedelta, now: dt.datetime) -> Any:
+    """The stored answer for (kind, normalised query) if it is an answer (found or not found)
+    younger than `max_age`; else None (ask the registry again)."""
+    hit = RdapResult.objects.filter(kind=kind, query=query).first()
     if (
-        cached is not None
-        and cached.status in {RdapResult.Status.OK, RdapResult.Status.NOT_FOUND}
-        and now - cached.fetched_at < max_age
+        hit is not None
+        and hit.status in {RdapResult.Status.OK, RdapResult.Status.NOT_FOUND}
+        and now - hit.fetched_at < max_age
     ):
-        return cached
+        return hit
+    return None
+
+
+def ask_registry(kind: str, query: str, *, now: dt.datetime) -> dict[str, Any]:
+    """Ask the registry that serves (kind, normalised query); the RdapResult fields to store,
+    whatever the outcome (found, not found, rate limited, error). Stores nothing: the action
+    lookups.actions.do_rdap_fetch does, audited."""
     if not enabled():
         raise RdapDisabled(
             "RDAP look-ups are turned off (air-gapped default); an administrator can enable them."
@@ -460,19 +458,4 @@ def fetch(kind: str, value: str, *, actor: Any, max_age: dt.timedelta | None = N
         fields["error"] = f"The registry's answer is malformed: {exc}"
     except (http.OutboundError, RdapError) as exc:
         fields.update(blank, registry="", data={}, status=RdapResult.Status.ERROR, error=str(exc))
-    with transaction.atomic():
-        result, _ = RdapResult.objects.update_or_create(kind=kind, query=query, defaults=fields)
-        record(
-            "lookups.rdap",
-            actor=actor,
-            obj=result,
-            outcome="success" if result.status != RdapResult.Status.ERROR else "failed",
-            changes={
-                "kind": kind,
-                "query": query,
-                "url": result.source_url,
-                "status": result.status,
-            },
-            summary=f"RDAP {kind} {query}: {result.get_status_display()}",
-        )
-    return result
+    return fields

@@ -11,7 +11,7 @@ from django.db import transaction
 from django_tasks import task
 
 from vigil.core import request_context
-from vigil.lookups import rdap
+from vigil.lookups import actions, rdap
 from vigil.lookups.models import RdapResult
 
 MAX_WAIT = 30  # seconds we honour of a registry's Retry-After before giving up on that IP
@@ -35,7 +35,7 @@ def rdap_lookup_ips(ips: list[str], actor_id: int, request_id: str = "") -> dict
                 continue
             for attempt in range(2):
                 try:
-                    result = rdap.fetch("ip", ip, actor=actor)
+                    result = actions.do_rdap_fetch("ip", ip, actor=actor)
                 except rdap.RdapError:
                     done["errors"] += 1
                     break

@@ -114,14 +114,4 @@ WRITE_ALLOWED: dict[tuple[str, str], str] = {
         "this instance's own signing identity, made once on first use (no case data; its "
         "use in every package or sync is audited)"
     ),
-    # -- audited write paths that live beside a format or protocol they need
-    ("vigil/exchange/packages.py", "build"): (
-        "audited exchange.export_package: the package sequence and transfer summary"
-    ),
-    ("vigil/exchange/packages.py", "do_import_package"): "audited exchange.import_package",
-    ("vigil/exchange/packages.py", "_attach"): "audited media.attach",
-    ("vigil/exchange/sync.py", "changes"): "audited through actions.audit_sent (the transfer)",
-    ("vigil/exchange/sync.py", "_apply"): "audited exchange.pull (the partner's sync cursor)",
-    ("vigil/lookups/ranges.py", "import_ranges"): "audited lookups.ranges_import",
-    ("vigil/lookups/rdap.py", "fetch"): "audited lookups.rdap (the cached answer)",
 }

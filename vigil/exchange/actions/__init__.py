@@ -22,6 +22,12 @@ from vigil.exchange.actions.importing import (
     import_stream,
     take_records,
 )
+from vigil.exchange.actions.packaging import (
+    do_attach_media_file,
+    do_finish_package_export,
+    do_finish_package_import,
+    do_number_package,
+)
 from vigil.exchange.actions.partners import (
     authenticate_token,
     do_create_partner,
@@ -51,6 +57,7 @@ from vigil.exchange.actions.sending import (
     iter_canonical,
     note_deleted,
 )
+from vigil.exchange.actions.syncing import do_apply_sync_batch, do_record_sync_sent
 
 __all__ = [
     "BATCH",
@@ -66,12 +73,18 @@ __all__ = [
     "canonical",
     "check_may_send",
     "check_partner_receives",
+    "do_apply_sync_batch",
+    "do_attach_media_file",
     "do_create_partner",
     "do_decide_conflict",
     "do_export_vics",
+    "do_finish_package_export",
+    "do_finish_package_import",
     "do_import_vics",
     "do_issue_token",
+    "do_number_package",
     "do_queue_vics_import",
+    "do_record_sync_sent",
     "do_revoke_token",
     "do_set_partner_status",
     "do_set_sync_credentials",

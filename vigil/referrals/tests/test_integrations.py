@@ -105,7 +105,7 @@ def test_it_takes_the_ip_owners_country_from_the_offline_ranges(personas, direct
 
     path = tmp_path / "ranges.tsv"
     path.write_text("203.0.113.0\t203.0.113.255\t64500\tDE\tExample Hosting GmbH\n")
-    ranges.import_ranges(path, actor=personas.manager)
+    lookup_actions.do_import_ranges(path, actor=personas.manager)
     ranges.invalidate()
     t = f.tip()
     f.selector(t, "ip", "203.0.113.7")

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from vigil.core import request_context
-from vigil.lookups import ranges
+from vigil.lookups import actions, ranges
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
         try:
             with request_context.bind(request_id=str(uuid.uuid4()), via="cli"):
-                summary = ranges.import_ranges(
+                summary = actions.do_import_ranges(
                     path,
                     source=opts["source"],
                     actor_username=f"cli:{getpass.getuser()}",
