@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.audit.log import record
 from vigil.lookups import actions, ranges, rdap
 from vigil.lookups.models import LookupSettings, Provider, ProviderMapping, RangeSource, RdapResult
@@ -67,6 +68,17 @@ def tip_lookups(tip: Tip) -> dict:
 def tip_panel(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = _tip(request, tip_id)
     ctx = tip_lookups(tip)
+    # The panel names who owns the tip's IPs and domains: one read row with the stored RDAP
+    # answers it showed (the offline ranges are reference data).
+    shown = [r["rdap"].pk for r in ctx["ip_rows"] + ctx["domain_rows"] if r["rdap"] is not None]
+    audit_actions.do_view_list(
+        RdapResult,
+        shown,
+        actor=request.user,
+        action="lookups.list",
+        filters={"tip": tip.pk},
+        selectors=len(ctx["ip_rows"]) + len(ctx["domain_rows"]) + len(ctx["other_rows"]),
+    )
     ctx.update(
         tip=tip,
         rdap_enabled=rdap.enabled(),

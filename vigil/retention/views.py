@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.audit.log import record
 from vigil.core.dashboard import Panel
 from vigil.core.holds import HeldError
@@ -258,15 +259,26 @@ def _tip(request: HttpRequest, pk: int, action=access.READ):
 def tip_panel(request: HttpRequest, pk: int) -> HttpResponse:
     tip = _tip(request, pk)
     can_write = access.can(request.user, access.WRITE, tip)
+    holds = rules.holds_on(Kind.TIP, tip.pk)
+    reports = list(
+        InaccuracyReport.objects.filter(tip=tip).select_related("recorded_by", "reviewed_by")
+    )
+    # The panel shows the tip's legal holds and reported inaccuracies: one read row.
+    audit_actions.do_view_list(
+        InaccuracyReport,
+        [r.pk for r in reports],
+        actor=request.user,
+        action="correction.list",
+        filters={"tip": tip.pk},
+        holds=len(holds),
+    )
     return render(
         request,
         "retention/_tip_panel.html",
         {
             "tip": tip,
-            "holds": rules.holds_on(Kind.TIP, tip.pk),
-            "reports": InaccuracyReport.objects.filter(tip=tip).select_related(
-                "recorded_by", "reviewed_by"
-            ),
+            "holds": holds,
+            "reports": reports,
             "can_report": can_write and access.can_create(request.user),
             "is_manager": access.is_manager(request.user),
         },

@@ -75,6 +75,14 @@ def _proposed(tip: Tip, identifiers: list[Selector]) -> Provider | None:
 def tip_panel(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = _tip(request, tip_id)
     subs = list(tip.subpoenas.select_related("provider", "parent").order_by("drafted_at", "id"))
+    # The panel shows the tip's subpoenas (provider, identifiers, status): one read row.
+    audit_actions.do_view_list(
+        Subpoena,
+        [s.pk for s in subs],
+        actor=request.user,
+        action="subpoena.list",
+        filters={"tip": tip.pk},
+    )
     ctx = {"tip": tip, "subpoenas": subs, "can_write": actions.can_write(request.user, tip)}
     if ctx["can_write"]:
         idents = [s for s in tip.selectors.all() if s.type in IDENTIFIER_TYPES]

@@ -59,7 +59,13 @@ def test_it_guards_the_tip_panel(client, personas, tip, provider):
         ),
         stdout=StringIO(),
     )
-    check_roles(client, personas, "get", reverse("lookups-tip-panel", args=[tip.pk]))
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("lookups-tip-panel", args=[tip.pk]),
+        audit_action="lookups.list",
+    )
     client.force_login(personas.reader)
     html = client.get(reverse("lookups-tip-panel", args=[tip.pk])).content.decode()
     assert "AS15169" in html and "GOOGLE" in html and "Example Cable" in html

@@ -255,7 +255,13 @@ def test_it_guards_answering_a_follow_up(client, personas, tip, directory):
 
 
 def test_it_guards_the_tip_panel_and_jurisdiction_page(client, personas, tip, directory):
-    check_roles(client, personas, "get", reverse("referrals-tip-panel", args=[tip.pk]))
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("referrals-tip-panel", args=[tip.pk]),
+        audit_action="referral.list",
+    )
     check_roles(client, personas, "get", reverse("referrals-jurisdiction", args=[tip.pk]))
     client.force_login(personas.reader)
     page = client.get(reverse("referrals-jurisdiction", args=[tip.pk])).content.decode()

@@ -276,6 +276,14 @@ def _tip_context(request: HttpRequest, tip: Tip) -> dict:
     suggestion = jurisdiction.suggest([tip])
     can_refer = _can_write_tip(request.user, tip)
     referrals = list(Referral.objects.filter(members__tip=tip).select_related("office").distinct())
+    # The panel shows the tip's referrals (office, status): one read row naming them.
+    audit_actions.do_view_list(
+        Referral,
+        [r.pk for r in referrals],
+        actor=request.user,
+        action="referral.list",
+        filters={"tip": tip.pk},
+    )
     return {
         "tip": tip,
         "referrals": referrals,

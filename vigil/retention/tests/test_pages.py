@@ -117,7 +117,7 @@ def test_it_shows_the_hold_on_the_tip_page_panel(client, personas, make_tip):
         name="Hold A", reason="r", items=[("tip", tip.pk)], actor=personas.manager
     )
     url = reverse("retention-tip-panel", args=[tip.pk])
-    check_roles(client, personas, "get", url)
+    check_roles(client, personas, "get", url, audit_action="correction.list")
     client.force_login(personas.reader)
     body = client.get(url).content.decode()
     assert "Under legal hold" in body and "Hold A" in body

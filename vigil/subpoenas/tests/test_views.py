@@ -31,7 +31,13 @@ def _set(sub, status, **extra):
 
 
 def test_it_guards_the_tip_panel_and_drafting(client, personas, tip, provider):
-    check_roles(client, personas, "get", reverse("subpoenas-tip-panel", args=[tip.pk]))
+    check_roles(
+        client,
+        personas,
+        "get",
+        reverse("subpoenas-tip-panel", args=[tip.pk]),
+        audit_action="subpoena.list",
+    )
     client.force_login(personas.investigator)
     html = client.get(reverse("subpoenas-tip-panel", args=[tip.pk])).content.decode()
     assert "Proposed from the look-ups: <strong>Example Cable</strong>" in html
