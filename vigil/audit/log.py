@@ -6,6 +6,7 @@ Fails closed: if the row cannot be written the surrounding transaction fails.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from functools import partial
 from typing import Any
 
@@ -77,6 +78,19 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
             value = value.pk
         out[name] = _clean(value)
     return out
+
+
+def acting(actor: Any) -> dict[str, Any]:
+    """`record`'s actor arguments for an action run by a user, or, `actor` None, by the
+    operator at the server's shell (management commands): named `cli:<login>`."""
+    if actor is None:
+        return {"actor": None, "actor_username": f"cli:{getpass.getuser()}"}
+    return {"actor": actor}
+
+
+def user_or_none(actor: Any) -> Any:
+    """The actor when it is a stored user (for a `created_by`), else None."""
+    return actor if getattr(actor, "pk", None) else None
 
 
 def record(

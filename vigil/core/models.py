@@ -48,6 +48,17 @@ class UploadJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # What the task writes when the job ends (tips.tasks, exchange.tasks).
+    END_FIELDS = [
+        "summary",
+        "error",
+        "status",
+        "file_path",
+        "file_key",
+        "progress_done",
+        "finished_at",
+    ]
+
     class Meta:
         abstract = True
         ordering = ["-created_at", "-id"]

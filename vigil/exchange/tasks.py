@@ -97,17 +97,7 @@ def run_vics_import(job_id: int, request_id: str = "") -> dict:
         delete_upload(job)
         job.progress_done = job.progress_total if summary is not None else 0
         job.finished_at = timezone.now()
-        job.save(
-            update_fields=[
-                "summary",
-                "error",
-                "status",
-                "file_path",
-                "file_key",
-                "progress_done",
-                "finished_at",
-            ]
-        )
+        job.save(update_fields=ImportJob.END_FIELDS)
     return job.summary
 
 

@@ -103,17 +103,7 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
             delete_upload(job)
         job.progress_done = job.progress_total
         job.finished_at = timezone.now()
-        job.save(
-            update_fields=[
-                "summary",
-                "error",
-                "status",
-                "file_path",
-                "file_key",
-                "progress_done",
-                "finished_at",
-            ]
-        )
+        job.save(update_fields=ImportJob.END_FIELDS)
     return job.summary
 
 

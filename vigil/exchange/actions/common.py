@@ -3,27 +3,18 @@ permission check, a new transfer row."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from vigil.audit.log import acting as _who
+from vigil.audit.log import user_or_none as _user
 from vigil.exchange.models import Partner, Transfer
 
 BATCH = 1000
 SEND_BATCH = 5000
 PURPOSE = "victim identification: exchange with an authorised partner"
-
-
-def _who(actor) -> dict[str, Any]:
-    if actor is None:
-        return {"actor": None, "actor_username": f"cli:{getpass.getuser()}"}
-    return {"actor": actor}
-
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _require(actor, rule: Callable[[Any], bool]) -> None:

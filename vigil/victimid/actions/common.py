@@ -3,20 +3,12 @@ server's shell), as the audit row names them."""
 
 from __future__ import annotations
 
-import getpass
-from typing import Any
+from vigil.audit.log import acting as _who
+from vigil.audit.log import user_or_none as _user
+
+__all__ = ["_may", "_user", "_who"]
 
 
 def _may(actor, allowed) -> bool:
     """`actor` None is the operator at the server's shell (management commands only)."""
     return actor is None or allowed(actor)
-
-
-def _who(actor) -> dict[str, Any]:
-    if actor is None:
-        return {"actor": None, "actor_username": f"cli:{getpass.getuser()}"}
-    return {"actor": actor}
-
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
