@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.audit import queries, redaction
 from vigil.audit.log import record
 from vigil.audit.models import LEGACY_OUTCOMES, AuditEvent, Outcome
@@ -72,10 +73,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     # Case values only for those who may read the record (audit/redaction.py).
     page.object_list = redaction.apply(request.user, page.object_list)
     # Who looked at the trail, and for what, is itself part of the trail.
-    record(
-        "audit.view",
+    audit_actions.do_view_list(
+        AuditEvent,
+        [e.pk for e in page.object_list],
         actor=request.user,
-        object_type="audit.auditevent",
+        action="audit.view",
+        filters={k: v[:100] for k, v in request.GET.items()},
         summary=f"filters: {request.GET.urlencode()[:250]}",
     )
     params = request.GET.copy()

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts import access
 from vigil.audit import actions as audit_actions
-from vigil.audit.log import record
 from vigil.core.dashboard import Panel
 from vigil.core.holds import HeldError
 from vigil.retention import actions, reviews, rules
@@ -80,9 +79,12 @@ def disposition(request: HttpRequest) -> HttpResponse:
         }
         for o in page
     ]
-    record(
-        "retention.disposition_view",
+    audit_actions.do_view_list(
+        qs.model,
+        ids,
         actor=request.user,
+        action="retention.disposition_view",
+        filters={"kind": kind, "page": page.number},
         summary=f"{kind}: {page.paginator.count} past retention",
     )
     return render(
@@ -383,7 +385,14 @@ def access_review(request: HttpRequest) -> HttpResponse:
             request, "retention/access_review.html", {"error": error, "period": period}, status=400
         )
     rows = reviews.build(period)
-    record("access.review_view", actor=request.user, summary=f"access review {period}")
+    audit_actions.do_view_list(
+        get_user_model(),
+        [r.user.pk for r in rows],
+        actor=request.user,
+        action="access.review_view",
+        filters={"start": str(period.start), "end": str(period.end)},
+        summary=f"access review {period}",
+    )
     return render(
         request,
         "retention/access_review.html",

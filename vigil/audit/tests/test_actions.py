@@ -7,6 +7,8 @@ import vigil
 
 NAME = re.compile(r"^(login|logout|[a-z_]+(\.[a-z_]+)+)$")
 CALL = re.compile(r"""\b(?:record|_set_state)\(\s*(?:\w+,\s*)?["']([^"']+)["']""")
+# Reads are recorded through audit.actions.do_view / do_view_list, the name as action="…".
+READ = re.compile(r"""\bdo_view(?:_list)?\([^)]*?\baction=["']([^"']+)["']""", re.S)
 FOUNDATION = ("accounts", "audit", "core", "messaging")
 
 
@@ -17,7 +19,8 @@ def _names(apps=None):
         rel = path.relative_to(root)
         if "tests" in rel.parts or (apps and rel.parts[0] not in apps):
             continue
-        for name in CALL.findall(path.read_text()):
+        text = path.read_text()
+        for name in CALL.findall(text) + READ.findall(text):
             found.setdefault(name, str(rel))
     return found
 
