@@ -20,10 +20,11 @@ from vigil.lib import selectors as sel
 from vigil.referrals.models import Referral
 from vigil.subpoenas.models import Subpoena
 from vigil.tips import search as tips_search
-from vigil.tips.models import Selector, Tip
+from vigil.tips.models import Selector, Source, Tip
 from vigil.victimid.models import MatchRequest, Media, Series
 
 LIMIT = 50  # rows per kind; the page says when there were more
+MAX_TIPS = 5000  # tips read for one value before the queue order picks the first LIMIT
 MAX_QUERY = 500
 _HEX = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}")
 _SUBPOENA_REF = re.compile(r"SUB-(\d{4})-(\d{1,9})", re.IGNORECASE)
@@ -86,11 +87,17 @@ def find(user, query: str) -> Results:
         by_value |= Q(type=kind, value=value)
     hexed = _hex(q)
 
-    # Tips: a selector they hold, or their source's reference.
-    tip_cond = Q(source_reference=q)
+    # Tips: a selector they hold, or their source's reference. The ids are read first, each
+    # through its index (selector (type, value); (source, source_reference) per source): an OR
+    # of the two in one WHERE makes PostgreSQL scan every tip (1.1 s at 1,000,000 tips).
+    ids = set(
+        Tip.objects.filter(
+            source_reference=q, source_id__in=Source.objects.values("pk")
+        ).values_list("pk", flat=True)[:LIMIT]
+    )
     if values:
-        tip_cond |= Q(pk__in=Selector.objects.filter(by_value).values("tip_id"))
-    tips = Tip.objects.for_user(user).filter(tip_cond).select_related("source", "assigned_to")
+        ids.update(Selector.objects.filter(by_value).values_list("tip_id", flat=True)[:MAX_TIPS])
+    tips = Tip.objects.for_user(user).filter(pk__in=ids).select_related("source", "assigned_to")
     rows, more = _page(tips.queue())
     results.sections.append(Found("tips", "Tips", rows, more))
 
