@@ -8,7 +8,12 @@ sync of N records between two local Vigil instances (records/s).
 
 Records are synthetic: MD5/SHA-1/PDQ of counters, 50 series, flags as strings
 (the quirks of real files). Import and export each run in a child process so
-the peak RSS (ru_maxrss) is that step's own.
+the peak RSS (ru_maxrss) is that step's own. Steps: import (new records), export
+(VICS 2.0), import again (all unchanged), then the web path into a fresh database
+(the upload sealed from its temporary file, then the background task
+exchange.tasks.run_vics_import — `--no-web` skips it). `--sync`: instance A
+imports the file, instance B pulls it all (`sync_partner --limit 2000`); the CPU
+of both processes is printed.
 """
 
 from __future__ import annotations
@@ -57,10 +62,34 @@ def _peak() -> float:
 
 def child(args: argparse.Namespace) -> None:
     data_dir = Path(args.child_dir)
-    django_setup(args.child_url, data_dir, migrate=False)
+    django_setup(args.child_url, data_dir, migrate=args.child == "prepare")
+    if args.child == "prepare":
+        _prepare()
+        return
     from vigil.exchange import actions
 
     partner = actions.partner_by_name("BENCH")
+    if args.child == "web":
+        from django.contrib.auth import get_user_model
+        from django.core.files import File
+
+        from vigil.exchange.models import ImportJob
+
+        user = get_user_model().objects.get(username="bench_sharer")
+        start, cpu = time.perf_counter(), time.process_time()
+        with open(data_dir / "in.json", "rb") as fh:
+            job = actions.do_queue_vics_import(
+                File(fh, name="in.json"), actor=user, partner=partner
+            )
+        took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        job = ImportJob.objects.get(pk=job.pk)
+        s = job.summary
+        print(
+            f"web import (seal + task): {s.get('records_read', 0):,} read, {s.get('created', 0):,} created "
+            f"({job.status}) in {took:.1f} s -> {s.get('records_read', 0) / took:,.0f} records/s "
+            f"(CPU {cpu:.0f} s); peak RSS {_peak():.0f} MB"
+        )
+        return
     if args.child == "import":
         start, cpu = time.perf_counter(), time.process_time()
         with open(data_dir / "in.json", "rb") as fh:
@@ -86,11 +115,19 @@ def child(args: argparse.Namespace) -> None:
         )
 
 
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_sync(n: int, tmp: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from vigil.testing.instance import Instance
 
     a, b = Instance.create(tmp / "a", "alpha"), Instance.create(tmp / "b", "beta")
+    for inst in (a, b):  # no DEBUG query log in the figures
+        inst.env.update(VIGIL_DEBUG="0", VIGIL_ALLOWED_HOSTS="127.0.0.1")
     keys = "import json\nfrom vigil.exchange import keys\ni = keys.identity()\nprint(json.dumps([i.signing_public, i.age_recipient]))"
     reg = (
         "from vigil.exchange import actions\nfrom vigil.testing.personas import make_user\n"
@@ -113,14 +150,21 @@ def bench_sync(n: int, tmp: Path) -> None:
             "from vigil.exchange import actions\n"
             f"actions.do_set_sync_credentials(actions.partner_by_name('alpha'), actor=None, url={a.url!r}, token={token!r})"
         )
+        server_cpu = _cpu_of(a.proc.pid)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         out = json.loads(
             b.vigil("sync_partner", "alpha", "--limit", "2000", "--json", timeout=36000).stdout
         )
         took = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        puller = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        server = _cpu_of(a.proc.pid) - server_cpu
         print(
             f"sync: {out['records_read']:,} records in {out['batches']} batches, {out['created']:,} created "
-            f"in {took:.1f} s -> {out['records_read'] / took:,.0f} records/s (two processes, SQLite each)"
+            f"in {took:.1f} s -> {out['records_read'] / took:,.0f} records/s (two processes, SQLite each; "
+            f"CPU: serving {server:.0f} s, pulling {puller:.0f} s; pulling peak RSS "
+            f"{after.ru_maxrss / 1024:.0f} MB)"
         )
     finally:
         a.stop()
@@ -136,6 +180,7 @@ def main() -> None:
         "--sync", action="store_true", help="also time a sync between two instances"
     )
     parser.add_argument("--no-files", action="store_true", help="skip the import/export figures")
+    parser.add_argument("--no-web", action="store_true", help="skip the web import figure")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-url", help=argparse.SUPPRESS)
     parser.add_argument("--child-dir", help=argparse.SUPPRESS)
@@ -151,23 +196,7 @@ def main() -> None:
             django_setup(url, data_dir, migrate=True)
             from django.db import connection
 
-            from vigil.exchange import actions
-
-            actions.do_create_partner(
-                actor=None,
-                data={
-                    "name": "BENCH",
-                    "organisation": "Bench",
-                    "country": "US",
-                    "may_receive": 2,
-                    "sends": 2,
-                },
-            )
-            from vigil.exchange.models import Partner
-            from vigil.testing.personas import make_user
-
-            Partner.objects.filter(name="BENCH").update(status="approved")
-            make_user("bench_sharer", "manager", may_share=True)
+            _prepare()
             start = time.perf_counter()
             write_vics(data_dir / "in.json", args.records)
             size = (data_dir / "in.json").stat().st_size / 1e6
@@ -176,19 +205,53 @@ def main() -> None:
             )
             connection.close()
             for step in ("import", "export", "import"):
-                cmd = [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    step,
-                    "--child-url",
-                    url,
-                    "--child-dir",
-                    str(data_dir),
-                ]
-                subprocess.run(cmd, check=True)  # noqa: S603
+                _child(step, url, data_dir)
+            if not args.no_web:
+                web_url = _fresh_database(url, data_dir)
+                _child("prepare", web_url, data_dir)
+                _child("web", web_url, data_dir)
         if args.sync:
             bench_sync(args.records, data_dir)
+
+
+def _child(step: str, url: str, data_dir: Path) -> None:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        step,
+        "--child-url",
+        url,
+        "--child-dir",
+        str(data_dir),
+    ]
+    subprocess.run(cmd, check=True)  # noqa: S603
+
+
+def _fresh_database(url: str, data_dir: Path) -> str:
+    if url.startswith("postgres"):
+        return setup_database(url + "_web", data_dir)
+    return f"sqlite:///{data_dir / 'web.sqlite3'}"
+
+
+def _prepare() -> None:
+    from vigil.exchange import actions
+
+    actions.do_create_partner(
+        actor=None,
+        data={
+            "name": "BENCH",
+            "organisation": "Bench",
+            "country": "US",
+            "may_receive": 2,
+            "sends": 2,
+        },
+    )
+    from vigil.exchange.models import Partner
+    from vigil.testing.personas import make_user
+
+    Partner.objects.filter(name="BENCH").update(status="approved")
+    make_user("bench_sharer", "manager", may_share=True)
 
 
 if __name__ == "__main__":

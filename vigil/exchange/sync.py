@@ -105,17 +105,17 @@ def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dic
     ids: list[int] = []
     if budget > 0 and not full:
         qs = _after(actions.exportable(partner, None).filter(updated_at__lte=horizon), c["m"])
-        qs = qs.select_related("series", "exchange_record").order_by("updated_at", "id")
-        rows = list(qs[: budget + 1])
+        rows = list(
+            actions.canonical_rows(
+                qs, with_series=with_series, order=("updated_at", "id"), limit=budget + 1
+            )
+        )
         if len(rows) > budget:
             rows, full = rows[:budget], True
-        for media in rows:
-            rec = actions.canonical(media, with_series=with_series)
-            if not with_series:
-                rec["series"], rec["victim_identified"] = "", None
+        for pk, updated_at, rec in rows:
             out["records"].append(mapping.to_vics(rec, with_series=with_series))
-            ids.append(media.pk)
-            c["m"] = [media.updated_at.isoformat(), media.pk]
+            ids.append(pk)
+            c["m"] = [updated_at.isoformat(), pk]
         budget -= len(rows)
     if budget > 0 and not full:
         rows = list(

@@ -50,6 +50,7 @@ from vigil.exchange.actions.receiving import (
 from vigil.exchange.actions.sending import (
     audit_sent,
     canonical,
+    canonical_rows,
     check_may_send,
     check_partner_receives,
     do_export_vics,
@@ -71,6 +72,7 @@ __all__ = [
     "audit_sent",
     "authenticate_token",
     "canonical",
+    "canonical_rows",
     "check_may_send",
     "check_partner_receives",
     "do_apply_sync_batch",

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from vigil.exchange import mapping
+from vigil.exchange.actions import bulk
 from vigil.exchange.models import Conflict, Level, Partner, Provenance, Record, Transfer
 from vigil.victimid import actions as victimid_actions
 from vigil.victimid.models import Media, Series
@@ -115,10 +116,204 @@ def apply_batch(
     changes nothing. Local values are never overwritten by another source: a
     disagreement on the series or on whether the victim is identified becomes a
     Conflict for a Manager.
+
+    Set-based: three queries sort the batch into records this partner sent
+    unchanged (nothing to do), records new here (inserted by `_insert_new`, a
+    few multi-row INSERTs) and the rest (records or media we hold already,
+    merged object by object by `_merge`, where conflicts arise).
     """
     if not items:
         return []
     now = timezone.now()
+    md5s = [rec["md5"] for _, rec in items]
+    known = dict(Record.objects.filter(md5__in=md5s).values_list("md5", "media_id"))
+    digests = dict(
+        Provenance.objects.filter(partner=partner, media_id__in=list(known.values())).values_list(
+            "media_id", "digest"
+        )
+    )
+    missing = [m for m in md5s if m not in known]
+    loose = (
+        set(
+            Media.objects.filter(md5__in=missing, series__isnull=False).values_list(
+                "md5", flat=True
+            )
+        )
+        if missing
+        else set()
+    )
+    ids: list[int] = []
+    fresh: list[tuple[dict[str, Any], str]] = []
+    rest: list[tuple[int, dict[str, Any]]] = []
+    for index, rec in items:
+        media_id = known.get(rec["md5"])
+        if media_id is not None:
+            if digests.get(media_id) == mapping.digest(rec):
+                counts.unchanged += 1
+                ids.append(media_id)
+            else:
+                rest.append((index, rec))
+        elif rec["md5"] in loose:
+            rest.append((index, rec))
+        else:
+            fresh.append((rec, mapping.digest(rec)))
+    series_names: dict[str, bool | None] = {}
+    if with_series:
+        for rec in [r for r, _ in fresh] + [r for _, r in rest]:
+            if rec["series"]:
+                prev = series_names.get(rec["series"])
+                series_names[rec["series"]] = bool(prev) or bool(rec["victim_identified"])
+    created_series: set[str] = set()
+    series = (
+        _series_for(series_names, actor=actor, partner=partner, created=created_series)
+        if series_names
+        else {}
+    )
+    if fresh:
+        ids += _insert_new(
+            fresh,
+            series=series,
+            created_series=created_series,
+            partner=partner,
+            transfer=transfer,
+            counts=counts,
+            with_series=with_series,
+            now=now,
+        )
+    if rest:
+        ids += _merge(
+            rest,
+            series=series,
+            partner=partner,
+            transfer=transfer,
+            counts=counts,
+            with_series=with_series,
+            now=now,
+        )
+    return ids
+
+
+def _opinion(rec: dict[str, Any], with_series: bool) -> dict[str, Any]:
+    return rec if with_series else {**rec, "series": "", "victim_identified": None}
+
+
+_MEDIA_COLUMNS = (
+    "series",
+    "kind",
+    "origin",
+    "md5",
+    "sha1",
+    "sha256",
+    "pdq",
+    "size",
+    "stored_path",
+    "original_filename",
+    "created_at",
+    "updated_at",
+)
+_RECORD_COLUMNS = ("media", "md5", "source", *mapping.RECORD_FIELDS)
+_PROVENANCE_COLUMNS = (
+    "partner",
+    "media",
+    "transfer",
+    "partner_media_id",
+    "partner_series",
+    "digest",
+    "opinion",
+    "first_received_at",
+    "last_received_at",
+)
+
+
+def _insert_new(
+    fresh: list[tuple[dict[str, Any], str]],
+    *,
+    series: dict[str, Series],
+    created_series: set[str],
+    partner: Partner,
+    transfer: Transfer,
+    counts: Counts,
+    with_series: bool,
+    now,
+) -> list[int]:
+    """Records no media here has yet: media, record and provenance rows in multi-row INSERTs
+    (actions/bulk.py). A series that exists here and disagrees on whether its victim is
+    identified becomes a Conflict, as in `_merge`."""
+    origin = f"partner {partner.name}"[:200]
+    flagged: set[int] = set()
+    rows = []
+    for rec, _ in fresh:
+        their = series.get(rec["series"]) if with_series and rec["series"] else None
+        if (
+            their is not None
+            and their.name not in created_series
+            and rec["victim_identified"] is not None
+            and their.victim_identified != rec["victim_identified"]
+            and their.pk not in flagged
+        ):
+            flagged.add(their.pk)
+            _identified_conflict(counts, their, rec["victim_identified"], partner, transfer)
+        rows.append(
+            (
+                their.pk if their is not None else None,
+                Media.Kind.UNKNOWN.value,
+                origin,
+                rec["md5"],
+                rec["sha1"],
+                rec["sha256"],
+                rec["pdq"],
+                rec["size"],
+                "",
+                "",
+                now,
+                now,
+            )
+        )
+    media_of = {
+        md5: pk for pk, md5 in bulk.insert(Media, _MEDIA_COLUMNS, rows, returning=("id", "md5"))
+    }
+    bulk.insert(
+        Record,
+        _RECORD_COLUMNS,
+        [
+            (media_of[rec["md5"]], rec["md5"], partner.pk, *(rec[k] for k in mapping.RECORD_FIELDS))
+            for rec, _ in fresh
+        ],
+    )
+    bulk.insert(
+        Provenance,
+        _PROVENANCE_COLUMNS,
+        [
+            (
+                partner.pk,
+                media_of[rec["md5"]],
+                transfer.pk,
+                rec["media_id"][:40],
+                rec["series"][:200],
+                d,
+                _opinion(rec, with_series),
+                now,
+                now,
+            )
+            for rec, d in fresh
+        ],
+    )
+    counts.created += len(fresh)
+    return [media_of[rec["md5"]] for rec, _ in fresh]
+
+
+def _merge(
+    items: list[tuple[int, dict[str, Any]]],
+    *,
+    series: dict[str, Series],
+    partner: Partner,
+    transfer: Transfer,
+    counts: Counts,
+    with_series: bool,
+    now,
+) -> list[int]:
+    """Records of media held here already: fill blanks, update this partner's own values,
+    link to a series or open a Conflict."""
     md5s = [rec["md5"] for _, rec in items]
     by_record = {
         r.md5: r
@@ -137,20 +332,7 @@ def apply_batch(
     provs = {
         p.media_id: p for p in Provenance.objects.filter(partner=partner, media_id__in=media_ids)
     }
-    series_names: dict[str, bool | None] = {}
-    if with_series:
-        for _, rec in items:
-            if rec["series"]:
-                prev = series_names.get(rec["series"])
-                series_names[rec["series"]] = bool(prev) or bool(rec["victim_identified"])
-    created_series: set[str] = set()
-    series = (
-        _series_for(series_names, actor=actor, partner=partner, created=created_series)
-        if series_names
-        else {}
-    )
 
-    new_media: list[tuple[Media, dict[str, Any]]] = []
     touched_media: list[Media] = []
     new_records: list[Record] = []
     touched_records: list[Record] = []
@@ -163,33 +345,8 @@ def apply_batch(
         d = mapping.digest(rec)
         their_series = series.get(rec["series"]) if with_series and rec["series"] else None
         existing = by_record.get(rec["md5"])
-        media = existing.media if existing is not None else loose.get(rec["md5"])
-        opinion = rec if with_series else {**rec, "series": "", "victim_identified": None}
-        if media is None:
-            media = Media(
-                series=their_series,
-                kind=Media.Kind.UNKNOWN,
-                origin=f"partner {partner.name}"[:200],
-                md5=rec["md5"],
-                sha1=rec["sha1"],
-                sha256=rec["sha256"],
-                pdq=rec["pdq"],
-                size=rec["size"],
-            )
-            new_media.append((media, rec))
-            counts.created += 1
-            if (
-                their_series is not None
-                and their_series.name not in created_series
-                and rec["victim_identified"] is not None
-                and their_series.victim_identified != rec["victim_identified"]
-                and their_series.pk not in flagged_series
-            ):
-                flagged_series.add(their_series.pk)
-                _identified_conflict(
-                    counts, their_series, rec["victim_identified"], partner, transfer
-                )
-            continue
+        media = existing.media if existing is not None else loose[rec["md5"]]
+        opinion = _opinion(rec, with_series)
         ids.append(media.pk)
         prov = provs.get(media.pk)
         if prov is not None and prov.digest == d:
@@ -260,17 +417,6 @@ def apply_batch(
             prov.last_received_at = now
             touched_provs.append(prov)
 
-    if new_media:
-        Media.objects.bulk_create([m for m, _ in new_media], batch_size=500)
-        for media, rec in new_media:
-            ids.append(media.pk)
-            new_records.append(
-                Record(media=media, md5=rec["md5"], source=partner, **_record_values(rec))
-            )
-            opinion = rec if with_series else {**rec, "series": "", "victim_identified": None}
-            new_provs.append(
-                _provenance(partner, media, transfer, rec, mapping.digest(rec), opinion, now)
-            )
     if touched_media:
         Media.objects.bulk_update(
             touched_media, ["series", "sha1", "sha256", "pdq", "size", "updated_at"], batch_size=500

@@ -94,3 +94,81 @@ def test_it_refuses_a_partner_not_approved_and_stores_nothing(client, personas, 
 def test_it_stores_nothing_for_a_role_that_may_not_import(client, personas, partner, who):
     r = _upload(client, getattr(personas, who), b'{"value": []}')
     assert r.status_code == 403 and not ImportJob.objects.exists()
+
+
+def test_a_large_upload_streams_to_disk_and_the_progress_bar_moves(
+    client, personas, partner, settings, monkeypatch, tmp_path
+):
+    """A generated 3 MB file (8,000 records) over a 1 MB in-memory limit: Django's upload
+    handler writes it to a temporary file in chunks (never one bytes object), it is sealed
+    from there in chunks, and the job page's bar moves while the task imports it."""
+    import hashlib
+    import json
+    import re
+    import types
+
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from vigil.exchange import actions, mapping
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    n = 8000
+    path = tmp_path / "large.json"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"@odata.context":' + json.dumps(mapping.CONTEXT["2.0"]) + ',"value":[\n')
+        for i in range(n):
+            s = f"large-{i}".encode()
+            rec = {
+                "MediaID": 0,
+                "Category": i % 4,
+                "MD5": hashlib.md5(s).hexdigest(),  # noqa: S324 - VICS keys on MD5
+                "SHA1": hashlib.sha1(s).hexdigest(),  # noqa: S324
+                "MediaSize": str(1000 + i),
+                "IsPrecategorized": "true",
+                "Comments": "generated " * 20,
+                "AlternativeHashes": [
+                    {"HashName": "PDQ", "HashValue": hashlib.sha256(s).hexdigest()}
+                ],
+            }
+            fh.write(("," if i else "") + json.dumps(rec) + "\n")
+        fh.write("]}\n")
+    size = path.stat().st_size
+    assert size > 3 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+    seen = {}
+    queue = actions.do_queue_vics_import
+
+    def spy(upload, **kwargs):
+        seen["type"] = type(upload)
+        seen["on_disk"] = upload.temporary_file_path()
+        return queue(upload, **kwargs)
+
+    monkeypatch.setattr(actions, "do_queue_vics_import", spy)
+    client.force_login(personas.investigator)
+    with open(path, "rb") as fh:
+        r = client.post(reverse("exchange-import"), {"partner": partner.name, "file": fh})
+    assert r.status_code == 302, r.content[:500]
+    assert seen["type"] is TemporaryUploadedFile and seen["on_disk"]
+    job = ImportJob.objects.get()
+    assert job.progress_total == size
+
+    # The bar, as the page polls it, while the task runs (its clock ticks a second a call).
+    bars: list[int] = []
+    write = tasks.write_progress
+    ticks = iter(range(10**9))
+
+    def progress(j, records, done):
+        write(j, records, done)
+        body = client.get(
+            reverse("exchange-import-progress", args=[j.pk]), HTTP_X_VIGIL_POLL="1"
+        ).content.decode()
+        bars.append(int(re.search(r'<progress[^>]*value="(\d+)"', body).group(1)))
+
+    monkeypatch.setattr(tasks, "write_progress", progress)
+    monkeypatch.setattr(tasks, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    tasks.run_vics_import.call(job.pk, "")
+    job.refresh_from_db()
+    assert job.status == "done" and job.summary["created"] == n, job.error
+    moving = [b for b in bars if 0 < b < 100]
+    assert len(set(moving)) >= 3 and moving == sorted(moving), bars
+    assert Media.objects.count() == n
