@@ -1,20 +1,25 @@
-"""The sync API a partner's instance pulls from, authenticated by that partner's token.
+"""The sync API a partner's instance pulls from and pushes to, authenticated by that partner's token.
 
-    GET /api/exchange/sync/changes?cursor=…&limit=…
+    GET  /api/exchange/sync/changes?cursor=…&limit=…
+    POST /api/exchange/sync/push      {"batch": id, "series": […], "records": […], "tombstones": […]}
     Authorization: Bearer vgx_…
 
 401 for a missing, unknown, expired or revoked token; 403 when the partner is
-not approved (nothing leaves for it); 400 for a cursor or limit this server did
-not hand out. Plain Django views: these callers are partner instances, not users.
+not approved (nothing leaves for it, nothing is taken from it) or, for a push,
+registered as sending nothing; 400 for a cursor or limit this server did not
+hand out, or a malformed batch. Plain Django views: these callers are partner
+instances, not users.
 """
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from vigil.core import request_context
 from vigil.exchange import actions, sync
@@ -28,20 +33,29 @@ def _error(status: int, message: str) -> JsonResponse:
     return response
 
 
+def _token(request: HttpRequest, refusal: str):
+    """The partner's token, or the 401/403 answer."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None, _error(401, "Send the partner token as 'Authorization: Bearer vgx_…'.")
+    token = actions.authenticate_token(header[7:].strip())
+    if token is None:
+        return None, _error(401, "The token is unknown, expired or revoked.")
+    partner = token.partner
+    if not partner.is_approved:
+        return None, _error(
+            403, f"{partner.name} is {partner.get_status_display().lower()}: {refusal}"
+        )
+    return token, None
+
+
 @csrf_exempt
 @require_GET
 def changes(request: HttpRequest) -> JsonResponse:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return _error(401, "Send the partner token as 'Authorization: Bearer vgx_…'.")
-    token = actions.authenticate_token(header[7:].strip())
-    if token is None:
-        return _error(401, "The token is unknown, expired or revoked.")
+    token, refused = _token(request, "nothing is sent to it.")
+    if refused is not None:
+        return refused
     partner = token.partner
-    if not partner.is_approved:
-        return _error(
-            403, f"{partner.name} is {partner.get_status_display().lower()}: nothing is sent to it."
-        )
     try:
         limit = int(request.GET.get("limit", sync.DEFAULT_LIMIT))
     except ValueError:
@@ -63,5 +77,34 @@ def changes(request: HttpRequest) -> JsonResponse:
         else None
     )
     response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def push(request: HttpRequest) -> JsonResponse:
+    token, refused = _token(request, "nothing is taken from it.")
+    if refused is not None:
+        return refused
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "The body is not JSON.")
+    try:
+        ctx = request_context.current()
+        with request_context.bind(request_id=ctx.request_id, ip=ctx.ip, via="api"):
+            summary, duplicate = actions.do_receive_push(token.partner, body)
+    except actions.PushRefused as exc:
+        return _error(400, str(exc))
+    except ValidationError as exc:
+        return _error(403, " ".join(exc.messages))
+    answer = {
+        "batch": body["batch"],
+        "duplicate": duplicate,
+        **{k: v for k, v in summary.items() if k != "rejected"},
+        "rejected": summary.get("rejected", []),
+    }
+    response = JsonResponse(answer)
     response["Cache-Control"] = "no-store"
     return response

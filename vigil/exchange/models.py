@@ -62,6 +62,9 @@ class Partner(models.Model):
     sync_token_encrypted = models.BinaryField(null=True, blank=True, editable=False)
     sync_cursor = models.TextField(blank=True, editable=False)
     last_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Pushing our changes to its Vigil (same address and token): how far it has taken them.
+    push_cursor = models.TextField(blank=True, editable=False)
+    last_push_at = models.DateTimeField(null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -180,6 +183,7 @@ class Transfer(models.Model):
         VICS = "vics", "VICS file"
         PACKAGE = "package", "Signed package"
         SYNC = "sync", "Live sync"
+        PUSH = "push", "Live sync (pushed)"
 
     partner = models.ForeignKey(
         Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
@@ -341,6 +345,25 @@ class PackageReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.package_id
+
+
+class PushReceipt(models.Model):
+    """A batch a partner pushed to us, by the id it gave: the same batch sent again
+    (a retry after a lost answer) is answered from here and applied once."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="push_receipts")
+    batch_id = models.CharField(max_length=64)
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+")
+    summary = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "batch_id"], name="push_receipt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.batch_id}"
 
 
 class PackageSequence(models.Model):

@@ -77,9 +77,11 @@ def settle_seconds() -> float:
     return float(getattr(settings, "EXCHANGE_SYNC_SETTLE_SECONDS", 2.0))
 
 
-def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dict[str, Any]:
-    """One batch for `partner` (the caller checked the token). Audited and disclosed
-    in the name of `discloser` (the Manager who issued the token, or approved the partner)."""
+def collect(
+    partner: Partner, cursor: str, limit: int
+) -> tuple[dict[str, Any], list[int], list[int]]:
+    """One batch for `partner` after `cursor`, read only: (body, media ids, series ids).
+    Serving a pull audits it (`changes`); a push audits it once the partner took it."""
     actions.check_partner_receives(partner)
     c = decode_cursor(cursor)
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -133,6 +135,13 @@ def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dic
     new_cursor = encode_cursor(c)
     out["cursor"] = new_cursor
     out["more"] = full
+    return out, ids, series_ids
+
+
+def changes(partner: Partner, cursor: str, limit: int, *, discloser=None) -> dict[str, Any]:
+    """One batch for `partner` (the caller checked the token). Audited and disclosed
+    in the name of `discloser` (the Manager who issued the token, or approved the partner)."""
+    out, ids, series_ids = collect(partner, cursor, limit)
     if ids or out["series"] or out["tombstones"]:
         actions.do_record_sync_sent(
             partner,

@@ -269,6 +269,7 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "api-subpoena-response": {"post": WRITE_OWN.on_record()},
     # vigil.exchange.api_urls
     "exchange-sync-changes": {"get": PARTNER_ONLY},
+    "exchange-sync-push": {"post": PARTNER_ONLY},
     # None
     "api-schema": {"get": SIGNED_IN},
     "api-docs": {"get": SIGNED_IN},

@@ -40,6 +40,7 @@ from vigil.exchange.actions.partners import (
     partner_by_name,
     token_for_view,
 )
+from vigil.exchange.actions.pushing import PushRefused, do_receive_push, do_record_push_sent
 from vigil.exchange.actions.receiving import (
     Counts,
     apply_batch,
@@ -64,6 +65,7 @@ __all__ = [
     "BATCH",
     "Counts",
     "PURPOSE",
+    "PushRefused",
     "SEND_BATCH",
     "apply_batch",
     "apply_series",
@@ -86,6 +88,8 @@ __all__ = [
     "do_issue_token",
     "do_number_package",
     "do_queue_vics_import",
+    "do_receive_push",
+    "do_record_push_sent",
     "do_record_sync_sent",
     "do_revoke_token",
     "do_set_partner_status",

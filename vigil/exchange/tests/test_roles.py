@@ -195,3 +195,17 @@ def test_it_answers_the_sync_api_to_a_partner_token_only(client, personas, partn
     token, secret = actions.do_issue_token(partner, actor=personas.manager)
     response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200, response.content
+
+
+def test_it_takes_pushes_from_a_partner_token_only(client, personas, partner):
+    from rest_framework.test import APIClient
+
+    url = reverse("exchange-sync-push")
+    body = {"batch": "roles-batch-1", "records": []}
+    check_roles(client, personas, "post", url, data=body, content_type="application/json")
+    check_roles(APIClient(), personas, "post", url, data=body, auth="token", format="json")
+    token, secret = actions.do_issue_token(partner, actor=personas.manager)
+    response = client.post(
+        url, data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    assert response.status_code == 200, response.content
