@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,11 +122,17 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_sync(n: int, tmp: Path) -> None:
+def bench_sync(n: int, tmp: Path, seed: Path | None = None) -> None:
+    """A holds `n` records from partner BENCH — `seed`, the SQLite database the import step
+    filled, when there is one, else imported here — and B pulls them all."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from vigil.testing.instance import Instance
 
     a, b = Instance.create(tmp / "a", "alpha"), Instance.create(tmp / "b", "beta")
+    if seed is not None:
+        shutil.copyfile(seed, a.database)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{a.database}{suffix}").unlink(missing_ok=True)
     for inst in (a, b):  # no DEBUG query log in the figures
         inst.env.update(VIGIL_DEBUG="0", VIGIL_ALLOWED_HOSTS="127.0.0.1")
     keys = "import json\nfrom vigil.exchange import keys\ni = keys.identity()\nprint(json.dumps([i.signing_public, i.age_recipient]))"
@@ -141,9 +148,10 @@ def bench_sync(n: int, tmp: Path) -> None:
     ka, kb = json.loads(a.py(keys)), json.loads(b.py(keys))
     token = a.py(reg.format(n="beta", s=kb[0], g=kb[1])).strip()
     b.py(reg.format(n="alpha", s=ka[0], g=ka[1]))
-    a.py(reg.format(n="BENCH", s=ka[0], g=ka[1]))
-    write_vics(a.root / "in.json", n)
-    a.vigil("import_vics", str(a.root / "in.json"), "--partner", "BENCH", "--json")
+    if seed is None:
+        a.py(reg.format(n="BENCH", s=ka[0], g=ka[1]))
+        write_vics(a.root / "in.json", n)
+        a.vigil("import_vics", str(a.root / "in.json"), "--partner", "BENCH", "--json")
     a.start()
     try:
         b.py(
@@ -181,6 +189,7 @@ def main() -> None:
     )
     parser.add_argument("--no-files", action="store_true", help="skip the import/export figures")
     parser.add_argument("--no-web", action="store_true", help="skip the web import figure")
+    parser.add_argument("--sync-seed", help=argparse.SUPPRESS)  # a database the import filled
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-url", help=argparse.SUPPRESS)
     parser.add_argument("--child-dir", help=argparse.SUPPRESS)
@@ -211,7 +220,10 @@ def main() -> None:
                 _child("prepare", web_url, data_dir)
                 _child("web", web_url, data_dir)
         if args.sync:
-            bench_sync(args.records, data_dir)
+            seed = args.sync_seed
+            if seed is None and not args.no_files and url.startswith("sqlite"):
+                seed = str(data_dir / "bench.sqlite3")
+            bench_sync(args.records, data_dir, Path(seed) if seed else None)
 
 
 def _child(step: str, url: str, data_dir: Path) -> None:
