@@ -43,6 +43,17 @@ def insert(
     if not rows:
         return []
     fields = [model._meta.get_field(n) for n in names]
+    # Every other column gets its field's default (a field another app adds later included).
+    given = {f.name for f in fields}
+    extra = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in given and not f.primary_key and f.has_default()
+    ]
+    if extra:
+        fields += extra
+        tail_values = tuple(f.get_default() for f in extra)
+        rows = [(*row, *tail_values) for row in rows]
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     q = connection.ops.quote_name
     head = (
