@@ -151,7 +151,10 @@ class ApiIndex(APIView):
             },
             "victimid": {"series": reverse("victimid-api-series")},
             "subpoenas": reverse("api-subpoenas"),
-            "exchange": {"sync": reverse("exchange-sync-changes")},
+            "exchange": {
+                "sync": reverse("exchange-sync-changes"),
+                "push": reverse("exchange-sync-push"),
+            },
             "schema": reverse("api-schema"),
             "docs": reverse("api-docs"),
             "tokens": reverse("accounts-api-tokens"),

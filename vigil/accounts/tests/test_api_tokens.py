@@ -134,7 +134,12 @@ def test_the_api_documentation_is_served_locally_to_signed_in_users(client, pers
     assert "cdn" not in page.lower() and "https://" not in page
     script = client.get(reverse("api-docs") + "?script=").content.decode()
     assert reverse("api-schema") in script
-    assert client.get(reverse("api-index")).json()["sections"]["docs"] == reverse("api-docs")
+    sections = client.get(reverse("api-index")).json()["sections"]
+    assert sections["docs"] == reverse("api-docs")
+    assert sections["exchange"] == {
+        "sync": reverse("exchange-sync-changes"),
+        "push": reverse("exchange-sync-push"),
+    }
 
 
 def test_the_token_pages_as_every_persona(client, personas):
