@@ -32,32 +32,37 @@ def _series(n: int) -> tuple[str, str]:
     )
 
 
+def drop_pg_indexes(cur, tables) -> list[str]:
+    """PostgreSQL: drop the secondary indexes and the unique, foreign-key and check
+    constraints of `tables`; the statements that rebuild them, in order (indexes, then
+    constraints, unique before foreign keys). bench_flags loads through it too."""
+    cur.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('u', 'f', 'c') "
+        "ORDER BY contype DESC",
+        [list(tables)],
+    )
+    constraints = cur.fetchall()
+    for table, name, _ in constraints:
+        cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    cur.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+        "AND indexname NOT LIKE '%%_pkey'",
+        [list(tables)],
+    )
+    indexes = cur.fetchall()
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    rebuild = [sql for _, sql in indexes]
+    return rebuild + [f'ALTER TABLE "{t}" ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints]
+
+
 def _drop_indexes(cur) -> list[str]:
     """Drop what slows a load; the statements that rebuild it, in order."""
     from django.db import connection
 
-    rebuild: list[str] = []
     if connection.vendor == "postgresql":
-        cur.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('u', 'f', 'c') "
-            "ORDER BY contype DESC",
-            [list(TABLES)],
-        )
-        constraints = cur.fetchall()
-        for table, name, _ in constraints:
-            cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        cur.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
-            "AND indexname NOT LIKE '%%_pkey'",
-            [list(TABLES)],
-        )
-        indexes = cur.fetchall()
-        for name, _ in indexes:
-            cur.execute(f'DROP INDEX "{name}"')
-        rebuild = [sql for _, sql in indexes]
-        rebuild += [f'ALTER TABLE "{t}" ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints]
-        return rebuild
+        return drop_pg_indexes(cur, TABLES)
     cur.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN ('tips_tip', 'tips_selector')"

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 from _setup import django_setup  # noqa: E402  (bench/ is on sys.path when run)
+from _store import drop_pg_indexes  # noqa: E402
 
 TYPES = ("ip", "email", "phone", "online_id", "url")
 PERSON_SHARE = 0.02
@@ -188,23 +189,7 @@ def load_postgres(store: Store, source_id: int) -> tuple[int, int]:
 
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '512MB'")
-        cur.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('u', 'f', 'c') "
-            "ORDER BY contype DESC",  # unique before foreign keys when re-adding
-            [list(TABLES)],
-        )
-        constraints = cur.fetchall()
-        for table, name, _ in constraints:
-            cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        cur.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
-            "AND indexname NOT LIKE '%%_pkey'",
-            [list(TABLES)],
-        )
-        indexes = cur.fetchall()
-        for name, _ in indexes:
-            cur.execute(f'DROP INDEX "{name}"')
+        rebuild = drop_pg_indexes(cur, TABLES)
 
     raw = connection.connection  # psycopg 3
 
@@ -247,10 +232,8 @@ def load_postgres(store: Store, source_id: int) -> tuple[int, int]:
     t = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '512MB'")
-        for _, sql in indexes:
+        for sql in rebuild:
             cur.execute(sql)
-        for table, name, definition in constraints:
-            cur.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for table in TABLES:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
