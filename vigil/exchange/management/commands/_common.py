@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from vigil.core import request_context
+from vigil.exchange import actions, sync
 from vigil.victimid.management.commands._common import actor_for  # noqa: F401 - re-exported
 
 
@@ -55,3 +57,22 @@ def messages(exc: Exception) -> str:
             return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         return " ".join(exc.messages)
     return str(exc)
+
+
+def run_transfer(opts: dict, transfer, *, checkpoint: str) -> tuple[object, dict]:
+    """sync_partner and push_partner: the named partner, `transfer(partner, actor=…, limit=…,
+    progress=…)` under a progress bar, its errors as one CommandError each (`checkpoint` says
+    where a failed run leaves the partner's checkpoint); (partner, totals)."""
+    actor = actor_for(opts.get("user"))
+    try:
+        partner = actions.partner_by_name(opts["partner"])
+        with (
+            request_context.bind(via="cli"),
+            bar(partner.name, enabled=not opts["json"]) as update,
+        ):
+            totals = transfer(partner, actor=actor, limit=opts["limit"], progress=update)
+    except (ValidationError, PermissionDenied) as exc:
+        raise CommandError(messages(exc)) from None
+    except sync.SyncError as exc:
+        raise CommandError(f"{exc} {checkpoint}") from None
+    return partner, totals

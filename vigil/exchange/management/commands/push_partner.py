@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.core import request_context
-from vigil.exchange import actions, push, sync
-from vigil.exchange.management.commands._common import actor_for, bar, messages
+from vigil.exchange import push, sync
+from vigil.exchange.management.commands._common import run_transfer
 
 
 class Command(BaseCommand):
@@ -29,20 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="the account that shares (holds “may share”)")
 
     def handle(self, *args, **opts):
-        actor = actor_for(opts.get("user"))
         if not 1 <= opts["limit"] <= sync.MAX_LIMIT:
             raise CommandError(f"--limit must be between 1 and {sync.MAX_LIMIT}.")
-        try:
-            partner = actions.partner_by_name(opts["partner"])
-            with (
-                request_context.bind(via="cli"),
-                bar(partner.name, enabled=not opts["json"]) as update,
-            ):
-                totals = push.push(partner, actor=actor, limit=opts["limit"], progress=update)
-        except (ValidationError, PermissionDenied) as exc:
-            raise CommandError(messages(exc)) from None
-        except sync.SyncError as exc:
-            raise CommandError(f"{exc} The checkpoint stays at the last batch taken.") from None
+        partner, totals = run_transfer(
+            opts, push.push, checkpoint="The checkpoint stays at the last batch taken."
+        )
         if opts["json"]:
             self.stdout.write(json.dumps(totals))
         else:

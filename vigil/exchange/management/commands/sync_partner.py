@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from vigil.core import request_context
-from vigil.exchange import actions, sync
-from vigil.exchange.management.commands._common import actor_for, bar, messages
+from vigil.exchange import sync
+from vigil.exchange.management.commands._common import run_transfer
 from vigil.lib.text import count
 
 
@@ -29,18 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="act as this account (default: the shell operator)")
 
     def handle(self, *args, **opts):
-        actor = actor_for(opts.get("user"))
-        try:
-            partner = actions.partner_by_name(opts["partner"])
-            with (
-                request_context.bind(via="cli"),
-                bar(partner.name, enabled=not opts["json"]) as update,
-            ):
-                totals = sync.pull(partner, actor=actor, limit=opts["limit"], progress=update)
-        except (ValidationError, PermissionDenied) as exc:
-            raise CommandError(messages(exc)) from None
-        except sync.SyncError as exc:
-            raise CommandError(f"{exc} The checkpoint stays at the last batch committed.") from None
+        partner, totals = run_transfer(
+            opts, sync.pull, checkpoint="The checkpoint stays at the last batch committed."
+        )
         if opts["json"]:
             self.stdout.write(json.dumps(totals))
         else:
