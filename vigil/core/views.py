@@ -145,6 +145,7 @@ class ApiIndex(APIView):
     def get(self, request: Request) -> Response:
         sections = {
             "tips": reverse("api-tips-list"),
+            "tip_imports": reverse("api-tips-imports"),
             "deconfliction": {
                 "flags": reverse("api-deconfliction-flags"),
                 "links": reverse("api-deconfliction-links"),

@@ -248,6 +248,10 @@ MATRIX: dict[str, dict[str, Expect]] = {
     "api-tips-selectors": {"post": WRITE_OWN.returning(201).on_record()},
     "api-tips-selector-delete": {"delete": WRITE_OWN.returning(204).on_record()},
     "api-tips-triage": {"post": WRITE_OWN.on_record()},
+    # Bulk imports: any investigator or a Manager uploads; a job is its creator's (here
+    # `investigator`'s) or a Manager's, 404 for anyone else (as tips-import-detail).
+    "api-tips-imports": {"get": WRITE_ALL, "post": WRITE_ALL.returning(202)},
+    "api-tips-import": {"get": WRITE_OWN.hiding("reader", "other_investigator", "admin")},
     # vigil.deconfliction.api_urls
     "api-deconfliction-flags": {"get": READ_ALL},
     "api-deconfliction-flag": {"get": READ_ALL.on_record()},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vigil.tips import api
+from vigil.tips import api, api_imports
 
 urlpatterns = [
     path("", api.TipListCreate.as_view(), name="api-tips-list"),
@@ -12,4 +12,7 @@ urlpatterns = [
         name="api-tips-selector-delete",
     ),
     path("<int:pk>/triage/", api.TipTriage.as_view(), name="api-tips-triage"),
+    # Bulk files: the web upload's job (tips.ImportJob), polled at imports/<id>/.
+    path("imports/", api_imports.ImportJobListCreate.as_view(), name="api-tips-imports"),
+    path("imports/<int:pk>/", api_imports.ImportJobDetail.as_view(), name="api-tips-import"),
 ]

@@ -17,7 +17,12 @@ and sends the selector signals, all in one transaction. One module per concern
 
 from vigil.tips.actions.common import MAX_NARRATIVE, TIP_FIELDS, clean_country, require_write
 from vigil.tips.actions.evidence import do_add_evidence_item, do_record_evidence_transfer
-from vigil.tips.actions.imports import do_finish_import, do_queue_import, do_resume_import
+from vigil.tips.actions.imports import (
+    do_finish_import,
+    do_queue_import,
+    do_refuse_import,
+    do_resume_import,
+)
 from vigil.tips.actions.notes import MAX_ATTACHMENT, do_add_research_note
 from vigil.tips.actions.selection import (
     SelectionOutcome,
@@ -71,6 +76,7 @@ __all__ = [
     "ImportItem",
     "build_import_item",
     "do_finish_import",
+    "do_refuse_import",
     "do_import_tip_batch",
     "HASHED_TYPES",
     "MAX_ATTACHMENT",

@@ -61,25 +61,32 @@ def do_queue_import(
 ) -> ImportJob:
     """A file uploaded on the import page: sealed into the upload store, an ImportJob
     recorded (`tip.import_upload`) and the background import queued after the commit. A
-    missing or oversized file or an unknown format is refused, with nothing stored."""
+    missing, empty or oversized file, an unknown format or a missing source is refused with
+    nothing stored but its `tip.import_refused` row (the web page and POST /api/tips/imports/)."""
     # Deferred: the task module and the importer (FORMATS) import these actions.
     from vigil.tips import tasks
     from vigil.tips.importing import FORMATS
 
     access.require(access.can_create(actor))
+    problem = ""
     if upload is None:
-        raise ValidationError("Choose a file to import.")
-    if upload.size > MAX_UPLOAD:
-        raise ValidationError(
+        problem = "Choose a file to import."
+    elif not upload.size:
+        problem = "The file is empty."
+    elif upload.size > MAX_UPLOAD:
+        problem = (
             f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB; "
             "use `vigil import_tips` on the server."
         )
-    if fmt not in ("auto", *FORMATS):
-        raise ValidationError("Unknown format.")
-    if source is None and _lacks_source_column(upload, fmt):
-        raise ValidationError(
+    elif fmt not in ("auto", *FORMATS):
+        problem = "Unknown format."
+    elif source is None and _lacks_source_column(upload, fmt):
+        problem = (
             "Choose the source of these tips: the file names none (it has no 'source' column)."
         )
+    if problem:
+        do_refuse_import(problem, actor=actor, upload=upload, fmt=fmt)
+        raise ValidationError(problem)
     # Sealed like media: the file may hold SSNs or card numbers, never on disk in clear.
     rel = Path("imports") / f"{uuid.uuid4().hex}.sealed"
     dest = Path(settings.UPLOAD_DIR) / rel
@@ -110,6 +117,23 @@ def do_queue_import(
         dest.unlink(missing_ok=True)  # no job refers to it
         raise
     return job
+
+
+def do_refuse_import(message: str, *, actor: Any, upload: Any = None, fmt: str = "") -> None:
+    """An upload refused for its input (no file, empty, too large, unknown format or source):
+    one `tip.import_refused` row (outcome failed) saying why; no job, no file, nothing else."""
+    record(
+        "tip.import_refused",
+        actor=actor,
+        object_type="tips.importjob",
+        outcome=Outcome.FAILED,
+        summary=message[:300],
+        changes={
+            "file_name": Path(getattr(upload, "name", "") or "").name[:255],
+            "size": getattr(upload, "size", 0) or 0,
+            "format": str(fmt)[:32],
+        },
+    )
 
 
 def do_resume_import(job: Any, *, actor: Any) -> None:

@@ -1,4 +1,4 @@
-"""The same file through the web upload, the CLI and the Python API gives the same tips."""
+"""The same file through the web upload, the CLI and the REST API gives the same tips."""
 
 import io
 import json
@@ -6,7 +6,9 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from vigil.testing.personas import api_token
 from vigil.tips.importing import import_file
 from vigil.tips.models import ImportJob, Source, Tip
 
@@ -45,7 +47,9 @@ def _snapshot(source: Source) -> list:
     return out
 
 
-def test_web_upload_cli_and_api_import_the_same_file_alike(client, personas, tmp_path):
+def test_web_upload_cli_and_api_import_the_same_file_alike(
+    client, personas, tmp_path, django_capture_on_commit_callbacks
+):
     alpha, bravo, charlie = (
         Source.objects.create(name=name, kind=Source.Kind.OTHER, country="US")
         for name in ("Alpha", "Bravo", "Charlie")
@@ -83,8 +87,21 @@ def test_web_upload_cli_and_api_import_the_same_file_alike(client, personas, tmp
     )
     cli = json.loads(out.getvalue())
 
-    # 3. the Python API (what the task and the command call)
-    api = import_file(path, actor=personas.manager, source=charlie, fmt="csv").as_dict()
+    # 3. the REST API: POST /api/tips/imports/ with a token, the job run once the upload
+    # commits (the ImmediateBackend runs the enqueued task), then polled until it is done.
+    rest = APIClient()
+    rest.credentials(HTTP_AUTHORIZATION=f"Token {api_token(personas.manager)}")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = rest.post(
+            reverse("api-tips-imports"),
+            {"file": SimpleUploadedFile("same.csv", CSV.encode()), "source": charlie.name},
+            format="multipart",
+        )
+    assert r.status_code == 202, r.content
+    polled = rest.get(r.json()["url"]).json()
+    assert polled["status"] == "done", polled
+    api = polled["summary"]
+    assert rest.get(polled["links"]["tips"]).json()["count"] == 3
 
     assert web["tips_created"] == 3 and web["rejected_count"] == 1, web
     assert web["victim_sections_dropped"] == 1
