@@ -2,6 +2,7 @@ import pytest
 
 from vigil.deconfliction.models import Link
 from vigil.deconfliction.tests import factories as f
+from vigil.referrals import jurisdiction, packet
 from vigil.referrals.models import Area, Office
 
 
@@ -9,6 +10,18 @@ from vigil.referrals.models import Area, Office
 def _no_mfa(settings, tmp_path):
     settings.REQUIRE_MFA = False
     settings.SHARE_DIR = tmp_path / "shares"
+
+
+@pytest.fixture(autouse=True)
+def _registries():
+    """A test may register or unregister evidence providers and packet sections: the ones
+    the apps registered at start-up (subpoenas, look-ups) come back after it."""
+    providers, sections = dict(jurisdiction._providers), dict(packet._sections)
+    yield
+    jurisdiction._providers.clear()
+    jurisdiction._providers.update(providers)
+    packet._sections.clear()
+    packet._sections.update(sections)
 
 
 def office(code, kind, *areas, **extra):

@@ -71,11 +71,9 @@ def test_it_takes_sections_from_other_apps(referral, personas):
             items=[{"number": "S-1", "document": "response.pdf"}],
         )
 
+    # Stands in for the subpoenas app's section (conftest puts the real one back).
     packet.register_section("subpoenas", subpoenas, order=40)
-    try:
-        data = packet.build_json(packet.context_for_referral(referral))
-    finally:
-        packet.unregister_section("subpoenas")
+    data = packet.build_json(packet.context_for_referral(referral))
     assert [s["key"] for s in data["sections"]][3] == "subpoenas"
 
 
@@ -92,3 +90,17 @@ def test_it_guards_and_audits_the_packet(client, personas, referral):
     response = client.get(reverse("referrals-packet-json", args=[referral.pk]))
     assert response["Cache-Control"] == "no-store"
     assert response.json()["packet"]["referral_id"] == referral.pk
+
+
+def test_the_apps_plug_in_their_evidence_and_sections():
+    """Registered at start-up by the referrals, subpoenas and look-ups apps, and still there
+    after the tests that stand in for them (a test unregistering them broke later ones)."""
+    from vigil.referrals import jurisdiction
+
+    assert set(jurisdiction.providers()) >= {
+        "suspect_address",
+        "phone_region",
+        "subscriber_address",
+        "ip_owner_country",
+    }
+    assert set(packet._sections) >= {"referral", "tips", "selectors", "subpoenas", "research_notes"}
