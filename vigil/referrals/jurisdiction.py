@@ -124,8 +124,9 @@ class Suggestion:
 
     @property
     def conflict(self) -> bool:
-        """Evidence at more than one place (two states, two countries): never resolved here."""
-        return len(self._distinct_places()) > 1
+        """Evidence at more than one place (two states, two countries, two counties of a
+        state that different offices cover): never resolved here."""
+        return len(self._distinct_places()) > 1 or self._counties_disagree()
 
     def _distinct_places(self) -> set[tuple[str, str]]:
         places = {(f.place.country, f.place.state) for f in self.findings}
@@ -133,6 +134,13 @@ class Suggestion:
         if any(s for c, s in places if c == "US"):
             places.discard(("US", ""))
         return places
+
+    def _counties_disagree(self) -> bool:
+        # Two counties of one state pointing at different offices (Kings County and Erie
+        # County, New York); counties one office covers (Kings and Queens) agree.
+        counties = [f for f in self.findings if f.place.county]
+        offices = {frozenset(o.pk for o in f.offices) for f in counties}
+        return len(counties) > 1 and len(offices) > 1
 
     @property
     def office(self):

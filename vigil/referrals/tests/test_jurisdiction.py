@@ -136,3 +136,54 @@ def test_it_knows_nothing_without_evidence(directory):
     s = jurisdiction.suggest([f.tip()])
     assert s.findings == [] and s.office is None and not s.conflict
     assert not s.other_agency_jurisdiction
+
+
+def test_it_reads_foreign_and_nationwide_phone_numbers():
+    assert region_for_phone("+14165550123")[0] == Place("CA")  # NANP but Canada
+    assert region_for_phone("+442079460000") == (Place("GB"), "London")
+    assert region_for_phone("+18005550100")[0] == Place("US")  # toll-free: no state
+
+
+def test_it_shows_two_counties_of_different_offices_as_a_conflict(directory):
+    from vigil.referrals.tests.conftest import office
+
+    office("erie", "field_office", "US-NY:erie", name="HSI Buffalo (Erie County)")
+    t = f.tip()
+    f.selector(t, "address", "1 Court St, Brooklyn, Kings County, NY 11201")
+    f.selector(t, "address", "5 Lake Rd, Buffalo, Erie County, NY 14201")
+    s = jurisdiction.suggest([t])
+    assert s.conflict and s.office is None
+    assert {x.place.county for x in s.findings} == {"kings", "erie"}
+    # Two counties the same office covers agree: no conflict.
+    directory["newyork"].areas.create(country="US", state="NY", county="queens")
+    u = f.tip()
+    f.selector(u, "address", "1 Court St, Brooklyn, Kings County, NY 11201")
+    f.selector(u, "address", "9 Main St, Flushing, Queens County, NY 11354")
+    s = jurisdiction.suggest([u])
+    assert not s.conflict and s.office == directory["newyork"]
+
+
+@pytest.mark.parametrize(
+    ("address", "attache", "agencies"),
+    [
+        ("Hauptstr. 5, 10115 Berlin, Germany", "berlin", {"bka"}),
+        ("Ringstrasse 1, 1010 Wien, Austria", "berlin", set()),  # the attaché covers AT too
+        ("1 Rue de Rivoli, 75001 Paris, France", None, set()),  # no attaché for France
+    ],
+)
+def test_it_picks_the_attache_office_by_country(directory, address, attache, agencies):
+    t = f.tip()
+    f.selector(t, "address", address)
+    s = jurisdiction.suggest([t])
+    assert s.office == (directory[attache] if attache else None)
+    assert {a.code for a in s.other_agencies} == agencies
+    # Abroad is another agency's jurisdiction even when no foreign agency is on file.
+    assert s.other_agency_jurisdiction and s.findings[0].foreign and not s.conflict
+
+
+def test_it_takes_a_foreign_phone_to_the_attache(directory):
+    t = f.tip()
+    f.selector(t, "phone", "+49 30 123456", region=None)
+    s = jurisdiction.suggest([t])
+    assert s.office == directory["berlin"] and s.evidence[0].kind == "phone_region"
+    assert directory["bka"] in s.other_agencies
