@@ -2,6 +2,9 @@
 
 import datetime as dt
 import io
+import json
+import struct
+import zipfile
 
 import pyrage
 import pytest
@@ -76,6 +79,14 @@ def test_it_makes_an_aes_zip_opened_only_by_its_password(sharer, bka, tip, setti
     with pyzipper.AESZipFile(io.BytesIO(data)) as zf:
         assert zf.infolist()[0].flag_bits & 0x1  # encrypted
     assert password not in str(list(AuditEvent.objects.values_list("changes", "summary")))
+    # One bit changed in the encrypted member: its HMAC (WinZip AE-2) no longer matches.
+    info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len + 16 + 2  # after salt and verifier
+    tampered = bytearray(data)
+    tampered[start + info.compress_size // 2] ^= 0x01
+    with pytest.raises(pyzipper.BadZipFile, match="HMAC"):
+        packages.open_zip(bytes(tampered), password)
 
 
 def test_it_rejects_a_tampered_package_at_download(client, sharer, bka, tip, settings):
@@ -90,6 +101,22 @@ def test_it_rejects_a_tampered_package_at_download(client, sharer, bka, tip, set
     response = client.get(url)
     assert response.status_code == 409 and b"altered" in response.content
     assert AuditEvent.objects.filter(action="share.download", outcome="failed").exists()
+
+
+def test_it_shares_a_whole_cluster(sharer, bka, tip, key, settings):
+    from vigil.deconfliction.tests import factories as f
+    from vigil.referrals.tests.conftest import link
+
+    other = f.tip("B-7")
+    f.selector(other, "ip", "198.51.100.9")
+    link(tip, other)
+    package, _ = _share(sharer, bka, tip, kind="cluster")
+    files = packages.open_age(_read(package, settings), str(key))
+    data = json.loads(files[f"cluster-of-tip-{tip.pk}.json"])
+    tips = {t["source_reference"] for s in data["sections"] if s["key"] == "tips" for t in s["items"]}
+    assert tips == {"T-1", "B-7"}
+    d = Disclosure.objects.get()
+    assert ["tip", tip.pk] in d.records and ["tip", other.pk] in d.records
 
 
 def test_it_writes_one_disclosure_per_share(sharer, bka, tip):
