@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +29,12 @@ def _require_tip_write(tip: Tip, actor: Any) -> None:
 
 
 def _require_referral_write(referral: Referral, actor: Any) -> None:
-    if not access.can(actor, access.WRITE, referral):
-        raise PermissionDenied("Only the tip's investigator or a manager may change this referral.")
+    access.ensure(
+        actor,
+        access.WRITE,
+        referral,
+        "Only the tip's investigator or a manager may change this referral.",
+    )
 
 
 def cluster_ids(tip: Tip) -> set[int]:
@@ -165,7 +169,8 @@ _NEXT = {
 
 
 def _transition(referral: Referral, step: str, *, actor: Any) -> tuple[Referral, str]:
-    _require_referral_write(referral, actor)
+    # The caller checked the permission before its transaction (a refusal's audit row
+    # written inside it would roll back with it).
     allowed, target = _NEXT[step]
     referral = Referral.objects.select_for_update().select_related("office").get(pk=referral.pk)
     if referral.status not in allowed:
@@ -186,6 +191,7 @@ def referral_records(referral: Referral) -> list[tuple[str, int]]:
 def do_send_referral(referral: Referral, *, actor: Any, method: str = "") -> Referral:
     """Sent: the tips left the unit. One disclosure record; the acknowledgement clock starts."""
     method = (method or "").strip() or "investigative referral"
+    _require_referral_write(referral, actor)
     with transaction.atomic():
         referral, before = _transition(referral, "send", actor=actor)
         now = timezone.now()
@@ -219,6 +225,7 @@ def do_send_referral(referral: Referral, *, actor: Any, method: str = "") -> Ref
 
 
 def do_acknowledge_referral(referral: Referral, *, actor: Any) -> Referral:
+    _require_referral_write(referral, actor)
     with transaction.atomic():
         referral, before = _transition(referral, "acknowledge", actor=actor)
         referral.acknowledged_at = timezone.now()
@@ -239,6 +246,7 @@ def do_open_case(referral: Referral, *, actor: Any, case_number: str) -> Referra
         raise ValidationError({"case_number": "Record the receiving office's case number."})
     if len(case_number) > 100:
         raise ValidationError({"case_number": "At most 100 characters."})
+    _require_referral_write(referral, actor)
     with transaction.atomic():
         referral, before = _transition(referral, "open_case", actor=actor)
         referral.receiving_case_number = case_number
@@ -262,6 +270,7 @@ def do_decline_referral(referral: Referral, *, actor: Any, reason: str) -> Refer
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Record why the office declined."})
+    _require_referral_write(referral, actor)
     with transaction.atomic():
         referral, before = _transition(referral, "decline", actor=actor)
         referral.decline_reason = reason

@@ -177,8 +177,12 @@ class TamperedPackage(ValidationError):
 
 def do_download_share(package: Any, *, actor: Any) -> bytes:
     """The package bytes, once checked against the SHA-256 taken when it was made."""
-    if not access.can(actor, access.WRITE, package):
-        raise PermissionDenied("Only the user who made the package (or a Manager) downloads it.")
+    access.ensure(
+        actor,
+        access.WRITE,
+        package,
+        "Only the user who made the package (or a Manager) downloads it.",
+    )
     if not package.available:
         raise ValidationError("This package expired and was removed; make a new one.")
     path = settings.SHARE_DIR / package.path

@@ -73,6 +73,10 @@ def test_it_lets_only_the_tips_investigator_or_a_manager_refer(tip, directory, p
     r = actions.do_create_referral(tip, actor=personas.manager, office=directory["newark"])
     with pytest.raises(PermissionDenied):
         actions.do_send_referral(r, actor=personas.other_investigator)
+    # Each refusal is in the audit trail, on the record refused.
+    denied = AuditEvent.objects.filter(action="access.write", outcome="denied")
+    assert denied.filter(object_type="tips.tip", object_id=str(tip.pk)).count() == 3
+    assert denied.filter(object_type="referrals.referral", object_id=str(r.pk)).exists()
 
 
 def test_it_refers_a_whole_cluster(tip, directory, personas):
