@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.accounts import access
+from vigil.audit.actions import do_view_list
 from vigil.audit.log import record
 from vigil.referrals.models import DisclosedItem, Disclosure, Office
 
@@ -110,7 +111,16 @@ def on_disclosed(sender: Any, **kwargs: Any) -> Disclosure:
     )
 
 
-def do_view_disclosures(*, actor: Any, what: str, export: bool = False) -> None:
-    """Reading the accounting is audited (it says who got which records)."""
+def do_view_disclosures(
+    *, actor: Any, ids: Iterable[int], filters: dict[str, Any], export: bool = False
+) -> None:
+    """Reading the accounting is audited (it says who got which records): one read row
+    naming the disclosures shown or exported and the filter that chose them."""
     access.require(access.can_read_data(actor))
-    record("disclosure.export" if export else "disclosure.view", actor=actor, summary=what[:300])
+    do_view_list(
+        Disclosure,
+        ids,
+        actor=actor,
+        action="disclosure.export" if export else "disclosure.view",
+        filters=filters,
+    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vigil.accounts import access
+from vigil.audit.actions import do_view, id_ranges
 from vigil.audit.log import diff, record, snapshot
 from vigil.core.signals import disclosed
 from vigil.deconfliction.queries import cluster_tip_ids
@@ -357,8 +358,10 @@ def do_answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> Foll
 
 
 def do_view_packet(referral: Referral, *, actor: Any, fmt: str) -> None:
+    """The packet was read (PDF or JSON): one read row naming its tips."""
     access.require(access.can_read_data(actor))
-    record("referral.packet", actor=actor, obj=referral, summary=f"packet ({fmt})")
+    tips = id_ranges(referral.members.values_list("tip_id", flat=True))
+    do_view(referral, actor=actor, action="referral.packet", summary=f"packet ({fmt})", tips=tips)
 
 
 def referred_tips(tip_ids: Iterable[int]) -> list[tuple[Tip, Any, str]]:

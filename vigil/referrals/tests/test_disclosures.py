@@ -163,6 +163,14 @@ def test_it_guards_and_audits_the_accounting_pages(client, personas, directory):
     client.force_login(personas.reader)
     page = client.get(reverse("referrals-disclosures-record", args=["tip", 1])).content.decode()
     assert f"tip {d.records[0][1]}" in page
+    # The read row names the disclosures shown and the filter that chose them.
+    row = AuditEvent.objects.filter(action="disclosure.view").latest("id")
+    assert row.actor == personas.reader and row.object_type == "referrals.disclosure"
+    assert row.changes["ids"] == str(d.pk) and row.changes["count"] == 1
+    assert row.changes["filters"]["record"] == "tip 1"
+    b"".join(client.get(reverse("referrals-disclosures-csv") + "?kind=tip&id=2").streaming_content)
+    row = AuditEvent.objects.filter(action="disclosure.export").latest("id")
+    assert row.changes["count"] == 0 and row.changes["filters"] == {"record": "tip 2"}
 
 
 def test_it_exports_csv_with_formulas_escaped(client, personas):

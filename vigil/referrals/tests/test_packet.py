@@ -6,6 +6,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from vigil.audit.models import AuditEvent
 from vigil.deconfliction.tests import factories as f
 from vigil.referrals import actions, packet
 from vigil.referrals.tests.conftest import link
@@ -90,6 +91,9 @@ def test_it_guards_and_audits_the_packet(client, personas, referral):
     response = client.get(reverse("referrals-packet-json", args=[referral.pk]))
     assert response["Cache-Control"] == "no-store"
     assert response.json()["packet"]["referral_id"] == referral.pk
+    row = AuditEvent.objects.filter(action="referral.packet").latest("id")
+    tips = sorted(referral.members.values_list("tip_id", flat=True))
+    assert row.changes["tips"] == f"{tips[0]}-{tips[1]}" and row.actor == personas.reader
 
 
 def test_the_apps_plug_in_their_evidence_and_sections():

@@ -266,10 +266,22 @@ def test_it_guards_the_tip_panel_and_jurisdiction_page(client, personas, tip, di
         reverse("referrals-tip-panel", args=[tip.pk]),
         audit_action="referral.list",
     )
-    check_roles(client, personas, "get", reverse("referrals-jurisdiction", args=[tip.pk]))
+    url = reverse("referrals-jurisdiction", args=[tip.pk])
+    check_roles(client, personas, "get", url, audit_action="referral.jurisdiction")
     client.force_login(personas.reader)
-    page = client.get(reverse("referrals-jurisdiction", args=[tip.pk])).content.decode()
+    page = client.get(url).content.decode()
     assert "HSI Newark" in page and "NJ ICAC Task Force" in page and "other-agency" in page
+    # The cluster's evidence shows the other tips' selectors: the read row names them all.
+    other = f.tip("J-2")
+    f.selector(other, "phone", "+1 312 555 0100")
+    link(tip, other)
+    page = client.get(url + "?scope=cluster").content.decode()
+    assert "jurisdiction-conflict" in page and "HSI Chicago" in page
+    row = AuditEvent.objects.filter(action="referral.jurisdiction").latest("id")
+    assert (
+        row.changes["ids"] == f"{tip.pk}-{other.pk}"
+        and row.changes["filters"]["scope"] == "cluster"
+    )
 
 
 def test_it_shows_referrals_awaiting_acknowledgement_on_the_dashboard(

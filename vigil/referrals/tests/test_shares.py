@@ -113,7 +113,9 @@ def test_it_shares_a_whole_cluster(sharer, bka, tip, key, settings):
     package, _ = _share(sharer, bka, tip, kind="cluster")
     files = packages.open_age(_read(package, settings), str(key))
     data = json.loads(files[f"cluster-of-tip-{tip.pk}.json"])
-    tips = {t["source_reference"] for s in data["sections"] if s["key"] == "tips" for t in s["items"]}
+    tips = {
+        t["source_reference"] for s in data["sections"] if s["key"] == "tips" for t in s["items"]
+    }
     assert tips == {"T-1", "B-7"}
     d = Disclosure.objects.get()
     assert ["tip", tip.pk] in d.records and ["tip", other.pk] in d.records
@@ -206,7 +208,7 @@ def test_it_guards_the_share_pages(client, personas, bka, tip):
         reverse("referrals-share-download", args=[package.pk]),
         audit_action="share.download",
     )
-    check_roles(client, personas, "get", reverse("referrals-shares"))
+    check_roles(client, personas, "get", reverse("referrals-shares"), audit_action="share.list")
 
 
 def test_it_shows_the_password_once(client, sharer, bka, tip):

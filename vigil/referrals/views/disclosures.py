@@ -20,20 +20,21 @@ from vigil.referrals.views.common import _no_store
 
 
 def _disclosures(request: HttpRequest):
+    """The filtered accounting and the filter, as the read row records it."""
     qs = Disclosure.objects.for_user(request.user).select_related("office")
-    what = []
+    filters: dict = {}
     office = request.GET.get("office", "")
     if office.isdigit():
         qs = qs.filter(office_id=int(office))
-        what.append(f"office={office}")
+        filters["office"] = int(office)
     recipient = request.GET.get("recipient", "").strip()
     if recipient:
         qs = qs.filter(recipient__icontains=recipient)
-        what.append(f"recipient~{recipient[:60]}")
+        filters["recipient"] = recipient[:60]
     kind, rid = request.GET.get("kind", "").strip(), request.GET.get("id", "").strip()
     if kind and rid:
         qs = qs.about(kind, rid)
-        what.append(f"{kind} {rid[:40]}")
+        filters["record"] = f"{kind[:32]} {rid[:40]}"
     for name, lookup in (
         ("since", "disclosed_at__date__gte"),
         ("until", "disclosed_at__date__lte"),
@@ -44,18 +45,20 @@ def _disclosures(request: HttpRequest):
                 qs = qs.filter(**{lookup: dt.date.fromisoformat(value)})
             except ValueError:
                 raise ValidationError(f"{name}: write the date as YYYY-MM-DD.") from None
-            what.append(f"{name}={value}")
-    return qs, ", ".join(what) or "all"
+            filters[name] = value
+    return qs, filters
 
 
 def _disclosure_page(request: HttpRequest, *, heading: str, extra: dict | None = None):
     access.require(access.can_read_data(request.user))
     try:
-        qs, what = _disclosures(request)
+        qs, filters = _disclosures(request)
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
-    actions.do_view_disclosures(actor=request.user, what=what)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    actions.do_view_disclosures(
+        actor=request.user, ids=[d.pk for d in page], filters={**filters, "page": page.number}
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -110,10 +113,12 @@ class _Echo:
 def disclosures_csv(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
     try:
-        qs, what = _disclosures(request)
+        qs, filters = _disclosures(request)
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
-    actions.do_view_disclosures(actor=request.user, what=what, export=True)
+    actions.do_view_disclosures(
+        actor=request.user, ids=qs.values_list("pk", flat=True), filters=filters, export=True
+    )
     writer = csv.writer(_Echo())
 
     def rows():

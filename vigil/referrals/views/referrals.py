@@ -60,10 +60,20 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _suggestion_for(tip: Tip, scope: str):
+def _suggestion_for(request: HttpRequest, tip: Tip, scope: str):
     ids = actions.cluster_ids(tip) if scope == "cluster" else {tip.pk}
     tips = list(Tip.objects.filter(pk__in=ids))
-    return jurisdiction.suggest(tips), len(ids)
+    suggestion = jurisdiction.suggest(tips)
+    # The evidence shows the tips' selectors (addresses, phones; the cluster's other tips'
+    # too): one read row naming the tips.
+    audit_actions.do_view_list(
+        Tip,
+        sorted(ids),
+        actor=request.user,
+        action="referral.jurisdiction",
+        filters={"tip": tip.pk, "scope": scope},
+    )
+    return suggestion, len(ids)
 
 
 @login_required
@@ -75,7 +85,7 @@ def referral_create(request: HttpRequest, tip_id: int) -> HttpResponse:
     initial: dict = {"scope": scope}
     if proposal is not None:
         initial.update(office=proposal.office, receiving_case_number=proposal.receiving_case_number)
-    suggestion, size = _suggestion_for(tip, scope)
+    suggestion, size = _suggestion_for(request, tip, scope)
     if proposal is None and suggestion.office is not None:
         initial["office"] = suggestion.office
     if request.GET.get("office", "").isdigit():
@@ -308,7 +318,7 @@ def tip_panel(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_jurisdiction(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = _tip(request, tip_id)
     scope = request.GET.get("scope", "tip")
-    suggestion, size = _suggestion_for(tip, scope)
+    suggestion, size = _suggestion_for(request, tip, scope)
     return render(
         request,
         "referrals/jurisdiction.html",

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.referrals import actions
 from vigil.referrals.forms import ShareForm
 from vigil.referrals.models import SharePackage
@@ -63,6 +64,13 @@ def share_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
     qs = SharePackage.objects.for_user(request.user).select_related("office", "created_by", "tip")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    audit_actions.do_view_list(
+        SharePackage,
+        [p.pk for p in page],
+        actor=request.user,
+        action="share.list",
+        filters={"page": page.number},
+    )
     writable = set(
         SharePackage.objects.for_user(request.user, access.WRITE).values_list("pk", flat=True)
     )
