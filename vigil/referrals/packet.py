@@ -23,6 +23,7 @@ the same data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,6 +279,19 @@ def build_json(ctx: PacketContext) -> dict:
     }
 
 
+_UTC_ISO = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d(?::\d\d)?)(?:\+00:00|Z)")
+
+
+def _shown(value: Any) -> Any:
+    """A cell as a person reads it: UTC timestamps (the JSON's ISO 8601) as "2026-11-03 14:22:05"
+    (the headings say UTC)."""
+    if isinstance(value, str):
+        m = _UTC_ISO.fullmatch(value)
+        if m:
+            return f"{m.group(1)} {m.group(2)}"
+    return value
+
+
 def render_pdf(ctx: PacketContext) -> bytes:
     from django.template.loader import render_to_string
 
@@ -287,8 +301,8 @@ def render_pdf(ctx: PacketContext) -> bytes:
     secs = sections(ctx)
     rendered = []
     for s in secs:
-        rows = [[item.get(k) for k, _ in s.columns] for item in s.items]
-        records = [[(h, item.get(k)) for k, h in s.columns] for item in s.items]
+        rows = [[_shown(item.get(k)) for k, _ in s.columns] for item in s.items]
+        records = [[(h, _shown(item.get(k))) for k, h in s.columns] for item in s.items]
         rendered.append(
             {"section": s, "headings": [h for _, h in s.columns], "rows": rows, "records": records}
         )

@@ -51,6 +51,7 @@ def test_it_builds_the_packet_as_json(referral, tip, personas):
     values = {s["value"] for s in sections["selectors"]["items"]}
     assert "203.0.113.7" in values and "078-05-1120" not in values  # SSN masked
     assert sections["research_notes"]["items"][0]["note"] == "Subscriber matches."
+    assert sections["tips"]["items"][0]["received_at"].endswith("+00:00")
     json.dumps(data)
 
 
@@ -61,6 +62,9 @@ def test_it_renders_the_pdf_with_a_table_of_contents(referral, personas, tmp_pat
     assert "Contents" in text and "1. Referral" in text and "4. Research notes" in text
     assert "HSI Newark" in text and "203.0.113.7" in text and "Subscriber matches." in text
     assert "078-05-1120" not in text
+    # Timestamps as a person reads them (the headings say UTC); the JSON keeps ISO 8601.
+    received = referral.tip.received_at.strftime("%Y-%m-%d %H:%M:%S")
+    assert received in text and "+00:00" not in text
 
 
 def test_it_takes_sections_from_other_apps(referral, personas):
