@@ -44,3 +44,14 @@ def setup_database(url: str | None, data_dir: Path) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
         return url
     return f"sqlite:///{data_dir / 'bench.sqlite3'}"
+
+
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (0 when it cannot be read)."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import django_setup, setup_database  # noqa: E402  (bench/ is on sys.path when run)
+from _setup import backend_cpu, django_setup, setup_database  # noqa: E402  (bench/ is on sys.path when run)
 
 _AREAS = ("202 212 213 312 415 617 718 305 404 503 206 303 512 614 702 801").split()
 
@@ -83,17 +83,6 @@ def write_iplist(path: Path, lines: int) -> None:
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _backend_cpu(pid: int | None) -> float:
-    """CPU seconds of a PostgreSQL backend on this machine (0 when it cannot be read)."""
-    if not pid:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _django_backend() -> int | None:
@@ -150,7 +139,7 @@ def floor_postgres(csv_path: Path, url: str, run: int) -> tuple[int, int, float,
     start, cpu = time.perf_counter(), time.process_time()
     with psycopg.connect(url) as conn:
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-        server = _backend_cpu(pid)
+        server = backend_cpu(pid)
         conn.execute(_FLOOR_DDL.format(p=p, serial="BIGSERIAL"))
         tips, selectors = _parse(csv_path)
         with conn.cursor() as cur:
@@ -161,7 +150,7 @@ def floor_postgres(csv_path: Path, url: str, run: int) -> tuple[int, int, float,
                 for row in selectors:
                     copy.write_row(row)
         conn.commit()
-        server = _backend_cpu(pid) - server
+        server = backend_cpu(pid) - server
     took, cpu = time.perf_counter() - start, time.process_time() - cpu + server
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE {p}selector, {p}tip")
@@ -213,13 +202,13 @@ def _import(path: Path, user, source, tag: str, what: str, floor_s: tuple[float,
     from vigil.tips.importing import import_file
 
     pid = _django_backend()
-    server = _backend_cpu(pid)
+    server = backend_cpu(pid)
     start, cpu = time.perf_counter(), time.process_time()
     s = import_file(path, actor=user, source=source, note="Benchmark list")
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
     if pid:
         assert _django_backend() == pid, "the import changed database connection"
-        server = _backend_cpu(pid) - server
+        server = backend_cpu(pid) - server
     how = f"CPU {cpu + server:.2f} s" + (f" = {cpu:.2f} s + server {server:.2f} s" if pid else "")
     cpu += server
     print(
