@@ -16,7 +16,7 @@ from vigil.deconfliction.models import Flag
 from vigil.referrals.models import Referral
 from vigil.stats import registry
 from vigil.tips.models import Selector, Source, Tip
-from vigil.victimid.models import MatchItem, MatchRequest
+from vigil.victimid.models import MatchItem, MatchRequest, Origin
 
 TIPS, FLAGS, REFERRALS, VICTIMID = "Tips", "Flags", "Referrals", "Victim identification"
 
@@ -222,3 +222,19 @@ def register_all() -> None:
             compute=registry.Sum(finished, "created_at", _json_int(f"summary__{path}")),
             help="From finished match requests, by the month they were submitted.",
         )
+    reg(
+        "items_matched_by_origin",
+        "Items matched, by the origin of the series",
+        section=VICTIMID,
+        order=65,
+        compute=registry.SumBreakdown(
+            finished,
+            "created_at",
+            {o.value: _json_int(f"summary__by_origin__{o.value}") for o in Origin},
+        ),
+        key_labels=dict(Origin.choices),
+        help=(
+            "Real child, computer-generated, AI-generated or unknown (the series' origin); an "
+            "item matching series of two origins counts under both."
+        ),
+    )

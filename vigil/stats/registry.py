@@ -23,7 +23,8 @@ figures from its AppConfig.ready() and the statistics app knows nothing of it::
 
 Computations: `Count(qs, date_field)`, `Sum(qs, date_field, expression)`,
 `Breakdown(qs, date_field, key_field, labels=…, keys=…)` (a dict per month;
-`keys` lists the keys that always appear, with zeros) and
+`keys` lists the keys that always appear, with zeros), `SumBreakdown(qs,
+date_field, {key: expression})` (several sums as one dict per month) and
 `MedianDays(qs, date_field, start_field, end_field)` (the median, in days, of
 end − start over the rows whose `date_field` falls in the month; None when
 there are none). `date_field` decides the month a row counts in: a tip's
@@ -202,6 +203,41 @@ class Sum(Computation):
         for m, v in rows:
             by_month[month_key(m)] += int(v or 0)
         return Result(by_month, sum(by_month.values()))
+
+
+class SumBreakdown(Computation):
+    """Several sums per month, one key each: {"2026-01": {"real": 3, …}, …}, in one query.
+
+    `expressions` maps each key (always shown, zeros included) to what is summed
+    over the rows whose `date_field` falls in the month (e.g. a number kept in a
+    JSON summary).
+    """
+
+    kind = "breakdown"
+
+    def __init__(self, queryset, date_field: str, expressions: dict[str, Any]) -> None:
+        self.queryset, self.date_field = queryset, date_field
+        self.expressions = dict(expressions)
+
+    def __call__(self, period: Period) -> Result:
+        names = {f"_v{i}": key for i, key in enumerate(self.expressions)}
+        sums = {
+            alias: models.Sum(expr)
+            for alias, expr in zip(names, self.expressions.values(), strict=True)
+        }
+        rows = (
+            _in_period(_qs(self.queryset), self.date_field, period)
+            .annotate(_m=_month(self.date_field))
+            .order_by()
+            .values("_m")
+            .annotate(**sums)
+        )
+        by_month = {m: dict.fromkeys(self.expressions, 0) for m in period.months}
+        for row in rows:
+            for alias, key in names.items():
+                by_month[month_key(row["_m"])][key] += int(row[alias] or 0)
+        total = {k: sum(by_month[m][k] for m in period.months) for k in self.expressions}
+        return Result(by_month, total)
 
 
 class Count(Sum):

@@ -49,7 +49,12 @@ def tables(report: registry.Report) -> list[Table]:
             series = [(f.label, [result.by_month[m] for m in months])]
             columns = ["Month", f.label + (f" ({f.unit})" if f.unit else "")]
         chart = charts.bar_chart(
-            f"chart-{f.key.replace('_', '-')}", f.label, months, series, unit=f.unit
+            f"chart-{f.key.replace('_', '-')}",
+            f.label,
+            months,
+            series,
+            unit=f.unit,
+            breakdown=f.kind == "breakdown",
         )
         out.append(Table(f, columns, rows, total, chart))
     return out

@@ -65,6 +65,9 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "all_sections": registry.sections(),
         "sections": sections,
         "q": request.GET,
+        # What the month fields show: what was asked (even if wrong), else the period.
+        "form_from": request.GET.get("from") or f"{period.first:%Y-%m}",
+        "form_to": request.GET.get("to") or f"{period.last:%Y-%m}",
         "params": request.GET.urlencode(),
     }
     if errors:

@@ -31,7 +31,8 @@ def known(personas, tmp_path):
     March: an IP list of three addresses (three tips from Bravo), tip 6 (Bravo) with no IP.
     Flags: raised 2 in January, 2 in March; decided: in February one linked after 10
     days and one dismissed after 20, in March one dismissed after 3; one open.
-    Match requests: one in March (4 items: 1 identified, 2 unidentified, 1 nothing).
+    Match requests: one in March (4 items: 1 identified, 2 unidentified, 1 nothing; by
+    the origin of the series matched: 2 real, 1 AI-generated).
     """
     alpha = Source.objects.create(name="Alpha", kind=Source.Kind.FIELD_OFFICE)
     bravo = Source.objects.create(name="Bravo", kind=Source.Kind.NCMEC)
@@ -81,6 +82,8 @@ def known(personas, tmp_path):
             "matched_unidentified_only": 2,
             "no_match": 1,
             "series": [],
+            # An item matching a real and an AI-generated series counts under both.
+            "by_origin": {"real": 2, "ai_generated": 1},
         },
     )
     for i in range(4):

@@ -15,6 +15,8 @@ def test_it_shows_charts_and_downloads_an_xlsx_with_the_figures(page, live_serve
     login(page, live_server, personas.manager)
     page.goto(f"{live_server.url}/stats/?from=2026-01&to=2026-04")
     page.wait_for_selector("svg.chart")
+    assert page.input_value("input[name=from]") == "2026-01"
+    assert page.input_value("input[name=to]") == "2026-04"
     assert page.locator("svg.chart").count() >= 10
     chart = page.locator("[data-testid=figure-tips-received] svg.chart")
     assert chart.get_attribute("role") == "img"

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from vigil.stats import registry
+from vigil.stats.tests.conftest import at
 
 PERIOD = registry.Period.parse("2026-01", "2026-04")
 
@@ -152,7 +153,6 @@ def test_it_lets_an_app_register_a_figure(known):
 
 def test_it_counts_referrals_sent_acknowledged_cases_opened_and_days_to_referral(known, personas):
     from vigil.referrals.models import Office, Referral
-    from vigil.stats.tests.conftest import at
     from vigil.tips.models import Tip
 
     office = Office.objects.create(code="DEN", name="Denver", kind=Office.Kind.values[0])
@@ -183,3 +183,94 @@ def test_it_counts_referrals_sent_acknowledged_cases_opened_and_days_to_referral
     assert f["totals"]["median_days_receipt_to_referral"] == 7.0
     assert f["totals"]["referrals_by_office"] == {"Denver": 2}
     assert f["totals"]["subpoenas_issued"] == 0
+
+
+def test_it_counts_matched_items_by_the_origin_of_the_series(known):
+    from vigil.victimid.models import MatchRequest
+
+    # A request finished before origins were counted, and one not finished: neither counts.
+    MatchRequest.objects.create(
+        requesting_agency="B", case_number="C-2", status="done", summary={"items": 1}
+    )
+    MatchRequest.objects.create(
+        requesting_agency="C", case_number="C-3", summary={"by_origin": {"real": 5}}
+    )
+    MatchRequest.objects.exclude(case_number="C-1").update(created_at=at(2026, 3, 31, 23, 59, 59))
+    f = _figures()
+    assert f["months"]["2026-03"]["items_matched_by_origin"] == {
+        "unknown": 0,
+        "real": 2,
+        "computer_generated": 0,
+        "ai_generated": 1,
+    }
+    assert f["months"]["2026-02"]["items_matched_by_origin"] == dict.fromkeys(
+        ["unknown", "real", "computer_generated", "ai_generated"], 0
+    )
+    assert f["totals"]["items_matched_by_origin"]["real"] == 2
+
+
+def test_it_counts_subpoenas_issued_by_outcome_and_provider(known, personas):
+    from vigil.lookups.models import Provider
+    from vigil.subpoenas.models import Subpoena
+    from vigil.tips.models import Tip
+
+    cable = Provider.objects.create(name="Example Cable")
+    mail = Provider.objects.create(name="Example Mail", kind=Provider.Kind.EMAIL)
+    tip = Tip.objects.get(source_reference="A-1")
+    rows = [
+        # (provider, served, outcome)
+        (cable, at(2026, 1, 31, 23, 59, 59), "no_records"),
+        (cable, at(2026, 3, 2), "response_received"),
+        (mail, at(2026, 3, 9), ""),  # served, no answer yet
+        (mail, None, ""),  # drafted, never served: not issued
+        (cable, at(2026, 5, 1, 0, 0), "no_records"),  # after the period
+    ]
+    for provider, served, outcome in rows:
+        s = Subpoena.objects.create(
+            tip=tip, provider=provider, drafted_by=personas.investigator, outcome=outcome
+        )
+        Subpoena.objects.filter(pk=s.pk).update(served_at=served)
+    f = _figures()
+    m = f["months"]
+    assert [m[k]["subpoenas_issued"] for k in m] == [1, 0, 2, 0]
+    assert m["2026-01"]["subpoenas_by_provider"] == {"Example Cable": 1, "Example Mail": 0}
+    assert f["totals"]["subpoenas_by_provider"] == {"Example Cable": 2, "Example Mail": 1}
+    assert m["2026-01"]["subpoenas_by_outcome"] == {
+        "response_received": 0,
+        "no_records": 1,
+        "not_our_customer": 0,
+    }
+    assert f["totals"]["subpoenas_by_outcome"] == {
+        "response_received": 1,
+        "no_records": 1,
+        "not_our_customer": 0,
+    }
+
+
+def test_the_command_prints_the_issues_json_shape_for_ten_months(known):
+    out = io.StringIO()
+    call_command("stats", "--from", "2026-01", "--to", "2026-10", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert set(data) == {"months", "totals"}
+    months = data["months"]
+    assert [r["month"] for r in months] == [f"2026-{n:02d}" for n in range(1, 11)]
+    named = {
+        "tips_received",
+        "ip_addresses_received",
+        "tips_by_source",
+        "tips_by_status",
+        "flags_raised",
+        "subpoenas_issued",
+        "referrals_sent",
+        "cases_opened",
+    }
+    for row in months:
+        assert named <= set(row) and set(row) - {"month"} == set(data["totals"])
+        assert isinstance(row["tips_by_source"], dict) and isinstance(row["tips_received"], int)
+    # Months with nothing still appear, with zeros; the tip received 2026-05-01 00:00 UTC is May's.
+    assert [r["tips_received"] for r in months] == [2, 0, 4, 0, 1, 0, 0, 0, 0, 0]
+    assert months[1]["tips_by_source"] == {"Alpha": 0, "Bravo": 0}
+    assert months[9]["flags_raised"] == 0 and months[9]["median_days_to_decision"] is None
+    assert data["totals"]["tips_received"] == 7
+    assert data["totals"]["ip_addresses_received"] == 5
+    assert data["totals"]["tips_by_source"] == {"Alpha": 3, "Bravo": 4}

@@ -101,3 +101,39 @@ def test_it_shows_this_months_figures_on_a_managers_dashboard(client, personas, 
     assert 'data-testid="stats-month"' in body and "Tips received" in body
     client.force_login(personas.investigator)
     assert 'data-testid="stats-month"' not in client.get(reverse("core-dashboard")).content.decode()
+
+
+def test_the_month_fields_show_the_period_asked_for(client, personas, known):
+    client.force_login(personas.manager)
+    body = client.get(reverse("stats-page") + Q).content.decode()
+    assert 'name="from" value="2026-01"' in body and 'name="to" value="2026-04"' in body
+    body = client.get(reverse("stats-page") + "?from=2026-13").content.decode()
+    assert 'name="from" value="2026-13"' in body  # what was typed, beside the error
+
+
+def test_a_breakdowns_legend_names_every_key_drawn(client, personas, known):
+    client.force_login(personas.manager)
+    body = client.get(reverse("stats-page") + Q).content.decode()
+    chart = body.split('id="chart-tips-by-source-kind"', 1)[1].split("</svg>", 1)[0]
+    # Field office (January) and NCMEC (March) are drawn and named; empty kinds are in the table.
+    assert "NCMEC CyberTipline<title>" in chart and "Field office<title>" in chart
+    assert "NGO<title>" not in chart
+
+
+def test_a_chart_of_many_keys_draws_the_largest_and_sums_the_others():
+    from vigil.stats import charts
+
+    months = ["2026-01", "2026-02"]
+    series = [(f"Source with a rather long name {i:02d}", [i, 1]) for i in range(14)]
+    series.append(("Silent", [0, 0]))
+    svg = str(charts.bar_chart("c", "By source", months, series))
+    assert svg.count('<rect class="bar"') == 2 * (charts.MAX_SERIES - 1) + 2
+    assert "Others (6)" in svg and "Silent" not in svg
+    assert "Source with a rather long name 13</title>" in svg  # the legend's title is whole
+    assert "Source with a rather long name 05" not in svg  # summed into Others
+    height = int(svg.split('viewBox="0 0 720 ', 1)[1].split('"', 1)[0])
+    assert height > charts.HEIGHT  # the legend wrapped onto more lines
+    import re
+
+    legend_ys = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="10"', svg)]
+    assert len(legend_ys) == charts.MAX_SERIES and max(legend_ys) + 10 <= height
