@@ -6,6 +6,8 @@ Every action: one transaction, the permission check, the change, the audit row.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.accounts.models import Role
+from vigil.audit import actions as audit_actions
 from vigil.audit.log import record
 from vigil.core.holds import HeldError
 from vigil.retention import hooks, rules
@@ -138,8 +141,28 @@ def _check_disposable(kind: str, pk: int) -> None:
     if not rules.is_past_retention(kind, pk):
         raise ValidationError(
             f"{Kind(kind).label} #{pk} is still within its retention period "
-            f"({rules.settings.RETENTION_YEARS} years from its last activity)."
+            f"({rules.settings.RETENTION_YEARS} years from its last activity).",
+            code=WITHIN_RETENTION,
         )
+
+
+WITHIN_RETENTION = "within_retention"
+
+
+@contextmanager
+def _refusals_audited(actor: Any, action: str, kind: str, object_id: Any) -> Iterator[None]:
+    """A deletion refused because the record is held or still within retention is a
+    refusal: one `denied` row (written after the rollback: audit.actions.note_denied)."""
+    try:
+        yield
+    except (HeldError, ValidationError) as exc:
+        if isinstance(exc, HeldError) or getattr(exc, "code", None) == WITHIN_RETENTION:
+            model = rules.model_for(kind) if kind in DELETABLE else None
+            reason = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            audit_actions.note_denied(
+                actor, action, model=model, object_id=object_id, status=403, reason=reason
+            )
+        raise
 
 
 def do_propose_deletion(kind: str, object_id: Any, *, reason: str, actor: Any) -> DeletionProposal:
@@ -147,7 +170,7 @@ def do_propose_deletion(kind: str, object_id: Any, *, reason: str, actor: Any) -
     if kind not in DELETABLE:
         raise ValidationError(f"Unknown kind {kind!r}: use tip, series or media.")
     reason = _text(reason, "Reason")
-    with transaction.atomic():
+    with _refusals_audited(actor, "retention.propose", kind, object_id), transaction.atomic():
         pk = _exists(kind, object_id)
         _check_disposable(kind, pk)
         if DeletionProposal.objects.filter(kind=kind, object_id=pk, status="proposed").exists():
@@ -189,7 +212,8 @@ def do_approve_deletion(proposal: DeletionProposal, *, actor: Any, note: str = "
     after the proposal stops the deletion. Answers the tombstone's counts.
     """
     _require_manager(actor)
-    with transaction.atomic():
+    refused = _refusals_audited(actor, "retention.delete", proposal.kind, proposal.object_id)
+    with refused, transaction.atomic():
         proposal = _open(proposal)
         if proposal.proposed_by_id == actor.pk and second_manager_exists(actor):
             raise PermissionDenied("A second Manager must approve a deletion you proposed.")

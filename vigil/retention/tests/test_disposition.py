@@ -308,3 +308,78 @@ def test_it_explains_what_still_refers_to_a_tip(make_tip, personas, second_manag
         actions.do_approve_deletion(p, actor=second_manager)
     assert Tip.objects.filter(pk=tip.pk).exists()
     assert DeletionProposal.objects.filter(pk=p.pk, status="proposed").exists()
+
+
+def test_it_keeps_a_record_75_years_from_its_last_activity(make_tip, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from vigil.retention.tests.conftest import age
+
+    assert settings.RETENTION_YEARS == 75  # the default (VIGIL_RETENTION_YEARS)
+    now = timezone.now()
+    limit = rules.cutoff(now)
+    assert now.year - limit.year == 75 and abs((limit.replace(year=now.year) - now).days) <= 1
+    tip = age(make_tip("EDGE-1", old=False), limit + dt.timedelta(days=1))
+    assert not rules.is_past_retention("tip", tip.pk)
+    age(tip, limit - dt.timedelta(days=1))
+    assert rules.is_past_retention("tip", tip.pk)
+
+
+def test_a_held_tip_past_retention_survives_every_path_for_every_role(
+    client, make_tip, personas, second_manager
+):
+    """Pages (propose, approve), the API and the command line: the held tip stays;
+    a Manager's refused deletion is audited as a refusal."""
+    from rest_framework.test import APIClient
+
+    from vigil.audit.models import Outcome
+    from vigil.testing.personas import api_token
+
+    tip = make_tip("OLD-H")
+    # Proposed before the hold was placed: approving must still be refused.
+    proposal = actions.do_propose_deletion("tip", tip.pk, reason="expired", actor=personas.manager)
+    actions.do_place_hold(
+        name="US v. Example", reason="litigation", items=[("tip", tip.pk)], actor=personas.manager
+    )
+    everyone = (
+        personas.reader,
+        personas.investigator,
+        personas.other_investigator,
+        personas.manager,
+        second_manager,
+        personas.admin,
+    )
+    for who in everyone:
+        client.force_login(who)
+        client.post(
+            reverse("retention-propose"), {"kind": "tip", "object_id": tip.pk, "reason": "x"}
+        )
+        client.post(reverse("retention-approve", args=[proposal.pk]), {"note": "ok"})
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(who)}")
+        assert api.delete(f"/api/tips/{tip.pk}/").status_code in (403, 404, 405)
+    out = io.StringIO()
+    call_command("disposition", "--json", stdout=out)
+    (listed,) = json.loads(out.getvalue())["records"]
+    assert (listed["id"], listed["holds"]) == (tip.pk, ["US v. Example"])
+    assert Tip.objects.filter(pk=tip.pk).exists()
+    assert list(DeletionProposal.objects.values_list("pk", flat=True)) == [proposal.pk]
+    assert not AuditEvent.objects.filter(action="retention.delete", outcome="success").exists()
+    refused = AuditEvent.objects.filter(outcome=Outcome.DENIED, object_id=str(tip.pk))
+    assert {e.action for e in refused} == {"retention.propose", "retention.delete"}
+    assert all("legal hold" in e.summary for e in refused)
+    client.force_login(second_manager)
+    body = client.get(reverse("retention-disposition")).content.decode()
+    assert "Held: US v. Example" in body and "cannot be deleted" in body
+
+
+def test_a_refused_deletion_within_retention_is_audited(make_tip, personas):
+    from vigil.audit.models import Outcome
+
+    tip = make_tip("NEW-1", old=False)
+    with pytest.raises(ValidationError, match="retention period"):
+        actions.do_propose_deletion("tip", tip.pk, reason="x", actor=personas.manager)
+    (row,) = AuditEvent.objects.filter(outcome=Outcome.DENIED, action="retention.propose")
+    assert row.object_id == str(tip.pk) and "retention period" in row.summary
