@@ -22,31 +22,39 @@ def _covered(ip: str, found: list[tuple[Any, Any]]) -> bool:
     return any(a.version == addr.version and a <= addr <= b for a, b in found)
 
 
+def _fetch(ip: str, actor: Any) -> RdapResult:
+    """One look-up; a rate limit with a short Retry-After is waited out once."""
+    result = actions.do_rdap_fetch("ip", ip, actor=actor)
+    if result.status == RdapResult.Status.RATE_LIMITED and (result.retry_after or 0) <= MAX_WAIT:
+        time.sleep(result.retry_after or 1)
+        result = actions.do_rdap_fetch("ip", ip, actor=actor)
+    return result
+
+
 @task()
 def rdap_lookup_ips(ips: list[str], actor_id: int, request_id: str = "") -> dict:
-    """One RDAP query per network, not per IP: an IP inside a range already answered is skipped."""
+    """One RDAP query per network, not per IP: an IP inside a range already answered is skipped.
+
+    An IP no registry serves (a private address, say) counts as an error and the batch goes
+    on; RDAP turned off while the batch waited stops it (the rest counts as not asked).
+    """
     actor = get_user_model().objects.filter(pk=actor_id).first()
-    done = {"queried": 0, "skipped": 0, "errors": 0}
+    done = {"queried": 0, "skipped": 0, "errors": 0, "not_asked": 0}
     found: list[tuple[Any, Any]] = []
+    todo = list(dict.fromkeys(ips))
     with request_context.bind(request_id=request_id or None, via="task"):
-        for ip in dict.fromkeys(ips):
+        for n, ip in enumerate(todo):
             if _covered(ip, found):
                 done["skipped"] += 1
                 continue
-            for attempt in range(2):
-                try:
-                    result = actions.do_rdap_fetch("ip", ip, actor=actor)
-                except rdap.RdapError:
-                    done["errors"] += 1
-                    break
-                if (
-                    result.status == RdapResult.Status.RATE_LIMITED
-                    and attempt == 0
-                    and (result.retry_after or 0) <= MAX_WAIT
-                ):
-                    time.sleep(result.retry_after or 1)
-                    continue
+            try:
+                result = _fetch(ip, actor)
+            except rdap.RdapDisabled:
+                done["not_asked"] = len(todo) - n
                 break
+            except rdap.RdapError:
+                done["errors"] += 1
+                continue
             done["queried"] += 1
             if result.status == RdapResult.Status.OK and result.range_start and result.range_end:
                 try:

@@ -410,3 +410,34 @@ def test_it_looks_up_a_tips_ips_and_domains_from_the_tip_page(registry, client, 
         "/rdap/domain/example.org",
         "/rdap/ip/74.125.225.229",
     ]
+
+
+def test_the_background_task_goes_past_an_ip_no_registry_serves_and_stops_when_rdap_is_off(
+    registry,
+):
+    from django.contrib.auth import get_user_model
+
+    from vigil.lookups.tasks import rdap_lookup_ips
+
+    # Only two networks have a registry: a private address has none (the shipped IANA files
+    # list no registry for 10/8 either).
+    (rdap.bootstrap_dir() / "ipv4.json").write_text(
+        json.dumps({"services": [[["74.0.0.0/8", "200.0.0.0/8"], [registry.url("/rdap")]]]})
+    )
+    rdap._load.cache_clear()
+    registry.route("/rdap/ip/74.125.225.229", json=_doc())
+    registry.route("/rdap/ip/200.57.141.161", json=_doc("rdap_ip_lacnic_200.57.141.161.json"))
+    done = rdap_lookup_ips.call(
+        ips=["10.1.2.3", "74.125.225.229", "74.125.1.1", "200.57.141.161"],
+        actor_id=registry.investigator.pk,
+    )
+    assert done == {"queried": 2, "skipped": 1, "errors": 1, "not_asked": 0}
+    assert sorted(r.path for r in registry.requests) == [
+        "/rdap/ip/200.57.141.161",
+        "/rdap/ip/74.125.225.229",
+    ]
+    # An administrator turns RDAP off while a batch waits: the batch asks nobody.
+    actions.do_set_rdap_enabled(False, actor=get_user_model().objects.get(username="root"))
+    done = rdap_lookup_ips.call(ips=["74.1.1.1", "200.1.1.1"], actor_id=registry.investigator.pk)
+    assert done == {"queried": 0, "skipped": 0, "errors": 0, "not_asked": 2}
+    assert len(registry.requests) == 2
