@@ -213,7 +213,8 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
         }
         upload = request.FILES.get("csv")
         if upload is not None:
-            parsed = actions.parse_response_csv(upload.read(5 * 1024 * 1024))
+            # One byte over the limit: parse_response_csv refuses it whole, never a cut-off row.
+            parsed = actions.parse_response_csv(upload.read(actions.MAX_RESPONSE_CSV + 1))
             for k, v in parsed.items():
                 if v:
                     fields[k] = v

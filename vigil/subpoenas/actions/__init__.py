@@ -5,6 +5,7 @@ from __future__ import annotations
 from vigil.subpoenas.actions.common import (
     IDENTIFIER_TYPES,
     MAX_LINES,
+    MAX_RESPONSE_CSV,
     MAX_RESPONSE_FILE,
     RESPONSE_STATES,
     S,
@@ -33,6 +34,7 @@ from vigil.subpoenas.actions.responses import (
 __all__ = [
     "IDENTIFIER_TYPES",
     "MAX_LINES",
+    "MAX_RESPONSE_CSV",
     "MAX_RESPONSE_FILE",
     "RESPONSE_STATES",
     "S",

@@ -19,6 +19,7 @@ IDENTIFIER_TYPES = {"ip", "email", "online_id", "phone", "domain", "url"}
 RESPONSE_STATES = {S.RESPONSE_RECEIVED, S.NO_RECORDS, S.NOT_OUR_CUSTOMER}
 MAX_RESPONSE_FILE = 50 * 1024 * 1024
 MAX_LINES = 5000
+MAX_RESPONSE_CSV = 5 * 1024 * 1024
 _SPLIT = re.compile(r"[\n;,]+")
 
 

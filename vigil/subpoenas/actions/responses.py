@@ -20,6 +20,7 @@ from vigil.lookups.models import Provider
 from vigil.subpoenas.actions.common import (
     _SPLIT,
     MAX_LINES,
+    MAX_RESPONSE_CSV,
     RESPONSE_STATES,
     S,
     _require_status,
@@ -44,7 +45,11 @@ def _items(value: Any) -> list[str]:
 
 def parse_response_csv(data: bytes) -> dict[str, Any]:
     """A CSV with any of the columns name, address, phone, email, account, payment, session
-    (one value per cell, several rows allowed)."""
+    (one value per cell, several rows allowed). Larger than MAX_RESPONSE_CSV: refused whole."""
+    if len(data) > MAX_RESPONSE_CSV:
+        raise ValidationError(
+            f"The response CSV is larger than {MAX_RESPONSE_CSV // (1024 * 1024)} MB."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
