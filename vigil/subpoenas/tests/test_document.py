@@ -25,13 +25,16 @@ def canaried(personas, tip, source):
     tip_actions.do_update_tip(
         tip, actor=personas.manager, narrative="CANARYNARRATIVE the suspect said things"
     )
-    tip.attributes = {"offence": "CANARYOFFENCE 18 USC 2252"}
-    tip.save(update_fields=["attributes"])
+    tip.attributes = {"offence": "CANARYOFFENCE 18 USC 2252", "incidentType": "CANARYINCIDENT"}
+    tip.priority = tip.Priority.CONTACT  # its label names the alleged offence
+    tip.status_reason = "CANARYREASON"
+    tip.save(update_fields=["attributes", "priority", "status_reason"])
     tip_actions.do_add_selectors(
         tip,
         [
             tip_actions.SelectorInput("person", "Canaryperson Smith"),
             tip_actions.SelectorInput("address", "CANARYADDRESS 1 Secret Lane"),
+            tip_actions.SelectorInput("phone", "+1 202 555 0142"),  # on the tip, not picked
         ],
         actor=personas.manager,
     )
@@ -55,8 +58,14 @@ CANARIES = [
     "CANARYNOTE",
     "CANARYOTHERTIP",
     "CANARYOTHERNARRATIVE",
+    "CANARYINCIDENT",
+    "CANARYREASON",
+    "Contact offence",
     "FOA-17",
     "Field Office Alpha",
+    "handle17",  # the tip's online ID, not picked for this subpoena
+    "555 0142",
+    "5550142",
 ]
 
 

@@ -310,3 +310,64 @@ def test_it_serves_and_records_a_response_through_the_api(client, personas, sub)
         content_type="application/json",
     )
     assert r.status_code == 400 and "this step needs it approved" in r.json()["detail"][0]
+
+
+def test_it_records_a_response_csv_uploaded_on_the_page(client, personas, sub, monkeypatch):
+    _set(sub, "served")()
+    client.force_login(personas.investigator)
+    csv = (
+        b"name,email,session\n"
+        b"Pat Subscriber,pat.csv@mail.example,2026-11-03 14:00:00 UTC login 203.0.113.7\n"
+        b",,2026-11-03 15:10:00 UTC logout 203.0.113.7\n"
+    )
+
+    def post_csv():
+        return client.post(
+            reverse("subpoenas-respond", args=[sub.pk]),
+            {"outcome": "response_received", "csv": SimpleUploadedFile("answer.csv", csv)},
+            follow=True,
+        )
+
+    r = post_csv()
+    assert "Recorded the response" in r.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == "response_received"
+    from_csv = sub.tip.selectors.filter(details__from_subpoena=sub.reference)
+    assert {"pat.csv@mail.example", "pat subscriber"} <= {
+        v.lower() for v in from_csv.values_list("value", flat=True)
+    }
+    assert sub.responses.get().sessions[1].endswith("logout 203.0.113.7")
+
+    # A CSV over the limit is refused whole (never cut off mid-row), and nothing changes.
+    _set(sub, "served")()
+    monkeypatch.setattr(actions, "MAX_RESPONSE_CSV", len(csv) - 1)
+    monkeypatch.setattr("vigil.subpoenas.actions.responses.MAX_RESPONSE_CSV", len(csv) - 1)
+    before = sub.tip.selectors.count()
+    r = post_csv()
+    assert "The response CSV is larger than" in r.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == "served" and sub.tip.selectors.count() == before
+
+
+def test_it_lists_overdue_subpoenas_in_the_queue(client, personas, tip, provider, sub):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    later = actions.do_draft_subpoena(
+        tip,
+        actor=personas.investigator,
+        provider=provider,
+        selector_ids=selector_ids(tip, "email"),
+        categories=["name"],
+    )
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Subpoena.objects.filter(pk=sub.pk).update(status="served", due_date=yesterday)
+    Subpoena.objects.filter(pk=later.pk).update(
+        status="served", due_date=timezone.localdate() + dt.timedelta(days=5)
+    )
+    client.force_login(personas.investigator)
+    html = client.get(reverse("subpoenas-queue") + "?overdue=1").content.decode()
+    assert sub.reference in html and later.reference not in html
+    html = client.get(reverse("subpoenas-queue")).content.decode()
+    assert sub.reference in html and later.reference in html

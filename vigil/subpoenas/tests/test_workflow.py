@@ -349,3 +349,36 @@ def test_it_counts_for_the_statistics_in_aggregate_queries(
     assert totals["subpoenas_issued"] == 1
     assert totals["subpoenas_by_provider"] == {"Example Cable": 1}
     assert totals["subpoenas_by_outcome"]["no_records"] == 1
+
+
+def test_it_counts_by_month_of_service_provider_and_outcome(personas, tip, provider):
+    from django.apps import apps
+
+    if not apps.is_installed("vigil.stats"):
+        pytest.skip("no statistics app")
+    from vigil.stats import registry
+
+    other = Provider.objects.create(name="Reseller Networks")
+    this_month = timezone.now().date().replace(day=1)
+    last_month = this_month - dt.timedelta(days=10)
+    early = _draft(tip, provider, personas.investigator)
+    actions.do_approve_subpoena(early, actor=personas.manager)
+    actions.do_serve_subpoena(
+        early, actor=personas.investigator, method="mail", served_on=last_month
+    )
+    actions.do_record_response(early, actor=personas.investigator, outcome="no_records")
+    now = _served(tip, other, personas)
+    actions.do_record_response(
+        now, actor=personas.investigator, outcome="not_our_customer", not_customer_entity=""
+    )
+    _draft(tip, provider, personas.investigator)  # drafted, never served: not counted
+    keys = ["subpoenas_issued", "subpoenas_by_provider", "subpoenas_by_outcome"]
+    report = registry.compute(registry.Period.last_months(2), keys=keys).as_json()
+    old, new = report["months"]
+    assert (old["month"], new["month"]) == (f"{last_month:%Y-%m}", f"{this_month:%Y-%m}")
+    assert (old["subpoenas_issued"], new["subpoenas_issued"]) == (1, 1)
+    assert old["subpoenas_by_provider"] == {"Example Cable": 1, "Reseller Networks": 0}
+    assert new["subpoenas_by_provider"] == {"Example Cable": 0, "Reseller Networks": 1}
+    assert old["subpoenas_by_outcome"]["no_records"] == 1
+    assert new["subpoenas_by_outcome"]["not_our_customer"] == 1
+    assert report["totals"]["subpoenas_issued"] == 2
