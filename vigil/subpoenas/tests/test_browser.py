@@ -3,9 +3,11 @@
 import datetime as dt
 import os
 import subprocess
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from vigil.lookups import actions as lookup_actions
 from vigil.testing.browser import collect_console_errors, login, open_tip_page
@@ -50,10 +52,17 @@ def test_it_goes_from_a_tip_with_an_ip_to_a_flag_raised_by_the_response(
         selectors=[tip_actions.SelectorInput("email", "pat.subscriber@mail.example")],
     )
 
+    # The offline range database (air-gapped look-up) knows the network too.
+    ranges_file = tmp_path / "ip2asn.tsv"
+    ranges_file.write_text("74.125.0.0\t74.125.255.255\t15169\tUS\tGOOGLE\n")
+    call_command("import_ranges", str(ranges_file), "--json", stdout=StringIO())
+
     # 1. The investigator runs the look-up from the tip page.
     login(page, live_server, personas.investigator)
     page.goto(f"{live_server.url}/tips/{tip.pk}/")
     page.wait_for_selector("[data-testid=rdap-button]")
+    offline = page.inner_text("[data-testid=lookup-row]")
+    assert "AS15169" in offline and "GOOGLE" in offline and "74.125.0.0" in offline
     page.click("[data-testid=rdap-button]")
     page.wait_for_selector("[data-testid=rdap-cell]:has-text('GOGL')", timeout=60000)
     assert "arin-contact@google.com" in page.inner_text("[data-testid=rdap-cell]")
