@@ -274,3 +274,34 @@ def test_the_command_prints_the_issues_json_shape_for_ten_months(known):
     assert data["totals"]["tips_received"] == 7
     assert data["totals"]["ip_addresses_received"] == 5
     assert data["totals"]["tips_by_source"] == {"Alpha": 3, "Bravo": 4}
+
+
+def test_the_figures_take_as_many_queries_for_many_rows_as_for_few(known):
+    """Aggregate queries only: more tips, sources, flags and requests add no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.deconfliction.models import Flag
+    from vigil.tips.models import Selector, Source, Tip
+    from vigil.victimid.models import MatchRequest
+
+    with CaptureQueriesContext(connection) as few:
+        registry.compute(PERIOD)
+    sources = [Source.objects.create(name=f"Extra {i}") for i in range(10)]
+    tips = [
+        Tip.objects.create(
+            source=sources[i % 10], source_reference=f"X-{i}", received_at=at(2026, 1 + i % 4, 3)
+        )
+        for i in range(40)
+    ]
+    for t in tips:
+        Selector.objects.create(tip=t, type="ip", value=f"192.0.2.{t.pk % 250}", raw="x")
+    for a, b in zip(tips, tips[1:], strict=False):
+        Flag.objects.create(tip_a=a, tip_b=b, type="ip", value=f"x{a.pk}", status="dismissed")
+    MatchRequest.objects.create(
+        requesting_agency="D", case_number="C-9", status="done", summary={"by_origin": {"real": 1}}
+    )
+    with CaptureQueriesContext(connection) as many:
+        report = registry.compute(PERIOD)
+    assert report.as_json()["totals"]["tips_received"] == 46
+    assert len(many) == len(few) <= 2 * len(registry.figures())
