@@ -209,3 +209,40 @@ def test_it_filters_per_agency_and_per_record(client, personas, directory):
         reverse("referrals-disclosures-agency", args=[directory["bka"].pk])
     ).content.decode()
     assert page.count('data-testid="disclosure-row"') == 1 and a.purpose in page
+
+
+# Every place that discloses outside the unit, and the test proving it writes one row.
+DISCLOSING = {
+    "vigil/referrals/actions/referrals.py": (
+        "vigil/referrals/tests/test_referrals.py::test_it_walks_the_status_flow"
+    ),
+    "vigil/referrals/actions/shares.py": (
+        "vigil/referrals/tests/test_shares.py::test_it_writes_one_disclosure_per_share"
+    ),
+    "vigil/subpoenas/actions/drafting.py": (
+        "vigil/referrals/tests/test_integrations.py::test_it_accounts_for_a_served_subpoena"
+    ),
+    # audit_sent: every partner export (VICS file, package, push, sync) goes through it.
+    "vigil/exchange/actions/sending.py": (
+        "vigil/exchange/tests/test_vics.py::test_it_accounts_for_what_it_sends",
+        "vigil/referrals/tests/test_integrations.py::"
+        "test_it_accounts_for_what_a_partner_pulls_or_is_pushed",
+    ),
+}
+
+
+def test_every_disclosing_path_is_known_and_tested():
+    """A new `disclosed.send` must be added here with the test that proves its row."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    senders = {
+        str(p.relative_to(root))
+        for p in (root / "vigil").rglob("*.py")
+        if "tests" not in p.parts and "disclosed.send(" in p.read_text(encoding="utf-8")
+    }
+    assert senders == set(DISCLOSING)
+    for tests in DISCLOSING.values():
+        for test in [tests] if isinstance(tests, str) else tests:
+            path, name = test.split("::")
+            assert f"def {name}(" in (root / path).read_text(encoding="utf-8"), test

@@ -169,3 +169,27 @@ def test_it_tells_the_analyst_when_a_referred_tip_is_corrected(personas, directo
 
     review = AuditEvent.objects.get(action="correction.review")
     assert review.changes["receivers_told"] == 1
+
+
+def test_it_accounts_for_what_a_partner_pulls_or_is_pushed(personas):
+    """The exchange's sync (a partner pulls) and push paths disclose through audit_sent too."""
+    from vigil.exchange.actions import pushing, syncing
+    from vigil.exchange.tests.conftest import make_partner
+
+    partner = make_partner("EXP")
+    syncing.do_record_sync_sent(
+        partner, ids=[11, 12], series_ids=[3], tombstones=0, discloser=personas.manager
+    )
+    pushing.do_record_push_sent(
+        partner, actor=personas.manager, batch="b1", cursor="c1", ids=[13], series_ids=[],
+        tombstones=0, answer={"created": 1},
+    )  # fmt: skip
+    pulled, pushed = Disclosure.objects.order_by("id")
+    assert pulled.recipient == pushed.recipient == "EXP (test)"
+    assert (pulled.method, pulled.records) == (
+        "sync",
+        [["media", 11], ["media", 12], ["series", 3]],
+    )
+    assert (pushed.method, pushed.records) == ("push", [["media", 13]])
+    assert pulled.actor == pushed.actor == personas.manager
+    assert pulled.source_type == "exchange.transfer"
