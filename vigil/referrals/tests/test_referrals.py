@@ -275,8 +275,10 @@ def test_it_guards_the_tip_panel_and_jurisdiction_page(client, personas, tip, di
     other = f.tip("J-2")
     f.selector(other, "phone", "+1 312 555 0100")
     link(tip, other)
+    panel = client.get(reverse("referrals-tip-panel", args=[tip.pk])).content.decode()
+    assert f'href="{url}?scope=cluster" data-testid="cluster-jurisdiction"' in panel
     page = client.get(url + "?scope=cluster").content.decode()
-    assert "jurisdiction-conflict" in page and "HSI Chicago" in page
+    assert "jurisdiction-conflict" in page and "HSI Chicago" in page and "2 tips" in page
     row = AuditEvent.objects.filter(action="referral.jurisdiction").latest("id")
     assert (
         row.changes["ids"] == f"{tip.pk}-{other.pk}"
