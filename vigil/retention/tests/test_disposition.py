@@ -169,6 +169,9 @@ def test_a_held_series_or_media_cannot_be_deleted_by_any_path(personas):
     assert rules.holds_on("media", media.pk) == ["H2"]
     with pytest.raises(HeldError):
         vid.do_delete_series(series, actor=personas.manager)
+    refused = AuditEvent.objects.filter(action="series.delete", object_id=str(series.pk))
+    # Two refusals within a minute: one row (the audit rate limit counts the second).
+    assert {e.outcome for e in refused} == {"denied"}
 
 
 def test_it_refuses_bad_hold_input_clearly(make_tip, personas):

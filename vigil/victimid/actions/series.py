@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vigil.accounts import access
+from vigil.audit import actions as audit_actions
 from vigil.audit.log import diff, record, snapshot
 from vigil.core import holds
 from vigil.victimid import signals, storage, vocabulary
@@ -88,6 +89,15 @@ def do_delete_series(series: Series, *, actor) -> None:
     Match reports that named the series keep their hashes; the match lines
     pointing at it are no longer shown.
     """
+    try:
+        _delete_series(series, actor=actor)
+    except holds.HeldError as exc:
+        # A refusal: one denied row (after the rollback), as the disposition's refusals.
+        audit_actions.note_denied(actor, "series.delete", obj=series, reason=str(exc))
+        raise
+
+
+def _delete_series(series: Series, *, actor) -> None:
     with transaction.atomic():
         access.ensure(actor, access.DELETE, series)
         # A series (or one of its media) under legal hold is never deleted.
