@@ -327,33 +327,70 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
     by_source: dict[int, list[str]] = {}
     for item in items:
         by_source.setdefault(item.tip.source_id, []).append(item.tip.source_reference)
-    existing: dict[tuple[int, str], Tip] = {}
+    # The stored tips of the batch, as the few columns an import compares (a re-import
+    # of unchanged rows builds no model instance); id first.
+    existing: dict[tuple[int, str], tuple[Any, ...]] = {}
     for source_id, refs in by_source.items():
-        for tip in Tip.objects.filter(
-            source_id=source_id, source_reference__in=refs
-        ).select_related("source"):
-            existing[(source_id, tip.source_reference)] = tip
+        for row in Tip.objects.filter(source_id=source_id, source_reference__in=refs).values_list(
+            "id", "source_reference", *_COMPARED
+        ):
+            existing[(source_id, row[1])] = row
     new = [item for item in items if item.key not in existing]
     old = [item for item in items if item.key in existing]
     if new:
         _create_tips(new, actor, outcome)
     if old:
-        tips = [existing[item.key] for item in old]
-        writable = set(
-            Tip.objects.for_user(actor, access.WRITE)
-            .filter(pk__in=[t.pk for t in tips])
-            .values_list("pk", flat=True)
-        )
+        ids = [existing[item.key][0] for item in old]
         have: dict[int, set[tuple[str, str]]] = {}
-        for tip_id, kind, value in Selector.objects.filter(
-            tip_id__in=[t.pk for t in tips]
-        ).values_list("tip_id", "type", "value"):
+        for tip_id, kind, value in Selector.objects.filter(tip_id__in=ids).values_list(
+            "tip_id", "type", "value"
+        ):
             have.setdefault(tip_id, set()).add((kind, value))
-        for item, tip in zip(old, tips, strict=True):
-            _update_from_import(
-                item, tip, have.get(tip.pk, set()), tip.pk in writable, actor, outcome
+        differing = [
+            (item, tip_id)
+            for item, tip_id in zip(old, ids, strict=True)
+            if _differs(item, existing[item.key], have.get(tip_id, set()))
+        ]
+        outcome.tips_unchanged += len(old) - len(differing)
+        if differing:
+            pks = [tip_id for _item, tip_id in differing]
+            tips = Tip.objects.select_related("source").in_bulk(pks)
+            writable = set(
+                Tip.objects.for_user(actor, access.WRITE)
+                .filter(pk__in=pks)
+                .values_list("pk", flat=True)
             )
+            for item, tip_id in differing:
+                _update_from_import(
+                    item, tips[tip_id], have.get(tip_id, set()), tip_id in writable, actor, outcome
+                )
     return outcome
+
+
+# The stored columns a row is compared with (_import_fields gives the row's side).
+_COMPARED = ("narrative", "country", "attributes", "received_at")
+
+
+def _import_fields(item: ImportItem, attributes: dict[str, Any]) -> dict[str, Any]:
+    """What an import row sets on an existing tip whose attributes are `attributes`."""
+    row = item.tip
+    fields: dict[str, Any] = {
+        "narrative": row.narrative,
+        "country": row.country,
+        "attributes": {**attributes, **row.attributes},
+    }
+    if item.dated:
+        fields["received_at"] = row.received_at
+    return fields
+
+
+def _differs(item: ImportItem, stored: tuple[Any, ...], have: set[tuple[str, str]]) -> bool:
+    """Whether the row would change the stored tip (`existing`'s row): a field or a selector."""
+    before = dict(zip(_COMPARED, stored[2:], strict=True))
+    fields = _import_fields(item, before["attributes"])
+    if any(before[name] != value for name, value in fields.items()):
+        return True
+    return any((s.type, s.value) not in have for s in item.selectors)
 
 
 def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -> None:
@@ -393,14 +430,7 @@ def _update_from_import(
     outcome: BatchOutcome,
 ) -> None:
     """An existing tip: new narrative, country, date (when given) and attributes, new selectors."""
-    row = item.tip
-    fields: dict[str, Any] = {
-        "narrative": row.narrative,
-        "country": row.country,
-        "attributes": {**tip.attributes, **row.attributes},
-    }
-    if item.dated:
-        fields["received_at"] = row.received_at
+    fields = _import_fields(item, tip.attributes)
     fresh = [s for s in item.selectors if (s.type, s.value) not in have]
     changes = _apply(tip, fields)  # on the fetched copy: saved only below
     if not changes and not fresh:
