@@ -325,3 +325,36 @@ def test_it_offers_to_refer_to_the_other_agency_instead(client, personas, tip, d
     client.force_login(personas.reader)
     page = client.get(reverse("referrals-tip-panel", args=[tip.pk])).content.decode()
     assert 'data-testid="refer-agency"' not in page
+
+
+def test_it_marks_a_referral_overdue_past_its_acknowledgement_date(
+    client, personas, tip, directory, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.REFERRAL_ACKNOWLEDGE_DAYS = 3
+    r = actions.do_send_referral(_referral(tip, directory, personas), actor=personas.investigator)
+    assert r.acknowledge_by == timezone.localdate() + dt.timedelta(days=3) and not r.overdue
+    on_time = _referral(f.tip("D-2", assigned=personas.investigator), directory, personas)
+    on_time = actions.do_update_referral(
+        on_time, actor=personas.investigator, acknowledge_by=timezone.localdate()
+    )
+    on_time = actions.do_send_referral(on_time, actor=personas.investigator)
+    assert on_time.acknowledge_by == timezone.localdate()  # a due date given is kept
+    Referral.objects.filter(pk=r.pk).update(
+        acknowledge_by=timezone.localdate() - dt.timedelta(days=1)
+    )
+    r.refresh_from_db()
+    assert r.overdue and not on_time.overdue
+    client.force_login(personas.investigator)
+    page = client.get(reverse("core-dashboard")).content.decode()
+    assert (
+        "<strong>2</strong> referrals awaiting acknowledgement, <strong>1 overdue</strong>" in page
+    )
+    listing = client.get(reverse("referrals-list") + "?overdue=1").content.decode()
+    assert f">#{r.pk}<" in listing and f">#{on_time.pk}<" not in listing
+    actions.do_acknowledge_referral(r, actor=personas.investigator)
+    r.refresh_from_db()
+    assert not r.overdue  # acknowledged: no longer waiting

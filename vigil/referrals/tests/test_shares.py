@@ -234,3 +234,20 @@ def test_it_removes_expired_packages_in_every_worker(sharer, bka, tip):
     workers.run_periodic(force=True)
     package.refresh_from_db()
     assert package.removed_at is not None
+
+
+def test_it_stops_sharing_when_the_grant_is_revoked(client, personas, sharer, bka, tip):
+    from vigil.accounts.actions import do_revoke_share
+
+    package, _ = _share(sharer, bka, tip)
+    do_revoke_share(sharer, actor=personas.manager, reason="left the liaison post")
+    sharer.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        _share(sharer, bka, tip)
+    client.force_login(sharer)
+    url = reverse("referrals-share-download", args=[package.pk])
+    assert client.get(url).status_code == 403  # nor fetch what they made before
+    assert client.get(reverse("referrals-share-create") + f"?tip={tip.pk}").status_code == 403
+    assert AuditEvent.objects.filter(action="account.share_revoke").count() == 1
+    assert AuditEvent.objects.filter(actor=sharer, outcome="denied").count() == 2
+    assert SharePackage.objects.count() == Disclosure.objects.count() == 1
