@@ -401,26 +401,44 @@ def do_import_providers(data: bytes, *, actor: Any) -> dict[str, int]:
     if errors:
         raise ValidationError(errors[:20])
     created = updated = mapped = 0
+    # Each provider the file creates or changes gets its own audit row (as a change on the
+    # page would), with what changed and the mappings added; then one row for the import.
     with transaction.atomic():
         for clean, maps in rows:
             provider = Provider.objects.filter(name=clean["name"]).first()
             if provider is None:
                 provider = Provider.objects.create(**clean)
                 created += 1
+                action, changes = "lookups.provider_create", snapshot(provider, Provider.EDITABLE)
             else:
+                before = snapshot(provider, Provider.EDITABLE)
                 for k, v in clean.items():
                     setattr(provider, k, v)
                 provider.save()
                 updated += 1
+                action, changes = (
+                    "lookups.provider_update",
+                    diff(before, snapshot(provider, Provider.EDITABLE)),
+                )
+            added = []
             for kind, norm in maps:
                 existing = ProviderMapping.objects.filter(kind=kind, value=norm).first()
                 if existing is None:
                     ProviderMapping.objects.create(provider=provider, kind=kind, value=norm)
                     mapped += 1
+                    added.append(f"{kind} {norm}")
                 elif existing.provider_id != provider.pk:
                     raise ValidationError(
                         f"{kind} {norm} already points at {existing.provider.name}; nothing was imported."
                     )
+            if changes or added:
+                record(
+                    action,
+                    actor=actor,
+                    obj=provider,
+                    changes={**changes, "mappings_added": added, "via": "CSV import"},
+                    summary=f"provider {provider.name} (CSV import)",
+                )
         summary = {"created": created, "updated": updated, "mappings_added": mapped}
         record(
             "lookups.provider_import",

@@ -27,12 +27,25 @@ def test_it_imports_providers_with_their_mappings(personas):
     assert AuditEvent.objects.filter(
         action="lookups.provider_import", actor=personas.manager
     ).exists()
+    # Every provider the file creates is audited on its own record, with its mappings.
+    made = AuditEvent.objects.get(action="lookups.provider_create", object_id=str(cable.pk))
+    assert made.changes["legal_contact"] == "Legal Compliance"
+    assert sorted(made.changes["mappings_added"]) == [
+        "asn 64500",
+        "asn 64501",
+        "email_domain cable.example",
+        "rdap_handle EXCAB-ARIN",
+    ]
     again = actions.do_import_providers(
         CSV.replace("Legal Compliance", "Legal Desk").encode(), actor=personas.manager
     )
     assert again == {"created": 0, "updated": 2, "mappings_added": 0}
     cable.refresh_from_db()
     assert cable.legal_contact == "Legal Desk"
+    # A re-import audits what it changed, field by field; an unchanged provider writes nothing.
+    [update] = AuditEvent.objects.filter(action="lookups.provider_update")
+    assert update.object_id == str(cable.pk) and update.actor == personas.manager
+    assert update.changes["legal_contact"] == {"before": "Legal Compliance", "after": "Legal Desk"}
 
 
 def test_it_refuses_a_bad_csv_line_by_number_and_imports_nothing(personas):
