@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -105,15 +106,19 @@ def insert(objs: Sequence[models.Model]) -> None:
     for f in fields:
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             for obj in objs:
-                setattr(obj, f.attname, now)
+                obj.__dict__[f.attname] = now
     columns = [meta.pk.column] + [f.column for f in fields]
     attnames = [f.attname for f in fields]
     adapters = [(i, a) for i, a in enumerate((_adapter(f) for f in fields), 1) if a is not None]
     with connection.cursor() as cursor:
         ids = _take_ids(model, len(objs), cursor)
+        # The row's values as a tuple, in C (itemgetter of one name gives the bare value).
+        get = operator.itemgetter(*attnames)
+        if len(attnames) == 1:
+            get = lambda d, one=get: (one(d),)  # noqa: E731
         rows = []
         for pk, obj in zip(ids, objs, strict=True):
-            row = [pk, *[obj.__dict__[name] for name in attnames]]
+            row = [pk, *get(obj.__dict__)]
             for i, adapt in adapters:
                 row[i] = adapt(row[i])
             rows.append(row)
@@ -148,6 +153,7 @@ class _Plan:
     attnames: dict[str, str]  # name or attname -> attname
     constant: dict[str, Any]  # attname -> an immutable default (None, "", False, 0)
     made: list[tuple[str, Callable[[], Any]]]  # attname -> a default made per instance
+    plain: frozenset[str] = frozenset()  # names stored as given (attnames, non-relation names)
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -168,6 +174,7 @@ def _plan(model: type[models.Model]) -> _Plan:
                 plan.constant[f.attname] = value
             else:
                 plan.made.append((f.attname, f.get_default))
+    plan.plain = frozenset(n for n, a in plan.attnames.items() if n == a)
     return plan
 
 
@@ -204,14 +211,12 @@ def new(model: type[M], **values: Any) -> M:
     for attname, make in plan.made:
         if attname not in values:
             d[attname] = make()
-    for name, value in values.items():
+    d.update(values)  # most names are attnames: stored as given
+    for name in values.keys() - plan.plain:  # foreign keys by name (or a wrong name)
+        value = d.pop(name)
         fk = plan.related.get(name)
-        if fk is not None:
-            d[fk] = None if value is None else value.pk
-            state.fields_cache[name] = value
-            continue
-        attname = plan.attnames.get(name)
-        if attname is None:
+        if fk is None:
             raise TypeError(f"{model.__name__}() got an unexpected field {name!r}")
-        d[attname] = value
+        d[fk] = None if value is None else value.pk
+        state.fields_cache[name] = value
     return obj

@@ -127,6 +127,7 @@ def _words(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)  # called per row and column by the importers
+@functools.lru_cache(maxsize=4096)  # asked for every cell of a file: a handful of names
 def is_child_column(name: str) -> bool:
     """A column (or XML element) that names a child or a victim: drop it unread."""
     flat = compact(name)

@@ -154,6 +154,11 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     candidates: dict[tuple[int, int, str, str, str], NewFlag] = {}
     now_common: list[tuple[str, str, set[int], str]] = []
     for key, entries in wanted.items():
+        if len(entries) == 1 and key not in known_common and threshold >= 1:
+            # Most values of an import are on one tip: held by no other, nothing to do.
+            held = holders.get(key)
+            if held is None or (len(held) == 1 and entries[0][0].pk in held):
+                continue
         s_type, value = key
         label = label_of(entries[0][1]) or value
         if key in known_common:

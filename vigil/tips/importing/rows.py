@@ -36,6 +36,7 @@ COLUMNS = (
     "suspect_dob",
     "country",
 )
+_KNOWN = frozenset(COLUMNS)
 _SELECTOR_COLUMNS = {
     "ip_address": "ip",
     "email": "email",
@@ -161,7 +162,7 @@ def record_to_row(line: int, data: dict[str, str], *, default_via: str = Tip.Via
             )
         )
     for key, value in data.items():
-        if key in COLUMNS or not value.strip():
+        if key in _KNOWN or not value.strip():
             continue
         if columns.is_child_column(key):  # readers drop these first; never keep one
             continue
