@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vigil.accounts import access
@@ -453,6 +454,50 @@ def do_import_providers(data: bytes, *, actor: Any) -> dict[str, int]:
 # --- proposals -----------------------------------------------------------------------------
 
 
+def _tries(
+    *,
+    asn: int | str | None = None,
+    rdap_handle: str = "",
+    email_domain: str = "",
+    platform: str = "",
+) -> list[tuple[str, str]]:
+    """The mappings to try, most specific first: RDAP organisation handle, AS number, e-mail
+    domain, platform."""
+    K = ProviderMapping.Kind
+    tries = []
+    if rdap_handle:
+        tries.append((K.RDAP_HANDLE.value, rdap_handle.strip().upper()))
+    if asn:
+        tries.append((K.ASN.value, str(asn)))
+    if email_domain:
+        tries.append((K.EMAIL_DOMAIN.value, email_domain.strip().lower()))
+    if platform:
+        tries.append((K.PLATFORM.value, sel.fold_platform(platform)))
+    return tries
+
+
+def propose_providers(lookups: list[dict[str, Any]]) -> list[Provider | None]:
+    """propose_provider for each of many look-ups (its keyword arguments), in one query
+    whatever their number: a tip with thirty IPs costs what a tip with one does."""
+    tries = [_tries(**kw) for kw in lookups]
+    wanted: dict[str, set[str]] = {}
+    for t in tries:
+        for kind, value in t:
+            wanted.setdefault(kind, set()).add(value)
+    if not wanted:
+        return [None] * len(lookups)
+    cond = Q()
+    for kind, values in wanted.items():
+        cond |= Q(kind=kind, value__in=sorted(values))
+    found = {
+        (m.kind, m.value): m.provider
+        for m in ProviderMapping.objects.filter(cond, provider__active=True).select_related(
+            "provider"
+        )
+    }
+    return [next((found[k] for k in t if k in found), None) for t in tries]
+
+
 def propose_provider(
     *,
     asn: int | str | None = None,
@@ -461,22 +506,13 @@ def propose_provider(
     platform: str = "",
 ) -> Provider | None:
     """The provider a look-up points at: RDAP organisation handle first (most specific)."""
-    K = ProviderMapping.Kind
-    tries = []
-    if rdap_handle:
-        tries.append((K.RDAP_HANDLE, rdap_handle.strip().upper()))
-    if asn:
-        tries.append((K.ASN, str(asn)))
-    if email_domain:
-        tries.append((K.EMAIL_DOMAIN, email_domain.strip().lower()))
-    if platform:
-        tries.append((K.PLATFORM, sel.fold_platform(platform)))
-    for kind, value in tries:
-        m = (
-            ProviderMapping.objects.filter(kind=kind, value=value, provider__active=True)
-            .select_related("provider")
-            .first()
-        )
-        if m is not None:
-            return m.provider
-    return None
+    return propose_providers(
+        [
+            {
+                "asn": asn,
+                "rdap_handle": rdap_handle,
+                "email_domain": email_domain,
+                "platform": platform,
+            }
+        ]
+    )[0]

@@ -36,29 +36,39 @@ def tip_lookups(tip: Tip) -> dict:
     cached = {
         r.query: r for r in RdapResult.objects.filter(kind="ip", query__in=[s.value for s in ips])
     }
-    rows = []
-    for s, off in zip(ips, offline, strict=True):
-        res = cached.get(s.value)
-        provider = actions.propose_provider(
-            rdap_handle=res.org_handle if res is not None and res.status == "ok" else "",
-            asn=off["asn"],
-        )
-        rows.append({"selector": s, "offline": off, "rdap": res, "provider": provider})
+    rdap_hits = [cached.get(s.value) for s in ips]
+    others_sel = [s for s in sels if s.type in {Selector.Type.EMAIL, Selector.Type.ONLINE_ID}]
+    # One query for every proposal of the panel (RDAP handle, then AS number; e-mail domain;
+    # platform), whatever the number of identifiers.
+    proposals = actions.propose_providers(
+        [
+            {
+                "rdap_handle": res.org_handle if res is not None and res.status == "ok" else "",
+                "asn": off["asn"],
+            }
+            for res, off in zip(rdap_hits, offline, strict=True)
+        ]
+        + [
+            {"email_domain": s.value.rsplit("@", 1)[-1]}
+            if s.type == Selector.Type.EMAIL
+            else {"platform": s.value.split(":", 1)[0]}
+            for s in others_sel
+        ]
+    )
+    rows = [
+        {"selector": s, "offline": off, "rdap": res, "provider": provider}
+        for s, off, res, provider in zip(ips, offline, rdap_hits, proposals, strict=False)
+    ]
     domains = [s for s in sels if s.type == Selector.Type.DOMAIN]
     cached_domains = {
         r.query: r
         for r in RdapResult.objects.filter(kind="domain", query__in=[s.value for s in domains])
     }
     domain_rows = [{"selector": s, "rdap": cached_domains.get(s.value)} for s in domains]
-    others = []
-    for s in sels:
-        if s.type == Selector.Type.EMAIL:
-            provider = actions.propose_provider(email_domain=s.value.rsplit("@", 1)[-1])
-        elif s.type == Selector.Type.ONLINE_ID:
-            provider = actions.propose_provider(platform=s.value.split(":", 1)[0])
-        else:
-            continue
-        others.append({"selector": s, "provider": provider})
+    others = [
+        {"selector": s, "provider": provider}
+        for s, provider in zip(others_sel, proposals[len(ips) :], strict=True)
+    ]
     return {"ip_rows": rows, "other_rows": others, "domain_rows": domain_rows}
 
 

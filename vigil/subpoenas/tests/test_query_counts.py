@@ -70,3 +70,18 @@ def test_the_subpoena_api_list_runs_a_fixed_number_of_queries(personas, source):
         max_queries=9,
         expect_rows=lambda r, n: len(r.json()) == n,
     )
+
+
+def test_the_tips_subpoena_panel_runs_a_fixed_number_of_queries(client, personas, source):
+    """The draft form lists every identifier and proposes a provider from the look-ups."""
+    from vigil.lookups.tests.test_query_counts import identifiers_with_providers
+
+    tip = tip_actions.do_create_tip(actor=personas.manager, source=source, source_reference="QP-1")
+    check_list_queries(
+        client,
+        personas.manager,
+        reverse("subpoenas-tip-panel", args=[tip.pk]),
+        identifiers_with_providers(personas, tip),
+        max_queries=22,  # 20 on SQLite, 21 on PostgreSQL
+        expect_rows=lambda r, n: r.content.count(b'name="identifiers"') >= 2 * n,
+    )
