@@ -20,31 +20,28 @@ built with numpy, searched by compiled kernels (numba).
 * The layout is picked per segment from a cost model (probes + expected candidates
   for uniformly random hashes) under a memory cap.  For 10M hashes and r = 31 it is
   11 chunks of 23-24 bits with t = 2 on ten of them and 1 on one: about 2,900 bucket
-  probes and 2,900 candidates per query instead of 10M comparisons.  The classic
-  "r/m per chunk" split with 32-bit chunks (m = 8, t = 3) would need 44,000 probes
-  per query, 16-bit chunks (t = 1) 41,000 candidates.  In the compiled kernel a
-  probe (one cache miss on ``offsets``) and a candidate (one on ``pre``) cost about
-  the same, as the model assumes.
-* Each indexed chunk is a CSR table: ``offsets`` (``2**b + 1`` entries) gives, per
-  key, a range of table entries; entry ``k`` holds the row number ``perm[k]``
-  (uint32) and ``pre[k]``, a copy of two of the row's words that the chunk does not
-  touch (16 bytes).  A false candidate is ~64 bits from the query on those 128 bits,
-  a true match at most ``r``: the kernel reads ``pre`` right where the bucket is and
-  rejects almost every false candidate there, so only matches cost a look-up of
-  their row.  Memory at 10M: hashes 320 MB + ids 80 MB + offsets 0.35 GB + rows
-  0.44 GB + ``pre`` 1.76 GB, about 3.1 GB (1.3 GB without ``pre``, for 1.5x slower
-  queries). So ``pre`` is kept only in segments of at most ``PREFILTER_MAX_ROWS``
-  (4M) rows unless ``HammingIndex(prefilter=True)``; a segment without it sends
-  every bucket entry to the exact check.
-* The kernel (``_probe``) runs per query in three passes whose memory reads do not
-  depend on one another, so the CPU overlaps the cache misses: the bucket bounds of
-  every probe, then the ``pre`` distance of every bucket entry, then the exact
-  distance of the survivors.  Kernels are ``numba.njit(nogil=True, cache=True)``
-  and run on a thread pool (measured as fast as numba's ``prange`` on 2 cores, and
-  safe when several threads search at once).  numba is imported, and the kernels
-  compiled (~12 s of CPU) or loaded from its on-disk cache (``$NUMBA_CACHE_DIR``
-  when set, else ``__pycache__`` next to this file, else ``~/.cache/numba``; no
-  cache at all when none is writable), on the first search.
+  probes and 2,900 candidates per query instead of 10M comparisons (32-bit chunks
+  with t = 3: 44,000 probes; 16-bit ones with t = 1: 41,000 candidates).
+* Segments of at most ``PREFILTER_MAX_ROWS`` (4M) rows, or every one with
+  ``HammingIndex(prefilter=True)``: a CSR table per chunk, ``offsets`` (``2**b + 1``
+  entries) giving per key a range of entries; entry ``k`` holds the row ``perm[k]``
+  and ``pre[k]``, two of the row's words that the chunk does not touch (16 bytes).
+  A false candidate is ~64 bits from the query on those 128 bits, a match at most
+  ``r``: ``pre``, read where the bucket is, rejects almost every false candidate.
+  The kernel (``_probe``) runs three passes whose memory reads do not depend on one
+  another, so the CPU overlaps the cache misses: bucket bounds, ``pre`` distances,
+  exact distances of the survivors.  At 10M, 3.1 GB (``pre`` 1.76 GB).
+* Bigger segments: the slot layout (vigil/lib/hamming_slots.py), where a key's one
+  or two uint32 slots hold the bucket's rows themselves (or point to its overflow
+  list), so a probe is one cache miss, not two (bounds, then rows); the kernel
+  (``_probe_slots``) collects the rows, prefetching each row's hash, then computes
+  the distances.  At 10M: hashes 320 MB + ids 80 MB + slots 0.74 GB + overflow
+  0.2-0.3 GB, about 1.4 GB.
+* Kernels are ``numba.njit(nogil=True, cache=True)`` on a thread pool (as fast as
+  numba's ``prange`` on 2 cores; safe for concurrent searches).  numba is imported,
+  and the kernels compiled (~12 s of CPU) or loaded from its on-disk cache
+  (``$NUMBA_CACHE_DIR`` when set, else ``__pycache__`` next to this file, else
+  ``~/.cache/numba``; none when none is writable), on the first search.
 * Incremental: new hashes go to a small tail scanned by brute force; a full tail
   becomes an immutable segment; segments are merged size-tiered (a segment is merged
   into the previous one when that one is at most 4x its size), so there are
@@ -74,6 +71,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.lib import hamming_kernels as _k
+from vigil.lib import hamming_slots as _slots
 from vigil.lib.hamming_kernels import _jit  # noqa: F401  (tests compile their own kernel)
 
 __all__ = ["DEFAULT_RADIUS", "HammingIndex", "hashes_to_words", "words_to_hex"]
@@ -92,7 +90,7 @@ _MERGE_RATIO = 4
 # Rebuild a segment when this fraction of its rows has been removed.
 _DEAD_REBUILD = 0.5
 # A segment of more rows is built without the ``pre`` prefilter (16 bytes per row and
-# table: 1.76 GB of 3.1 GB at 10M hashes), for about 1.5x slower queries.
+# table: 1.76 GB of 3.1 GB at 10M hashes), in the slot layout.
 PREFILTER_MAX_ROWS = 4_000_000
 # Queries per task when a search is spread over threads.
 _BATCH = 1024
@@ -219,7 +217,6 @@ def _masks(width: int, radius: int) -> npt.NDArray[np.uint32]:
 
 
 # --------------------------------------------------------------------------- segments
-# (the compiled kernels are in vigil/lib/hamming_kernels.py)
 
 
 def _overlap(c: Chunk, w: int) -> int:
@@ -231,10 +228,10 @@ def _overlap(c: Chunk, w: int) -> int:
 class _Segment:
     """An immutable multi-index over some rows; removal only flips ``alive``.
 
-    All chunk tables live in two flat arrays: ``perm[t*n : (t+1)*n]`` holds table
-    ``t``'s row numbers sorted by chunk key, and ``offsets[bases[t] + key]`` (already
-    shifted by ``t*n``) is where that key's rows start in ``perm``.  The probe masks
-    of chunk ``t`` are ``masks[mptr[t] : mptr[t + 1]]``; its key is
+    CSR: ``perm[t*n : (t+1)*n]`` holds table ``t``'s rows sorted by chunk key,
+    ``offsets[bases[t] + key]`` (shifted by ``t*n``) where that key's rows start.
+    Slots: ``slots[bases[t] + key * per[t]]``, lists at ``overflow[obases[t] + i]``.
+    Chunk ``t``'s probe masks are ``masks[mptr[t] : mptr[t + 1]]``, its key
     ``((words[cword] << cshift | words[cword + 1] >> (64 - cshift)) >> cright``.
     """
 
@@ -247,6 +244,10 @@ class _Segment:
     offsets: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(1, np.uint32))
     pre: U64 = field(default_factory=lambda: np.zeros((0, 2), np.uint64))
     pword: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    slots: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    overflow: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    obases: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    per: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     bases: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     mptr: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
     masks: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
@@ -263,6 +264,11 @@ class _Segment:
             raise ValueError("a segment holds fewer than 2**32 hashes")
         seg = cls(words, ids, np.ones(n, dtype=np.bool_), radius)
         seg.chunks = [c for c in choose_layout(n, radius) if c.radius >= 0]
+        if prefilter is None:
+            prefilter = n <= PREFILTER_MAX_ROWS
+        if not prefilter:
+            seg._build_slots(threads)
+            return seg
         sizes = [(1 << c.width) + 1 for c in seg.chunks]
         bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         off_type = np.uint32 if n * len(seg.chunks) < 2**32 else np.int64
@@ -273,15 +279,12 @@ class _Segment:
             [sorted(range(WORDS), key=functools.partial(_overlap, c))[:2] for c in seg.chunks],
             dtype=np.int64,
         ).reshape(-1, 2)
-        if prefilter is None:
-            prefilter = n <= PREFILTER_MAX_ROWS
-        if prefilter:
-            seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
+        seg.pre = np.empty((n * len(seg.chunks), 2), dtype=np.uint64)
         # The words of ``pre`` for each distinct pair, contiguous: a gather of 16-byte
         # rows into ``pre`` is several times faster than two strided ones.
         pairs = {
             pair: np.ascontiguousarray(words[:, list(pair)])
-            for pair in ({tuple(p) for p in seg.pword.tolist()} if prefilter else ())
+            for pair in {tuple(p) for p in seg.pword.tolist()}
         }
 
         def fill(t: int) -> None:
@@ -295,8 +298,7 @@ class _Segment:
             rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.intp)
             del packed
             seg.perm[t * n : (t + 1) * n] = rows
-            if prefilter:
-                np.take(pairs[tuple(seg.pword[t])], rows, axis=0, out=seg.pre[t * n : (t + 1) * n])
+            np.take(pairs[tuple(seg.pword[t])], rows, axis=0, out=seg.pre[t * n : (t + 1) * n])
             del rows
             counts = np.bincount(keys, minlength=1 << c.width)
             out = seg.offsets[bases[t] : bases[t + 1]]
@@ -311,14 +313,31 @@ class _Segment:
         else:
             for t in range(len(seg.chunks)):
                 fill(t)
-        masks = [_masks(c.width, c.radius) for c in seg.chunks]
         seg.bases = bases[:-1].copy()
-        seg.mptr = np.concatenate([[0], np.cumsum([len(m) for m in masks])]).astype(np.int64)
-        seg.masks = np.concatenate(masks).astype(np.uint64)
-        seg.cword = np.array([c.start // 64 for c in seg.chunks], dtype=np.int64)
-        seg.cshift = np.array([c.start % 64 for c in seg.chunks], dtype=np.uint64)
-        seg.cright = np.array([64 - c.width for c in seg.chunks], dtype=np.uint64)
+        seg._set_probes()
         return seg
+
+    def _build_slots(self, threads: int) -> None:
+        """The slot layout (vigil/lib/hamming_slots.py) of every indexed chunk; one
+        table at a time past 4M rows (peak memory)."""
+        chunks, words = self.chunks, self.words
+        threads = threads if len(words) <= PREFILTER_MAX_ROWS else 1
+        tables = _slots.build(
+            lambda t: _chunk_keys(words, chunks[t].start, chunks[t].width),
+            [c.width for c in chunks],
+            len(words),
+            threads,
+        )
+        self.bases, self.obases, self.per, self.slots, self.overflow = tables
+        self._set_probes()
+
+    def _set_probes(self) -> None:
+        masks = [_masks(c.width, c.radius) for c in self.chunks]
+        self.mptr = np.concatenate([[0], np.cumsum([len(m) for m in masks])]).astype(np.int64)
+        self.masks = np.concatenate(masks).astype(np.uint64)
+        self.cword = np.array([c.start // 64 for c in self.chunks], dtype=np.int64)
+        self.cshift = np.array([c.start % 64 for c in self.chunks], dtype=np.uint64)
+        self.cright = np.array([64 - c.width for c in self.chunks], dtype=np.uint64)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -330,7 +349,7 @@ class _Segment:
     @property
     def nbytes(self) -> int:
         arrays = (self.words, self.ids, self.alive, self.perm, self.pre, self.offsets)
-        return sum(a.nbytes for a in arrays)
+        return sum(a.nbytes for a in arrays) + self.slots.nbytes + self.overflow.nbytes
 
     def search(self, queries: U64, radius: int) -> tuple[I64, I64, npt.NDArray[np.int32]]:
         """(query number, id, distance) of every live row within ``radius``; an id may
@@ -348,6 +367,10 @@ class _Segment:
                 self.pre,
                 self.pword,
                 self.offsets,
+                self.slots,
+                self.overflow,
+                self.obases,
+                self.per,
                 self.cword,
                 self.cshift,
                 self.cright,

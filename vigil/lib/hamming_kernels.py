@@ -18,7 +18,16 @@ import numpy as np
 # on-disk cache, on the first search.
 _compiled = False
 _compile_lock = threading.Lock()
-_KERNELS = ("_exact", "_probe", "_search_segment", "_scan_rows", "_scan")
+_KERNELS = (
+    "_key",
+    "_distances",
+    "_exact",
+    "_probe",
+    "_probe_slots",
+    "_search_segment",
+    "_scan_rows",
+    "_scan",
+)
 
 
 def _compile() -> None:
@@ -40,8 +49,29 @@ def _compile() -> None:
 
             return types.uint64(types.uint64), codegen
 
+        @intrinsic  # type: ignore[misc]
+        def prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
+            """Hint the CPU to fetch element ``idx`` of ``arr``'s data (flat index)."""
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                from llvmlite import ir
+                from numba.core import cgutils
+
+                data = context.make_array(signature.args[0])(context, builder, args[0]).data
+                i8p = ir.IntType(8).as_pointer()
+                i32 = ir.IntType(32)
+                fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+                fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+                ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
+                # read, high locality, data cache
+                builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+                return context.get_dummy_value()
+
+            return types.void(arr, idx), codegen
+
         names = globals()
         names["_popcnt"] = popcnt
+        names["_prefetch"] = prefetch
         for name in _KERNELS:
             names[name] = _jit(names[name])
         _compiled = True
@@ -62,6 +92,19 @@ def _jit(fn: Any) -> Any:
 
 def _popcnt(x: Any) -> Any:  # replaced by a numba intrinsic in _compile
     return int(x).bit_count()
+
+
+def _prefetch(arr: Any, idx: Any) -> None:  # replaced by a numba intrinsic in _compile
+    """A hint to fetch ``arr.flat[idx]`` into the cache (no effect in plain Python)."""
+
+
+def _key(queries, qi, w, shift, right):  # type: ignore[no-untyped-def]
+    """A chunk's key in query ``qi``: ``(words[w] << shift | words[w + 1] >> (64 -
+    shift)) >> right``."""
+    x = queries[qi, w] << shift
+    if shift != 0 and w < 3:
+        x |= queries[qi, w + 1] >> (np.uint64(64) - shift)
+    return x >> right
 
 
 def _probe(  # type: ignore[no-untyped-def]
@@ -98,11 +141,7 @@ def _probe(  # type: ignore[no-untyped-def]
     total = 0
     # 1. bucket bounds of every key within each chunk's probe radius
     for t in range(nt):
-        w = cword[t]
-        x = queries[qi, w] << cshift[t]
-        if cshift[t] != 0 and w < 3:
-            x |= queries[qi, w + 1] >> (np.uint64(64) - cshift[t])
-        key = x >> cright[t]
+        key = _key(queries, qi, cword[t], cshift[t], cright[t])
         base = bases[t]
         for j in range(mptr[t], mptr[t + 1]):
             p = base + np.int64(key ^ masks[j])
@@ -139,16 +178,89 @@ def _probe(  # type: ignore[no-untyped-def]
     return _exact(queries, qi, radius, words, alive, perm, found, m)
 
 
+def _probe_slots(  # type: ignore[no-untyped-def]
+    queries,
+    qi,
+    radius,
+    words,
+    alive,
+    slots,
+    overflow,
+    obases,
+    per,
+    cword,
+    cshift,
+    cright,
+    bases,
+    mptr,
+    masks,
+    spill,
+    found,
+):
+    """:func:`_probe` for the slot layout (:mod:`vigil.lib.hamming_slots`): a probe
+    reads its key's slots, which hold the bucket's rows (or where its overflow list
+    is); then the overflow lists; then the exact distances.  Same return values."""
+    nt = bases.shape[0]
+    nc = 0
+    ns = 0
+    for t in range(nt):
+        key = _key(queries, qi, cword[t], cshift[t], cright[t])
+        base = bases[t]
+        s = per[t]
+        ob = obases[t]
+        for j in range(mptr[t], mptr[t + 1]):
+            p = base + np.int64(key ^ masks[j]) * s
+            for i in range(s):
+                v = slots[p + i]
+                if v < 0x80000000:
+                    r = np.int64(v)
+                    found[nc] = r
+                    nc += 1
+                    _prefetch(words, r * 4)
+                elif v != 0xFFFFFFFF:
+                    spill[ns] = ob + np.int64(v & 0x7FFFFFFF)
+                    ns += 1
+    total = nc
+    for k in range(ns):
+        total += np.int64(overflow[spill[k]])
+    if total > found.shape[0]:
+        return -total
+    for k in range(ns):
+        o = spill[k]
+        for i in range(o + 1, o + 1 + np.int64(overflow[o])):
+            r = np.int64(overflow[i])
+            found[nc] = r
+            nc += 1
+            _prefetch(words, r * 4)
+    return _distances(queries, qi, radius, words, alive, found, nc)
+
+
 def _exact(queries, qi, radius, words, alive, perm, found, nc):  # type: ignore[no-untyped-def]
     """Pass 3 of :func:`_probe`: exact distance of the ``nc`` candidates in ``found``;
-    matches overwrite the candidate list as ``row * 512 + distance``."""
+    matches overwrite the candidate list as ``row * 512 + distance``.
+
+    Two loops, not one: first every candidate's row number (``perm``, whose reads are
+    independent of each other), with a prefetch of that row's hash, then the
+    distances.  One loop made each candidate two dependent cache misses (``perm``,
+    then ``words``) and the CPU overlapped few of them: 1.3-1.6x slower at 10M rows.
+    """
+    for k in range(nc):
+        r = np.int64(perm[found[k]])
+        found[k] = r
+        _prefetch(words, r * 4)
+    return _distances(queries, qi, radius, words, alive, found, nc)
+
+
+def _distances(queries, qi, radius, words, alive, found, nc):  # type: ignore[no-untyped-def]
+    """The live rows among the ``nc`` rows in ``found`` within ``radius`` of query
+    ``qi``, written over ``found`` as ``row * 512 + distance``; returns how many."""
     q0 = queries[qi, 0]
     q1 = queries[qi, 1]
     q2 = queries[qi, 2]
     q3 = queries[qi, 3]
     m = 0
     for k in range(nc):
-        r = np.int64(perm[found[k]])
+        r = found[k]
         d = (
             _popcnt(words[r, 0] ^ q0)
             + _popcnt(words[r, 1] ^ q1)
@@ -170,6 +282,10 @@ def _search_segment(  # type: ignore[no-untyped-def]
     pre,
     pword,
     offsets,
+    slots,
+    overflow,
+    obases,
+    per,
     cword,
     cshift,
     cright,
@@ -178,7 +294,8 @@ def _search_segment(  # type: ignore[no-untyped-def]
     masks,
 ):
     """(query number, row, distance) of every live row within ``radius`` of a query,
-    sorted by query; a row appears once per chunk through which it was found."""
+    sorted by query; a row appears once per chunk through which it was found.  The
+    segment has either the slot layout (``slots`` not empty) or the CSR one."""
     nprobe = mptr[bases.shape[0]]
     lo = np.empty(nprobe, np.int64)
     hi = np.empty(nprobe, np.int64)
@@ -187,12 +304,19 @@ def _search_segment(  # type: ignore[no-untyped-def]
     out = np.empty(1024, np.int64)
     out_q = np.empty(1024, np.int64)
     nout = 0
+    args = (words, alive, perm, pre, pword, offsets, cword, cshift, cright, bases, mptr, masks)
+    sargs = (words, alive, slots, overflow, obases, per, cword, cshift, cright, bases, mptr, masks)
     for qi in range(queries.shape[0]):
-        args = (words, alive, perm, pre, pword, offsets, cword, cshift, cright, bases, mptr, masks)
-        m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
-        if m < 0:
-            found = np.empty(-2 * m, np.int64)
+        if slots.shape[0]:
+            m = _probe_slots(queries, qi, radius, *sargs, lo, found)
+            if m < 0:
+                found = np.empty(-2 * m, np.int64)
+                m = _probe_slots(queries, qi, radius, *sargs, lo, found)
+        else:
             m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
+            if m < 0:
+                found = np.empty(-2 * m, np.int64)
+                m = _probe(queries, qi, radius, *args, lo, hi, cut, found)
         if m == 0:
             continue
         if nout + m > out.shape[0]:

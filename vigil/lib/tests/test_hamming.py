@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigil.lib import hamming
+from vigil.lib import hamming, hamming_slots
 from vigil.lib.hamming import HammingIndex, choose_layout, hashes_to_words, words_to_hex
 from vigil.testing import conformance
 
@@ -123,7 +123,8 @@ def test_it_matches_at_31_and_not_at_32(n: int) -> None:
     assert index.search(q, radius=30) == []
 
 
-def test_it_survives_the_pigeonhole_worst_case() -> None:
+@pytest.mark.parametrize("prefilter", [None, False])  # CSR + pre, and the slot layout
+def test_it_survives_the_pigeonhole_worst_case(prefilter: bool | None) -> None:
     """Distance 31 spread so that only one chunk is within its probe radius."""
     rng = np.random.default_rng(3)
     n = 40_000
@@ -142,7 +143,7 @@ def test_it_survives_the_pigeonhole_worst_case() -> None:
         planted.append(_flip(base, bits))
         wanted.append((j, len(bits)))
     filler = _random(rng, n - len(planted))
-    index = HammingIndex()
+    index = HammingIndex(prefilter=prefilter)
     index.add(
         np.concatenate([[j for j, _ in wanted], np.arange(len(filler)) + 10_000]),
         np.concatenate([np.stack(planted), filler]),
@@ -157,12 +158,13 @@ def test_it_survives_the_pigeonhole_worst_case() -> None:
 # --------------------------------------------------------------------------- vs brute force
 
 
+@pytest.mark.parametrize("prefilter", [None, False])
 @pytest.mark.parametrize("radius", [0, 7, 31, 40])
-def test_it_equals_brute_force(radius: int) -> None:
+def test_it_equals_brute_force(radius: int, prefilter: bool | None) -> None:
     rng = np.random.default_rng(radius)
     words = _clustered(rng, 12_000)
     ids = rng.permutation(len(words)).astype(np.int64) * 7
-    index = HammingIndex()
+    index = HammingIndex(prefilter=prefilter)
     index.add(ids, words)
     queries = np.concatenate([_clustered(rng, 60), _random(rng, 20), words[:10]])
     results = index.search_many(queries, radius)
@@ -187,11 +189,12 @@ def test_it_stays_exact_through_incremental_adds_and_merges() -> None:
         assert got == _brute(words, ids, q, 31)
 
 
-def test_it_removes_items() -> None:
+@pytest.mark.parametrize("prefilter", [None, False])
+def test_it_removes_items(prefilter: bool | None) -> None:
     rng = np.random.default_rng(5)
     words = _clustered(rng, 9000, centres=20)
     ids = np.arange(len(words), dtype=np.int64)
-    index = HammingIndex()
+    index = HammingIndex(prefilter=prefilter)
     index.add(ids[:8000], words[:8000])
     index.add(ids[8000:], words[8000:])  # some in the tail
     gone = rng.choice(ids, size=3000, replace=False)
@@ -300,3 +303,43 @@ def test_it_compiles_without_a_writable_cache_directory(tmp_path: Path) -> None:
         kernel = hamming._jit(add_one)
         assert kernel(41) == 42
         assert kernel._cache.__class__.__name__ == "NullCache"
+
+
+# --------------------------------------------------------------------------- slot layout
+
+
+@pytest.mark.parametrize("per_key", [1, 2])
+def test_slot_tables_hold_every_bucket(per_key: int) -> None:
+    """Empty keys, buckets that fit the slots and overflowing ones (up to 40 rows)."""
+    rng = np.random.default_rng(per_key)
+    width = 6
+    keys = np.concatenate([rng.integers(0, 20, 300), np.full(40, 33), [50, 51, 51]])
+    keys = rng.permutation(keys).astype(np.uint32)
+    slots, overflow = hamming_slots.slot_table(keys, width, per_key)
+    assert slots.shape == (2**width * per_key,)
+    for key in range(2**width):
+        want = np.flatnonzero(keys == key).tolist()
+        got: list[int] = []
+        for v in slots[key * per_key : (key + 1) * per_key].tolist():
+            if v < hamming_slots.OVERFLOW:
+                got.append(v)
+            elif v != hamming_slots.EMPTY:
+                at = v - int(hamming_slots.OVERFLOW)
+                got += overflow[at + 1 : at + 1 + int(overflow[at])].tolist()
+        assert got == want  # ascending rows, none lost
+    assert hamming_slots.slots_per_key(10_000_000, 23) == 2
+    assert hamming_slots.slots_per_key(10_000_000, 24) == 1
+
+
+def test_big_segments_use_the_slot_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hamming, "PREFILTER_MAX_ROWS", 5000)
+    rng = np.random.default_rng(21)
+    words = _clustered(rng, 9000, centres=40)
+    index = HammingIndex()
+    index.add(np.arange(9000), words)
+    (seg,) = index._segments
+    assert len(seg.slots) and not len(seg.pre) and not len(seg.perm)
+    assert index.nbytes >= seg.slots.nbytes + seg.overflow.nbytes
+    queries = np.concatenate([_clustered(rng, 30, centres=40), words[:5]])
+    for q, got in zip(queries, index.search_many(queries), strict=True):
+        assert got == _brute(words, np.arange(9000), q, 31)
