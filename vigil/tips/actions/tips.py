@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import Sequence
@@ -208,8 +209,8 @@ class ImportItem:
     dated: bool = False
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def key(self) -> tuple[int, str]:
+    @functools.cached_property
+    def key(self) -> tuple[int, str]:  # asked several times per row; the tip's key never changes
         return (self.tip.source_id, self.tip.source_reference)
 
 
@@ -266,9 +267,10 @@ def build_import_item(
     item = ImportItem(line=line, tip=tip, selectors=[], dated=received_at is not None)
     built: dict[tuple[str, str], Selector] = {}
     errors: list[str] = []
+    region = tip.country or (source.country if tip.source_id else "") or None  # build_selector's
     for given in selectors:
         try:
-            s = build_selector(tip, given)
+            s = build_selector(tip, given, region=region)
         except ValidationError as exc:
             errors.extend(exc.messages)
             continue
