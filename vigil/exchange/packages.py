@@ -84,11 +84,13 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
                 series_ids: set[int] = set()
                 files: list[tuple[int, Media]] = []
                 pending: list[int] = []
+                runs = actions.IdRuns()
                 qs = actions.exportable(partner, since)
 
                 def records():
                     for pk, rec in actions.iter_canonical(qs, with_series=with_series):
                         pending.append(pk)
+                        runs.add(pk)
                         counts["records"] += 1
                         if len(pending) >= actions.SEND_BATCH:
                             actions.audit_sent(
@@ -154,7 +156,14 @@ def build(partner: Partner, out: Path, *, actor, since=None) -> dict[str, Any]:
         finally:
             Path(plain).unlink(missing_ok=True)
         actions.do_finish_package_export(
-            partner, transfer, actor=actor, counts=counts, package_id=package_id, sequence=sequence
+            partner,
+            transfer,
+            actor=actor,
+            counts=counts,
+            package_id=package_id,
+            sequence=sequence,
+            sent=runs,
+            series_ids=series_ids,
         )
     os.replace(tmp_out, out)
     return manifest

@@ -22,7 +22,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
 from vigil.exchange import actions, mapping
@@ -66,11 +67,26 @@ def decode_cursor(text: str) -> dict[str, Any]:
     return c
 
 
-def _after(qs, pos: list, field: str = "updated_at"):
+def _after(qs, pos: list):
+    """Rows after the cursor position `pos` = (updated_at, id): the row comparison
+    `(updated_at, id) > (t, id)` (PostgreSQL walks the (updated_at, id) index from there, in
+    order; SQLite gets Django's `t > … OR (= … AND id > …)`, `updated_at >= t` its range)."""
     t = dt.datetime.fromisoformat(pos[0])
-    return qs.filter(**{f"{field}__gte": t}).filter(
-        Q(**{f"{field}__gt": t}) | Q(**{field: t, "id__gt": int(pos[1])})
+    return qs.filter(updated_at__gte=t).filter(
+        TupleGreaterThan(Tuple(F("updated_at"), F("id")), (t, int(pos[1])))
     )
+
+
+ORDER = ("updated_at", "id")  # victimid's media_sync_order / series_sync_order indexes
+
+
+def series_after(pos: list, horizon: dt.datetime):
+    return _after(Series.objects.filter(updated_at__lte=horizon), pos).order_by(*ORDER)
+
+
+def media_after(partner: Partner, pos: list, horizon: dt.datetime):
+    """What may leave for `partner` after the cursor position `pos`, settled by `horizon`."""
+    return _after(actions.exportable(partner, None).filter(updated_at__lte=horizon), pos)
 
 
 def settle_seconds() -> float:
@@ -92,11 +108,7 @@ def collect(
     full = False
     series_ids: list[int] = []
     if with_series:
-        rows = list(
-            _after(Series.objects.filter(updated_at__lte=horizon), c["s"]).order_by(
-                "updated_at", "id"
-            )[: budget + 1]
-        )
+        rows = list(series_after(c["s"], horizon)[: budget + 1])
         if len(rows) > budget:
             rows, full = rows[:budget], True
         for s in rows:
@@ -106,11 +118,9 @@ def collect(
         budget -= len(rows)
     ids: list[int] = []
     if budget > 0 and not full:
-        qs = _after(actions.exportable(partner, None).filter(updated_at__lte=horizon), c["m"])
+        qs = media_after(partner, c["m"], horizon)
         rows = list(
-            actions.canonical_rows(
-                qs, with_series=with_series, order=("updated_at", "id"), limit=budget + 1
-            )
+            actions.canonical_rows(qs, with_series=with_series, order=ORDER, limit=budget + 1)
         )
         if len(rows) > budget:
             rows, full = rows[:budget], True

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.referrals.places import Place
 from vigil.tips.models import Tip
+
+RUN = ".."  # a run of consecutive ids in the accounting: "first..last"
 
 
 class OfficeQuerySet(access.ScopedQuerySet):
@@ -293,7 +296,12 @@ class DisclosureQuerySet(access.ScopedQuerySet):
         raise ImmutableError("The accounting of disclosures cannot be deleted.")
 
     def about(self, kind: str, record_id):
-        return self.filter(items__kind=kind, items__record_id=str(record_id)).distinct()
+        """The disclosures that carried this record: named alone, or inside a run of ids."""
+        rid = str(record_id)
+        q = Q(items__kind=kind, items__record_id=rid)
+        if rid.isdigit():
+            q |= Q(items__kind=kind, items__first_id__lte=int(rid), items__last_id__gte=int(rid))
+        return self.filter(q).distinct()
 
 
 class Disclosure(models.Model):
@@ -318,7 +326,8 @@ class Disclosure(models.Model):
         db_constraint=False, related_name="+",
     )  # fmt: skip
     actor_username = models.CharField(max_length=150)
-    records = models.JSONField(default=list)  # [[kind, id], …] as sent
+    # [[kind, id], …] as sent; a run of consecutive integer ids is one [kind, "first..last"]
+    records = models.JSONField(default=list)
     source_type = models.CharField(max_length=64, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
 
@@ -343,6 +352,15 @@ class Disclosure(models.Model):
     def record_labels(self) -> list[str]:
         return [f"{kind} {rid}" for kind, rid in self.records]
 
+    @property
+    def record_count(self) -> int:
+        """How many records it carried (a run "first..last" counts each of its ids)."""
+        n = 0
+        for _, rid in self.records:
+            first, sep, last = str(rid).partition(RUN)
+            n += int(last) - int(first) + 1 if sep and first.isdigit() and last.isdigit() else 1
+        return n
+
 
 class DisclosedItemQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -353,18 +371,25 @@ class DisclosedItemQuerySet(models.QuerySet):
 
 
 class DisclosedItem(models.Model):
-    """One record a disclosure carried (indexed: the accounting per record)."""
+    """One record a disclosure carried (indexed: the accounting per record), or a run of
+    consecutive integer ids (`first_id`..`last_id`, `record_id` "first..last"): a partner
+    export of a million records is a few rows, and `Disclosure.objects.about` finds each."""
 
     disclosure = models.ForeignKey(
         Disclosure, on_delete=models.DO_NOTHING, db_constraint=False, related_name="items"
     )
     kind = models.CharField(max_length=32)
     record_id = models.CharField(max_length=64)
+    first_id = models.PositiveBigIntegerField(null=True, blank=True)
+    last_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = DisclosedItemQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "record_id"], name="disclosed_item_record")]
+        indexes = [
+            models.Index(fields=["kind", "record_id"], name="disclosed_item_record"),
+            models.Index(fields=["kind", "last_id", "first_id"], name="disclosed_item_run"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.record_id}"

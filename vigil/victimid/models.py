@@ -107,6 +107,8 @@ class Series(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "series"
+        # The partner sync's order and cursor (vigil/exchange/sync.py): an index scan.
+        indexes = [models.Index(fields=["updated_at", "id"], name="series_sync_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -181,7 +183,7 @@ class Media(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
     # Which set of extra hashes (vigil/lib/pdq_variants.VERSION) its MediaVariant rows
     # are; 0: none computed yet (`vigil backfill_variants` brings it up to date).
     variants_version = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -191,6 +193,9 @@ class Media(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "media"
+        # The partner sync's order and cursor (vigil/exchange/sync.py) and exports --since:
+        # an index scan, never a sort of what is left.
+        indexes = [models.Index(fields=["updated_at", "id"], name="media_sync_order")]
 
     def __str__(self) -> str:
         return f"media #{self.pk} ({self.original_filename or self.md5 or self.pdq[:12]})"

@@ -13,7 +13,8 @@ from vigil.audit.log import user_or_none as _user
 from vigil.exchange.models import Partner, Transfer
 
 BATCH = 1000
-SEND_BATCH = 5000
+SEND_BATCH = 5000  # media ids per exchange.send audit row
+DISCLOSE_ENTRIES = 50_000  # runs of ids per disclosure (one per transfer unless ids scatter)
 PURPOSE = "victim identification: exchange with an authorised partner"
 
 

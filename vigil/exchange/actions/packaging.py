@@ -4,12 +4,14 @@ audit row), a full media file received into the store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from vigil.audit.log import record
 from vigil.exchange.actions.common import _who
 from vigil.exchange.actions.importing import finish_transfer
 from vigil.exchange.actions.receiving import Counts
+from vigil.exchange.actions.sending import IdRuns, disclose_sent
 from vigil.exchange.models import PackageReceipt, PackageSequence, Partner, Transfer
 from vigil.victimid import storage
 from vigil.victimid.models import Media
@@ -32,8 +34,12 @@ def do_finish_package_export(
     counts: dict[str, int],
     package_id: str,
     sequence: int,
+    sent: IdRuns,
+    series_ids: Iterable[int] = (),
 ) -> None:
-    """The export's transfer closed with its figures, and its exchange.export_package row."""
+    """The export's transfer closed with its figures, its exchange.export_package row, and
+    one disclosure for the package: every media (`sent`) and series (series.json) by id."""
+    disclose_sent(partner, transfer, sent, actor=actor, method="package", series_ids=series_ids)
     finish_transfer(transfer, Counts(records_read=counts["records"]), file_sha256="")
     transfer.summary = {**counts, "package_id": package_id, "sequence": sequence}
     transfer.save(update_fields=["summary"])

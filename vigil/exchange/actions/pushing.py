@@ -30,7 +30,7 @@ from vigil.exchange.actions.receiving import (
     apply_tombstones,
     require_receiving,
 )
-from vigil.exchange.actions.sending import audit_sent, check_partner_receives
+from vigil.exchange.actions.sending import check_partner_receives, send_batch
 from vigil.exchange.models import Level, Partner, PushReceipt, Transfer
 
 BATCH_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -161,7 +161,7 @@ def do_record_push_sent(
             "answer": {k: answer.get(k) for k in ("created", "updated", "unchanged", "duplicate")},
         }
         transfer.save()
-        audit_sent(locked, transfer, ids, actor=actor, method="push", series_ids=series_ids)
+        send_batch(locked, transfer, ids, actor=actor, method="push", series_ids=series_ids)
         locked.push_cursor = cursor
         locked.last_push_at = timezone.now()
         locked.save(update_fields=["push_cursor", "last_push_at"])

@@ -15,7 +15,14 @@ from vigil.accounts import access
 from vigil.audit.log import record
 from vigil.core.signals import disclosed
 from vigil.exchange import mapping, rules, vics
-from vigil.exchange.actions.common import PURPOSE, SEND_BATCH, _user, _who, new_transfer
+from vigil.exchange.actions.common import (
+    DISCLOSE_ENTRIES,
+    PURPOSE,
+    SEND_BATCH,
+    _user,
+    _who,
+    new_transfer,
+)
 from vigil.exchange.models import Level, Partner, Tombstone, Transfer
 from vigil.victimid.models import Media
 
@@ -84,6 +91,12 @@ _ROW = (
 )
 
 
+def canonical_query(qs, *, order: tuple[str, ...] = ("id",), limit: int | None = None):
+    """The plain-row query `canonical_rows` reads (tests EXPLAIN it)."""
+    rows = qs.order_by(*order).values_list(*_ROW)
+    return rows[:limit] if limit is not None else rows
+
+
 def canonical_rows(
     qs,
     *,
@@ -94,9 +107,7 @@ def canonical_rows(
     """`(media id, updated_at, canonical record)` for the media of `qs`, in `order`, streamed
     (a server-side cursor on PostgreSQL, fetchmany on SQLite): plain rows, no model instances,
     so a million records cost seconds of CPU, not minutes, and constant memory."""
-    rows = qs.order_by(*order).values_list(*_ROW)
-    if limit is not None:
-        rows = rows[:limit]
+    rows = canonical_query(qs, order=order, limit=limit)
     n_fields = len(mapping.RECORD_FIELDS)
     defaults = mapping.DEFAULTS
     for row in rows.iterator(chunk_size=2000):
@@ -122,6 +133,28 @@ def iter_canonical(qs, *, with_series: bool) -> Iterator[tuple[int, dict[str, An
         yield pk, rec
 
 
+class IdRuns:
+    """Ids sent, kept as runs of consecutive ids (the accounting's "first..last"): built as
+    they come, in ascending order a million ids are a few runs, not a million entries."""
+
+    def __init__(self, ids: Iterable[int] = ()) -> None:
+        self.runs: list[list[int]] = []
+        self.count = 0
+        for i in sorted(set(ids)):
+            self.add(i)
+
+    def add(self, i: int) -> None:
+        last = self.runs[-1] if self.runs else None
+        if last is not None and last[1] + 1 == i:
+            last[1] = i
+        else:
+            self.runs.append([i, i])
+        self.count += 1
+
+    def items(self, kind: str) -> list[tuple]:
+        return [(kind, a) if a == b else (kind, a, b) for a, b in self.runs]
+
+
 def audit_sent(
     partner: Partner | None,
     transfer: Transfer,
@@ -129,11 +162,8 @@ def audit_sent(
     *,
     actor,
     method: str,
-    discloser=None,
-    series_ids: list[int] | None = None,
 ) -> None:
-    """One audit row for a batch sent, and the disclosure (who made it: `discloser`,
-    else the actor — for a sync batch, the Manager who issued the partner's token)."""
+    """One audit row for a batch sent (the media ids, partner, direction, method)."""
     who = partner.name if partner else "no partner"
     record(
         "exchange.send",
@@ -150,17 +180,56 @@ def audit_sent(
             "records": ids,
         },
     )
-    items = [("media", i) for i in ids] + [("series", i) for i in series_ids or []]
+
+
+def disclose_sent(
+    partner: Partner | None,
+    transfer: Transfer,
+    media: IdRuns,
+    *,
+    actor,
+    method: str,
+    discloser=None,
+    series_ids: Iterable[int] = (),
+) -> None:
+    """The accounting of disclosures for a whole transfer: one disclosure listing every
+    media and series sent by id (runs of consecutive ids), made by `discloser`, else the
+    actor — for a sync batch, the Manager who issued the partner's token."""
+    items = media.items("media") + IdRuns(series_ids).items("series")
     if not items:
         return
-    disclosed.send(
-        sender=Transfer,
-        records=items,
-        recipient=partner.organisation if partner else "VICS file (no partner named)",
-        purpose=PURPOSE,
+    for start in range(0, len(items), DISCLOSE_ENTRIES):  # one, unless ids are scattered
+        disclosed.send(
+            sender=Transfer,
+            records=items[start : start + DISCLOSE_ENTRIES],
+            recipient=partner.organisation if partner else "VICS file (no partner named)",
+            purpose=PURPOSE,
+            method=method,
+            actor=discloser or _user(actor),
+            source=transfer,
+        )
+
+
+def send_batch(
+    partner: Partner | None,
+    transfer: Transfer,
+    ids: list[int],
+    *,
+    actor,
+    method: str,
+    discloser=None,
+    series_ids: Iterable[int] = (),
+) -> None:
+    """A transfer sent in one batch (a sync or push batch): audited and disclosed."""
+    audit_sent(partner, transfer, ids, actor=actor, method=method)
+    disclose_sent(
+        partner,
+        transfer,
+        IdRuns(ids),
+        actor=actor,
         method=method,
-        actor=discloser or _user(actor),
-        source=transfer,
+        discloser=discloser,
+        series_ids=series_ids,
     )
 
 
@@ -184,10 +253,12 @@ def do_export_vics(
         )
         pending: list[int] = []
         sent = [0]
+        runs = IdRuns()
 
         def records() -> Iterator[dict[str, Any]]:
             for pk, rec in iter_canonical(exportable(partner, since), with_series=with_series):
                 pending.append(pk)
+                runs.add(pk)
                 if len(pending) >= SEND_BATCH:
                     audit_sent(partner, transfer, pending, actor=actor, method="vics")
                     pending.clear()
@@ -199,6 +270,7 @@ def do_export_vics(
         n = vics.write(out, records(), version=version)
         if pending:
             audit_sent(partner, transfer, pending, actor=actor, method="vics")
+        disclose_sent(partner, transfer, runs, actor=actor, method="vics")
         transfer.records = n
         transfer.finished_at = timezone.now()
         transfer.summary = {"records": n, "since": since.isoformat() if since else None}

@@ -13,7 +13,7 @@ from vigil.audit.log import record
 from vigil.exchange.actions.common import _who, new_transfer
 from vigil.exchange.actions.importing import audit_received, finish_transfer, take_records
 from vigil.exchange.actions.receiving import Counts, apply_series, apply_tombstones
-from vigil.exchange.actions.sending import audit_sent
+from vigil.exchange.actions.sending import send_batch
 from vigil.exchange.models import Level, Partner, Transfer
 
 
@@ -39,7 +39,7 @@ def do_record_sync_sent(
             "tombstones": tombstones,
         }
         transfer.save()
-        audit_sent(
+        send_batch(
             partner,
             transfer,
             ids,

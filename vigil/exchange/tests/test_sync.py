@@ -150,6 +150,20 @@ def test_it_syncs_two_instances_both_ways_and_resumes_after_a_kill(pair, tmp_pat
     assert after["from_partner"] == N_A
     assert after["media"] == after["distinct_md5"] == N_A + N_B
     assert after["conflicts"] == ["age_range", "identified"]
+    # A accounted for every record it served, by id (one disclosure per batch: runs of ids).
+    sent = {
+        i
+        for (changes,) in _sql(
+            a, "select changes from audit_auditevent where action='exchange.send'"
+        )
+        for i in json.loads(changes)["records"]
+    }
+    named = set()
+    for (records,) in _sql(a, "select records from referrals_disclosure where method='sync'"):
+        for kind, rid in json.loads(records):
+            first, _, last = str(rid).partition("..")
+            named |= set(range(int(first), int(last or first) + 1)) if kind == "media" else set()
+    assert len(sent) >= N_A and named == sent
     shared = _sql(
         b, "select victim_identified, victim_age_range from victimid_series where name='Shared'"
     )

@@ -415,4 +415,4 @@ def test_it_accounts_for_what_it_sends(partner, sharer, tmp_path):
     )
     disclosure = Disclosure.objects.get()
     assert disclosure.recipient == "INTERPOL (test)" and disclosure.method == "vics"
-    assert len(disclosure.records) == 6
+    assert disclosure.record_count == 6  # runs of consecutive ids: test_disclosures.py

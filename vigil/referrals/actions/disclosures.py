@@ -14,7 +14,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.actions import do_view_list
 from vigil.audit.log import record
-from vigil.referrals.models import DisclosedItem, Disclosure, Office
+from vigil.referrals.models import RUN, DisclosedItem, Disclosure, Office
 
 MAX_RECORDS = 100_000
 
@@ -25,6 +25,14 @@ def _office_for(recipient: str) -> Office | None:
         Office.objects.filter(name__iexact=name).first()
         or Office.objects.filter(code__iexact=name).first()
     )
+
+
+def _run(first: Any, last: Any) -> tuple[int, int]:
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in (first, last)):
+        raise TypeError
+    if not 0 <= first <= last:
+        raise ValueError
+    return first, last
 
 
 def do_record_disclosure(
@@ -40,21 +48,42 @@ def do_record_disclosure(
 ) -> Disclosure:
     """One accounting row: what (records by id), to whom, when, why, by whom, how.
 
+    `records` holds (kind, id) pairs, or (kind, first, last) for a run of consecutive
+    integer ids disclosed together (a partner export: a million records in a few runs) —
+    kept as one [kind, "first..last"] entry and one indexed item row, found record by
+    record through `Disclosure.objects.about`.
+
     Fails closed: bad input raises, and the sender's transaction (the disclosure
     itself) fails with it.
     """
     pairs: list[list[Any]] = []
+    items: list[DisclosedItem] = []
+    count = 0
     for item in records or ():
         try:
-            kind, rid = item
+            kind, *ids = item
+            rid = ids[0] if len(ids) == 1 else _run(*ids)
         except (TypeError, ValueError):
             raise ValidationError(
-                f"A disclosed record is a (kind, id) pair, not {item!r}."
+                f"A disclosed record is a (kind, id) pair or a (kind, first, last) run of "
+                f"integer ids, not {item!r}."
             ) from None
-        kind = str(kind).strip()
+        kind = str(kind).strip()[:32]
         if not kind or rid in (None, ""):
             raise ValidationError(f"A disclosed record needs a kind and an id, not {item!r}.")
-        pairs.append([kind[:32], rid if isinstance(rid, int) else str(rid)[:64]])
+        if isinstance(rid, tuple) and rid[0] != rid[1]:
+            first, last = rid
+            pairs.append([kind, f"{first}{RUN}{last}"])
+            items.append(
+                DisclosedItem(kind=kind, record_id=pairs[-1][1], first_id=first, last_id=last)
+            )
+            count += last - first + 1
+            continue
+        if isinstance(rid, tuple):
+            rid = rid[0]
+        pairs.append([kind, rid if isinstance(rid, int) else str(rid)[:64]])
+        items.append(DisclosedItem(kind=kind, record_id=str(pairs[-1][1])))
+        count += 1
     if not pairs:
         raise ValidationError("A disclosure must name the records it disclosed.")
     if len(pairs) > MAX_RECORDS:
@@ -84,15 +113,14 @@ def do_record_disclosure(
             source_id=str(getattr(source, "pk", "") or ""),
         )
         disclosure.save()
-        DisclosedItem.objects.bulk_create(
-            [DisclosedItem(disclosure=disclosure, kind=k, record_id=str(r)) for k, r in pairs],
-            batch_size=1000,
-        )
+        for row in items:
+            row.disclosure = disclosure
+        DisclosedItem.objects.bulk_create(items, batch_size=1000)
         record(
             "disclosure.record",
             actor=actor,
             obj=disclosure,
-            summary=f"{len(pairs)} record(s) to {recipient[:120]} by {method[:60]}",
+            summary=f"{count} record(s) to {recipient[:120]} by {method[:60]}",
             changes={"purpose": purpose[:200], "source": disclosure.source_type},
         )
     return disclosure

@@ -222,9 +222,10 @@ DISCLOSING = {
     "vigil/subpoenas/actions/drafting.py": (
         "vigil/referrals/tests/test_integrations.py::test_it_accounts_for_a_served_subpoena"
     ),
-    # audit_sent: every partner export (VICS file, package, push, sync) goes through it.
+    # disclose_sent: every partner export (VICS file, package, push, sync) goes through it.
     "vigil/exchange/actions/sending.py": (
         "vigil/exchange/tests/test_vics.py::test_it_accounts_for_what_it_sends",
+        "vigil/exchange/tests/test_disclosures.py::test_each_sync_batch_served_is_a_disclosure",
         "vigil/referrals/tests/test_integrations.py::"
         "test_it_accounts_for_what_a_partner_pulls_or_is_pushed",
     ),
@@ -246,3 +247,29 @@ def test_every_disclosing_path_is_known_and_tested():
         for test in [tests] if isinstance(tests, str) else tests:
             path, name = test.split("::")
             assert f"def {name}(" in (root / path).read_text(encoding="utf-8"), test
+
+
+def test_it_keeps_a_run_of_ids_as_one_entry_found_record_by_record(client, personas):
+    from django.core.exceptions import ValidationError
+
+    d = actions.do_record_disclosure(
+        records=[("media", 10, 5009), ("media", 7, 7), ("series", 3)],
+        recipient="NCMEC", purpose="p", method="sync", actor=personas.manager,
+    )  # fmt: skip
+    assert d.records == [["media", "10..5009"], ["media", 7], ["series", 3]]
+    assert d.record_count == 5002 and DisclosedItem.objects.filter(disclosure=d).count() == 3
+    for kind, rid in (("media", 10), ("media", 2500), ("media", 5009), ("media", 7), ("series", 3)):
+        assert list(Disclosure.objects.about(kind, rid)) == [d], (kind, rid)
+    for kind, rid in (("media", 9), ("media", 5010), ("media", 8), ("series", 10), ("tip", 2500)):
+        assert not Disclosure.objects.about(kind, rid).exists(), (kind, rid)
+    assert AuditEvent.objects.get(action="disclosure.record").summary.startswith("5002 record(s)")
+    client.force_login(personas.reader)
+    page = client.get(
+        reverse("referrals-disclosures-record", args=["media", 2500])
+    ).content.decode()
+    assert page.count('data-testid="disclosure-row"') == 1 and "media 10..5009" in page
+    for bad in [("media", 5, 1), ("media", True, 3), ("media", 1, "9"), ("media", -2, 4)]:
+        with pytest.raises(ValidationError):
+            actions.do_record_disclosure(
+                records=[bad], recipient="X", purpose="p", method="m", actor=personas.manager
+            )

@@ -172,7 +172,7 @@ def test_it_tells_the_analyst_when_a_referred_tip_is_corrected(personas, directo
 
 
 def test_it_accounts_for_what_a_partner_pulls_or_is_pushed(personas):
-    """The exchange's sync (a partner pulls) and push paths disclose through audit_sent too."""
+    """The exchange's sync (a partner pulls) and push paths disclose through disclose_sent too."""
     from vigil.exchange.actions import pushing, syncing
     from vigil.exchange.tests.conftest import make_partner
 
@@ -188,8 +188,9 @@ def test_it_accounts_for_what_a_partner_pulls_or_is_pushed(personas):
     assert pulled.recipient == pushed.recipient == "EXP (test)"
     assert (pulled.method, pulled.records) == (
         "sync",
-        [["media", 11], ["media", 12], ["series", 3]],
+        [["media", "11..12"], ["series", 3]],  # a run of consecutive ids: one entry
     )
+    assert pulled.record_count == 3 and list(Disclosure.objects.about("media", 12)) == [pulled]
     assert (pushed.method, pushed.records) == ("push", [["media", 13]])
     assert pulled.actor == pushed.actor == personas.manager
     assert pulled.source_type == "exchange.transfer"
