@@ -33,18 +33,31 @@ def _error(status: int, message: str) -> JsonResponse:
     return response
 
 
+def _refuse(request: HttpRequest, status: int, message: str, partner=None) -> JsonResponse:
+    """Every refusal is audited (exchange.api_refused), then answered."""
+    actions.do_record_api_refusal(
+        status=status, reason=message, endpoint=request.path, partner=partner
+    )
+    return _error(status, message)
+
+
 def _token(request: HttpRequest, refusal: str):
     """The partner's token, or the 401/403 answer."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        return None, _error(401, "Send the partner token as 'Authorization: Bearer vgx_…'.")
+        return None, _refuse(
+            request, 401, "Send the partner token as 'Authorization: Bearer vgx_…'."
+        )
     token = actions.authenticate_token(header[7:].strip())
     if token is None:
-        return None, _error(401, "The token is unknown, expired or revoked.")
+        return None, _refuse(request, 401, "The token is unknown, expired or revoked.")
     partner = token.partner
     if not partner.is_approved:
-        return None, _error(
-            403, f"{partner.name} is {partner.get_status_display().lower()}: {refusal}"
+        return None, _refuse(
+            request,
+            403,
+            f"{partner.name} is {partner.get_status_display().lower()}: {refusal}",
+            partner,
         )
     return token, None
 
@@ -59,16 +72,16 @@ def changes(request: HttpRequest) -> JsonResponse:
     try:
         limit = int(request.GET.get("limit", sync.DEFAULT_LIMIT))
     except ValueError:
-        return _error(400, "limit must be a whole number.")
+        return _refuse(request, 400, "limit must be a whole number.", partner)
     if not 1 <= limit <= sync.MAX_LIMIT:
-        return _error(400, f"limit must be between 1 and {sync.MAX_LIMIT}.")
+        return _refuse(request, 400, f"limit must be between 1 and {sync.MAX_LIMIT}.", partner)
     cursor = request.GET.get("cursor", "")
     try:
         ctx = request_context.current()
         with request_context.bind(request_id=ctx.request_id, ip=ctx.ip, via="api"):
             body = sync.changes(partner, cursor, limit, discloser=token.created_by)
     except sync.CursorError as exc:
-        return _error(400, str(exc))
+        return _refuse(request, 400, str(exc), partner)
     body["next"] = (
         request.build_absolute_uri(request.path)
         + "?"
@@ -90,15 +103,15 @@ def push(request: HttpRequest) -> JsonResponse:
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return _error(400, "The body is not JSON.")
+        return _refuse(request, 400, "The body is not JSON.", token.partner)
     try:
         ctx = request_context.current()
         with request_context.bind(request_id=ctx.request_id, ip=ctx.ip, via="api"):
             summary, duplicate = actions.do_receive_push(token.partner, body)
     except actions.PushRefused as exc:
-        return _error(400, str(exc))
+        return _refuse(request, 400, str(exc), token.partner)
     except ValidationError as exc:
-        return _error(403, " ".join(exc.messages))
+        return _refuse(request, 403, " ".join(exc.messages), token.partner)
     answer = {
         "batch": body["batch"],
         "duplicate": duplicate,

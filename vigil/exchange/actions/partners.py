@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
+from vigil.audit.models import Outcome
 from vigil.exchange import keys, rules
 from vigil.exchange.actions.common import _require, _user, _who
 from vigil.exchange.models import Partner, PartnerToken, hash_token
@@ -188,6 +189,23 @@ def authenticate_token(raw: str) -> PartnerToken | None:
         return None
     PartnerToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
+
+
+def do_record_api_refusal(
+    *, status: int, reason: str, endpoint: str, partner: Partner | None = None
+) -> None:
+    """A call to the partner API refused (401 token, 403 partner not approved, 400 bad
+    cursor, limit or batch): audited `exchange.api_refused`, outcome denied or failed."""
+    record(
+        "exchange.api_refused",
+        actor_username=f"partner:{partner.name}" if partner else "partner:unknown",
+        obj=partner,
+        object_type="" if partner else "url",
+        object_id="" if partner else endpoint[:64],
+        outcome=Outcome.FAILED if status == 400 else Outcome.DENIED,
+        summary=f"{endpoint} refused ({status}): {reason}"[:300],
+        changes={"status": status, "endpoint": endpoint},
+    )
 
 
 def token_for_view(partner: Partner, pk: Any) -> PartnerToken:

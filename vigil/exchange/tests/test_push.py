@@ -123,6 +123,10 @@ def test_a_push_is_refused_without_a_valid_token_or_an_approved_partner(client, 
     actions.do_revoke_token(tok, actor=personas.manager)
     assert _push(client, secret, body).status_code == 401
     assert Media.objects.count() == 0 and not PushReceipt.objects.exists()
+    # Each refusal (all but the 405) is audited, the partner named once the token is known.
+    refusals = AuditEvent.objects.filter(action="exchange.api_refused")
+    assert sorted(r.changes["status"] for r in refusals) == [400] * 4 + [401] * 3 + [403] * 2
+    assert refusals.filter(actor_username="partner:PUSHER").count() == 6
 
 
 # --------------------------------------------------------------------------- two instances
