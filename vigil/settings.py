@@ -227,6 +227,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "vigil.core.middleware.RecordNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "vigil.urls"

@@ -5,9 +5,10 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from vigil.core import request_context
+from vigil.core.views import page_not_found
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -51,3 +52,22 @@ class SecurityHeadersMiddleware:
             # Pages about cases must not linger in shared caches or the back button.
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class RecordNotFoundMiddleware:
+    """A view's Http404 (a record that does not exist or is outside the user's reach) answers
+    the site's 404 page even with DEBUG on (`make run`), where Django would show its technical
+    page: unstyled under the strict CSP, no way back, every URL pattern listed. Production
+    renders the same page through handler404; an address no URL matches never reaches a view
+    and keeps the technical page in debug mode."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Http404):
+            return None
+        return page_not_found(request, exception)

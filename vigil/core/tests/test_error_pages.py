@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.test import Client
 from django.urls import path, reverse
 
@@ -22,10 +22,15 @@ def _raise_500(request: HttpRequest):
     raise RuntimeError("boom")
 
 
+def _raise_404(request: HttpRequest):
+    raise Http404("no such tip")
+
+
 urlpatterns = [
     path("test-errors/400", _raise_400),
     path("test-errors/403", _raise_403),
     path("test-errors/500", _raise_500),
+    path("test-errors/404", _raise_404),
     path("api/test-errors/500", _raise_500),
     *vigil.urls.urlpatterns,
 ]
@@ -78,6 +83,18 @@ def test_it_renders_error_pages_for_anonymous_callers_and_ignores_foreign_refere
     response = client.get("/no/such/page", HTTP_REFERER="https://evil.example/")
     html = _in_layout_with_way_back(response, 404, "Not found")
     assert "evil.example" not in html and 'data-testid="back-link"' not in html
+
+
+def test_it_renders_a_record_not_found_in_the_layout_in_debug_mode_too(client, personas, settings):
+    """`make run` runs with DEBUG on: a record outside the user's reach (a view's Http404) is
+    still the site's 404 page, not Django's technical page (unstyled under the strict CSP, and
+    a list of every URL pattern). An unknown address keeps the technical page for developers."""
+    settings.DEBUG = True
+    client.raise_request_exception = False
+    client.force_login(personas.investigator)
+    response = client.get("/test-errors/404", HTTP_REFERER="http://testserver/tips/")
+    html = _in_layout_with_way_back(response, 404, "Not found")
+    assert "URLconf" not in html and "no such tip" not in html
 
 
 def test_it_renders_the_500_page_without_the_database_or_the_user(client, personas):
