@@ -198,3 +198,18 @@ def test_it_guards_removing_a_mapping(client, personas, provider):
         setup=fresh,
         audit_action="lookups.provider_mapping_remove",
     )
+
+
+def test_it_links_a_provider_only_for_those_who_may_edit_it(client, personas, provider):
+    """The directory's names open the edit page, which only a Manager (or an administrator)
+    may reach: readers and investigators see the names, not a link that answers 403."""
+    edit = reverse("lookups-provider-edit", args=[provider.pk])
+    for user, linked in (
+        (personas.reader, False),
+        (personas.investigator, False),
+        (personas.manager, True),
+    ):
+        client.force_login(user)
+        html = client.get(reverse("lookups-providers")).content.decode()
+        assert provider.name in html
+        assert (f'href="{edit}"' in html) is linked, user.username
