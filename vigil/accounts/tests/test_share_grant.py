@@ -92,6 +92,8 @@ def test_it_shows_the_grant_on_the_account_pages(client, personas):
     client.force_login(personas.admin)
     page = client.get(reverse("accounts-detail", args=[ivan.pk])).content.decode()
     assert "may share with outside agencies" in page and "liaison with the ICAC" in page
+    # The sharing page is a Manager's: the administrator is told where, not sent to a 403.
+    assert "Sharing grants" in page and f'href="{reverse("accounts-sharing")}"' not in page
     client.force_login(personas.manager)
     page = client.get(reverse("accounts-sharing")).content.decode()
     assert "liaison with the ICAC" in page and "maria" in page
