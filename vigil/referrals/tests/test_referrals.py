@@ -306,6 +306,16 @@ def test_it_ignores_a_bad_office_in_the_query(client, personas, tip, directory):
     assert f'value="{directory["icac"].pk}" selected' in page
 
 
+def test_it_says_what_a_cluster_referral_will_cover_before_it_is_made(
+    client, personas, tip, directory
+):
+    client.force_login(personas.investigator)
+    url = reverse("referrals-create", args=[tip.pk]) + "?scope=cluster"
+    page = client.get(url).content.decode()
+    assert "The cluster holds 1 linked tip; the referral covers all of them." in page
+    assert "are referred" not in page  # nothing is referred yet
+
+
 def test_it_refuses_a_bad_referral_form_and_keeps_the_data(client, personas, tip, directory):
     client.force_login(personas.investigator)
     url = reverse("referrals-create", args=[tip.pk])
