@@ -22,8 +22,8 @@ class Level(models.IntegerChoices):
     NOTHING = 0, "Nothing"
     HASHES = 1, "Hash records only"
     SERIES = 2, "Hash records and series metadata"
-    THUMBNAILS = 3, "… and thumbnails"
-    MEDIA = 4, "… and full media"
+    THUMBNAILS = 3, "Hash records, series metadata and thumbnails"
+    MEDIA = 4, "Hash records, series metadata, thumbnails and full media"
 
 
 class PartnerQuerySet(access.ScopedQuerySet):

@@ -132,3 +132,17 @@ def test_it_creates_a_partner_from_the_page(personas, client):
     )
     partner.refresh_from_db()
     assert partner.is_approved
+
+
+def test_it_names_each_level_in_full_where_it_stands_alone(personas, client):
+    """The partner pages show a level on its own: '… and full media' read as a fragment."""
+    partner = make_partner("Full", may_receive=4, sends=3)
+    client.force_login(personas.manager)
+    for url in (
+        reverse("exchange-partner-detail", args=[partner.pk]),
+        reverse("exchange-partner-list"),
+    ):
+        page = client.get(url).content.decode()
+        assert "Hash records, series metadata, thumbnails and full media" in page
+        assert "Hash records, series metadata and thumbnails" in page
+        assert "… and" not in page
