@@ -13,6 +13,7 @@ import io
 import json
 import secrets
 import zipfile
+import zlib
 
 from vigil.lib.csvsafe import safe_row
 
@@ -42,7 +43,18 @@ def open_zip(data: bytes, password: str) -> dict[str, bytes]:
 
     with pyzipper.AESZipFile(io.BytesIO(data)) as zf:
         zf.setpassword(password.encode())
-        return {name: zf.read(name) for name in zf.namelist()}
+        files = {}
+        for name in zf.namelist():
+            try:
+                files[name] = zf.read(name)
+            except zlib.error as exc:
+                # A changed byte can break the deflate stream before the member's HMAC
+                # (checked at its end) is reached: the same refusal, whichever comes first.
+                raise pyzipper.BadZipFile(
+                    f"{name}: damaged or tampered with (it does not decompress, so its HMAC "
+                    "cannot match)"
+                ) from exc
+        return files
 
 
 def _plain_zip(files: dict[str, bytes]) -> bytes:
