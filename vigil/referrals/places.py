@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from vigil.lib import countries
+
 STATES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -73,17 +75,8 @@ def state_for_zip(zip_code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    """English country name (lower case) → ISO 3166-1 alpha-2, from phonenumbers' locale data."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names: dict[str, str] = {}
-    for code, langs in LOCALE_DATA.items():
-        name = langs.get("en") if isinstance(langs, dict) else None
-        for _ in range(3):  # "*aa": the same text as language "aa"
-            if name and name.startswith("*"):
-                name = langs.get(name[1:])
-        if name and len(code) == 2 and code.isalpha():
-            names[_fold(name)] = code.upper()
+    """English country name (folded) → ISO 3166-1 alpha-2 (vigil.lib.countries), with aliases."""
+    names = {_fold(name): code for code, name in countries.names_by_code().items()}
     names.update({_fold(k): v for k, v in _COUNTRY_ALIASES.items()})
     return names
 
@@ -92,10 +85,7 @@ def country_name(code: str) -> str:
     code = (code or "").upper()
     if code == "US":
         return "United States"
-    for name, c in _country_names().items():
-        if c == code and name not in _COUNTRY_ALIASES:
-            return name.title()
-    return code
+    return countries.names_by_code().get(code, code)
 
 
 def country_code(name: str) -> str:
@@ -174,7 +164,7 @@ def parse_area(code: str) -> Place:
         raise ValueError(f"{text!r}: {state} is not a U.S. state or territory code")
     if county and not state:
         raise ValueError(f"{text!r}: a county needs its state (US-NY:Kings)")
-    if country != "US" and country not in _country_names().values():
+    if country != "US" and not countries.is_country(country):
         raise ValueError(f"{text!r}: {country} is not an ISO 3166 country code")
     return Place(country, state, normalise_county(county) if county else "")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from vigil.accounts import access
+from vigil.lib import countries
 from vigil.tips.models import Selector, Tip
 
 MAX_NARRATIVE = 100_000
@@ -24,8 +24,8 @@ def require_write(tip: Tip, actor: Any) -> None:
 
 def clean_country(country: str) -> str:
     country = (country or "").strip().upper()
-    if country and not re.fullmatch(r"[A-Z]{2}", country):
-        raise ValidationError(f"country: {country!r} is not a two-letter ISO 3166 code")
+    if country and not countries.is_country(country):
+        raise ValidationError(f"country: {country[:20]!r} is not an ISO 3166 country code")
     return country
 
 

@@ -8,12 +8,12 @@ numbers out of attributes into encrypted selectors whatever the reader.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from vigil.lib import countries
 from vigil.tips import actions, columns
 from vigil.tips.dates import parse_dob, parse_when
 from vigil.tips.models import Tip
@@ -136,8 +136,8 @@ def record_to_row(line: int, data: dict[str, str], *, default_via: str = Tip.Via
         row.received_at = parse_when(data.get("received_at", ""), column="received_at")
     except ValidationError as exc:
         errors.extend(exc.messages)
-    if row.country and not re.fullmatch(r"[A-Z]{2}", row.country):
-        errors.append(f"country: {row.country[:20]!r} is not a two-letter ISO 3166 code")
+    if row.country and not countries.is_country(row.country):
+        errors.append(f"country: {row.country[:20]!r} is not an ISO 3166 country code")
     for column, kind in _SELECTOR_COLUMNS.items():
         for raw in _split(data.get(column, "")):
             try:

@@ -86,6 +86,7 @@ def test_it_reimports_without_duplicates_and_updates_changed_rows(personas, sour
         ("B-1,,,x,,not-an-email,,,,,,,", "email"),
         ("B-1,,,x,,,,,,Doe,31/12/1980,,", "suspect_dob"),
         ("B-1,,,x,,,,,,,,USA,", "country"),
+        ("B-1,,,x,,,,,,,,ZZ,", "'ZZ' is not an ISO 3166 country code"),
         ("B-1,,Nowhere Office,x,,,,,,,,,", "unknown source"),
         ("B-1,,,x,,,,,,,,,,extra,cells", "cells but the header"),
         ("B-1,,,x" + "y" * 100_001 + ",,,,,,,,,", "narrative"),
