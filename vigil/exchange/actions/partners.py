@@ -16,12 +16,16 @@ from vigil.audit.models import Outcome
 from vigil.exchange import keys, rules
 from vigil.exchange.actions.common import _require, _user, _who
 from vigil.exchange.models import Partner, PartnerToken, hash_token
-from vigil.lib import crypto
+from vigil.lib import countries, crypto
 
 
 def _clean_partner(partner: Partner) -> None:
     partner.name = (partner.name or "").strip()
     partner.country = (partner.country or "").strip().upper()
+    if partner.country and not countries.is_country(partner.country):
+        raise ValidationError(
+            {"country": f"{partner.country[:20]!r} is not an ISO 3166 country code"}
+        )
     partner.signing_key = keys.normalise_signing_key(partner.signing_key)
     partner.age_recipient = keys.normalise_age_recipient(partner.age_recipient)
     partner.full_clean()

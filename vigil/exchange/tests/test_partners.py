@@ -66,6 +66,8 @@ def test_it_refuses_bad_keys_and_a_second_partner_of_the_same_name(personas):
         actions.do_create_partner(actor=personas.manager, data=_data(signing_key="not a key"))
     with pytest.raises(ValidationError, match="age X25519"):
         actions.do_create_partner(actor=personas.manager, data=_data(age_recipient="age1nope"))
+    with pytest.raises(ValidationError, match="not an ISO 3166 country code"):
+        actions.do_create_partner(actor=personas.manager, data=_data(country="ZZ"))
     actions.do_create_partner(actor=personas.manager, data=_data())
     with pytest.raises(ValidationError, match="already exists"):
         actions.do_create_partner(actor=personas.manager, data=_data())
@@ -127,6 +129,11 @@ def test_it_creates_a_partner_from_the_page(personas, client):
     assert response.status_code == 302 and partner.status == "proposed"
     response = client.post(reverse("exchange-partner-create"), _data(name="PAGE", signing_key="x"))
     assert response.status_code == 200 and "Ed25519" in response.content.decode()
+    response = client.post(reverse("exchange-partner-create"), _data(name="ZZ", country="ZZ"))
+    assert (
+        response.status_code == 200 and "not an ISO 3166 country code" in response.content.decode()
+    )
+    assert not Partner.objects.filter(name="ZZ").exists()
     response = client.post(
         reverse("exchange-partner-status", args=[partner.pk]), {"verb": "approve"}
     )
