@@ -64,15 +64,15 @@ def share_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_read_data(request.user))
     qs = SharePackage.objects.for_user(request.user).select_related("office", "created_by", "tip")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    shown = [p.pk for p in page]
     audit_actions.do_view_list(
-        SharePackage,
-        [p.pk for p in page],
-        actor=request.user,
-        action="share.list",
-        filters={"page": page.number},
+        SharePackage, shown, actor=request.user, action="share.list", filters={"page": page.number}
     )
+    # Which of this page's packages the user may download (not every writable one in the table).
     writable = set(
-        SharePackage.objects.for_user(request.user, access.WRITE).values_list("pk", flat=True)
+        SharePackage.objects.for_user(request.user, access.WRITE)
+        .filter(pk__in=shown)
+        .values_list("pk", flat=True)
     )
     return render(request, "referrals/share_list.html", {"page": page, "writable": writable})
 
