@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,39 +288,56 @@ def build_import_item(
     return item
 
 
-def do_import_tip_batch(items: Sequence[ImportItem], *, actor: Any) -> BatchOutcome:
+def do_import_tip_batch(
+    items: Sequence[ImportItem],
+    *,
+    actor: Any,
+    before_commit: Callable[[BatchOutcome], None] | None = None,
+) -> BatchOutcome:
     """Write one batch of import rows: new tips created, changed ones updated, the rest unchanged.
 
     Source + reference identify a tip (a batch holds each key once). The batch is
-    one transaction; if the database refuses it, it is replayed row by row, each
-    row in its own transaction, so a bad row never loses the others (it comes back
-    in `rejected` with its line). An existing tip that differs is changed through
-    the same change function as do_update_tip, so only by someone who may write it.
+    one transaction; if the database refuses it, it is replayed row by row in one
+    transaction again, each row in its own savepoint, so a bad row never loses the
+    others (it comes back in `rejected` with its line). An existing tip that
+    differs is changed through the same change function as do_update_tip, so only
+    by someone who may write it.
+
+    `before_commit(outcome)` runs inside the batch's transaction, after its rows:
+    what it writes (the import job's checkpoint) commits with them or not at all,
+    so a worker killed between the two can never leave rows the checkpoint does
+    not count.
     """
     access.require(access.can_create(actor))
     if not items:
         return BatchOutcome()
     try:
         with transaction.atomic():
-            return _write_batch(items, actor)
+            outcome = _write_batch(items, actor)
+            if before_commit:
+                before_commit(outcome)
+            return outcome
     except Exception as exc:  # replay row by row: one bad row must not sink its batch
         log.info("import batch of %d refused (%s); replaying row by row", len(items), exc)
     outcome = BatchOutcome()
-    for item in items:
-        for s in item.selectors:
-            s.pk = None
-        item.tip.pk = None
-        item.tip._state.adding = True
-        try:
-            with transaction.atomic():
-                outcome.add(_write_batch([item], actor))
-        except (ValidationError, PermissionDenied) as exc:
-            msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            outcome.rejected.append((item.line, msg or "not allowed"))
-        except Exception as exc:  # a database error for this row only
-            outcome.rejected.append(
-                (item.line, f"could not be saved ({exc.__class__.__name__}: {str(exc)[:200]})")
-            )
+    with transaction.atomic():
+        for item in items:
+            for s in item.selectors:
+                s.pk = None
+            item.tip.pk = None
+            item.tip._state.adding = True
+            try:
+                with transaction.atomic():
+                    outcome.add(_write_batch([item], actor))
+            except (ValidationError, PermissionDenied) as exc:
+                msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                outcome.rejected.append((item.line, msg or "not allowed"))
+            except Exception as exc:  # a database error for this row only
+                outcome.rejected.append(
+                    (item.line, f"could not be saved ({exc.__class__.__name__}: {str(exc)[:200]})")
+                )
+        if before_commit:
+            before_commit(outcome)
     return outcome
 
 

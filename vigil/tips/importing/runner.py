@@ -8,6 +8,7 @@ row by row if the database refuses it), and the import's own audit row to
 
 from __future__ import annotations
 
+import copy
 import gc
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -133,24 +134,35 @@ class Importer:
         """Write one batch; `pending` records already counted are not in it (not committed)."""
         if not batch:
             return
-        outcome = actions.do_import_tip_batch(batch, actor=self.actor)
-        s = self.summary
-        s.tips_created += outcome.tips_created
-        s.tips_updated += outcome.tips_updated
-        s.tips_unchanged += outcome.tips_unchanged
-        s.selectors += outcome.selectors
-        s.flags += outcome.flags
-        for note in outcome.notes:
-            if note not in s.warnings:
-                s.warn(note)
-        for line, reason in outcome.rejected:
-            s.reject(line, reason)
-        if self.checkpoint:
-            state = s.as_dict()
+
+        def checkpoint(outcome: actions.BatchOutcome) -> None:
+            # Inside the batch's transaction: the checkpoint commits with its rows.
+            assert self.checkpoint is not None
+            state = _counted(copy.deepcopy(self.summary), outcome).as_dict()
             state["rows_read"] -= pending
             self.checkpoint(state)
+
+        outcome = actions.do_import_tip_batch(
+            batch, actor=self.actor, before_commit=checkpoint if self.checkpoint else None
+        )
+        _counted(self.summary, outcome)
         if self.progress:
-            self.progress(s.rows_read)
+            self.progress(self.summary.rows_read)
+
+
+def _counted(s: Summary, outcome: actions.BatchOutcome) -> Summary:
+    """`s` with one written batch's outcome added."""
+    s.tips_created += outcome.tips_created
+    s.tips_updated += outcome.tips_updated
+    s.tips_unchanged += outcome.tips_unchanged
+    s.selectors += outcome.selectors
+    s.flags += outcome.flags
+    for note in outcome.notes:
+        if note not in s.warnings:
+            s.warn(note)
+    for line, reason in outcome.rejected:
+        s.reject(line, reason)
+    return s
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from vigil.lib import crypto
 from vigil.testing.deployment import Deployment
-from vigil.tips.models import ImportJob
+from vigil.tips.models import ImportJob, Tip
 
 ROWS = 6000
 BATCH = 200
@@ -159,3 +159,51 @@ def test_it_offers_resume_for_an_import_failed_after_its_workers_were_lost(
     job.refresh_from_db()
     assert job.status == "done" and job.summary["rows_read"] == 2
     assert job.summary["tips_created"] == 2  # 1 before + R-2 now (R-1 skipped, not re-read)
+
+
+class _Killed(BaseException):
+    """What SIGKILL does to the Python code: nothing after this point runs (not an Exception)."""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("refused", [False, True], ids=["batch", "replayed-row-by-row"])
+def test_a_batch_and_its_checkpoint_commit_together(personas, source, refused, monkeypatch):
+    # CI once killed the worker after a batch committed and before its checkpoint did:
+    # the resumed import re-read those rows, found them stored and counted them
+    # "unchanged" (tips_created 5,800 of 6,000). The checkpoint is written inside the
+    # batch's transaction now: a death between the two leaves neither.
+    from vigil.tips import actions
+    from vigil.tips.importing.runner import Importer
+    from vigil.tips.importing.rows import TipRow
+
+    if refused:  # the first attempt fails: the batch is replayed row by row
+        real, calls = actions.tips._write_batch, []
+
+        def flaky(items, actor):
+            calls.append(len(items))
+            if len(items) > 1:
+                raise RuntimeError("refused")
+            return real(items, actor)
+
+        monkeypatch.setattr(actions.tips, "_write_batch", flaky)
+    states: list[dict] = []
+
+    def checkpoint(state: dict) -> None:
+        from django.db import connection
+
+        assert connection.in_atomic_block  # the batch is not committed yet
+        if len(states) == 1:
+            raise _Killed
+        states.append(state)
+
+    rows = [TipRow(line=n + 2, reference=f"C-{n}", narrative=f"row {n}") for n in range(6)]
+    importer = Importer(actor=personas.manager, source=source, batch_size=3, checkpoint=checkpoint)
+    with pytest.raises(_Killed):
+        importer.run(iter(rows))
+    # The first batch and its checkpoint are committed; the second batch is not there.
+    assert sorted(Tip.objects.values_list("source_reference", flat=True)) == ["C-0", "C-1", "C-2"]
+    assert states == [{**states[0], "rows_read": 3, "tips_created": 3}]
+    resumed = Importer(actor=personas.manager, source=source, batch_size=3, resume=states[0])
+    summary = resumed.run(iter(rows))
+    assert (summary.rows_read, summary.tips_created, summary.tips_unchanged) == (6, 6, 0)
+    assert Tip.objects.count() == 6
