@@ -173,8 +173,8 @@ def test_a_batch_and_its_checkpoint_commit_together(personas, source, refused, m
     # "unchanged" (tips_created 5,800 of 6,000). The checkpoint is written inside the
     # batch's transaction now: a death between the two leaves neither.
     from vigil.tips import actions
-    from vigil.tips.importing.runner import Importer
     from vigil.tips.importing.rows import TipRow
+    from vigil.tips.importing.runner import Importer
 
     if refused:  # the first attempt fails: the batch is replayed row by row
         real, calls = actions.tips._write_batch, []
