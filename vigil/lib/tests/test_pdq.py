@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import platform
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -96,6 +99,24 @@ def test_it_matches_pdqhash_called_directly() -> None:
     manual = "".join(f"{int(''.join(map(str, bits[i : i + 4])), 2):x}" for i in range(0, 256, 4))
     assert pdq.bits_to_hex(bits) == manual == pdq.pdq_image(path).hash_hex
     assert quality == pdq.pdq_image(path).quality
+
+
+def test_it_hashes_the_same_with_the_allocator_tuned_for_hashing() -> None:
+    # In a child: the tuning is process-wide and for hashing processes only.
+    code = (
+        "import sys; from vigil.lib import pdq; before = pdq.pdq_image(sys.argv[1]); "
+        "tuned = pdq.reuse_freed_memory(); "
+        "print(tuned, all(pdq.pdq_image(sys.argv[1]) == before for _ in range(3)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(DATA / ORIGINAL)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out[1] == "True"
+    if sys.platform == "linux" and platform.libc_ver()[0] == "glibc":
+        assert out[0] == "True"
 
 
 def test_it_sees_the_three_identical_files_as_exact_duplicates() -> None:

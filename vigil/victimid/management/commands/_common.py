@@ -107,7 +107,10 @@ def _tasks(entries, *, dihedral: bool, variants: str = ""):
 def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = ""):
     """(shown, Hashed | None, error, dihedral hashes | None) for every file, in order,
     hashed on `jobs` processes (1: in this process). `variants`: see hash_path."""
+    from vigil.lib import pdq as pdqlib
+
     tasks = list(_tasks(entries, dihedral=dihedral, variants=variants))
+    pdqlib.reuse_freed_memory()  # this process and the forked workers only hash now
     if jobs <= 1 or len(tasks) < 2:
         for task, error in tasks:
             yield (task[0], None, error, None) if error else _hash_task(task)
