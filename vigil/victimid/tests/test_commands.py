@@ -164,8 +164,28 @@ def test_it_hashes_on_several_processes_with_the_same_answers(capsys, conformanc
     assert json.loads(one[1]) == json.loads(two[1])
     assert [r["path"].rsplit("/", 1)[1] for r in json.loads(two[1])] == ["0.jpg", "1.jpg", "2.jpg"]
     assert "bad.jpg" in two[2]
-    code, _, err = _run(capsys, "hash", str(folder), "--jobs", "0")
-    assert code != 0 or "--jobs" in err
+    for command in ("hash", "match"):
+        with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+            call_command(command, str(BRIDGE), "--jobs", "0")
+
+
+def test_the_console_script_hashes_without_loading_the_apps(capsys, conformance, tmp_path, db):
+    # `vigil hash` skips django.setup() (vigil.cli.WITHOUT_APPS): the same answers.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from vigil import cli; cli.main(sys.argv[1:]); "
+        "from django.apps import apps; print('apps ready:', apps.ready, file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "vigil", "hash", str(BRIDGE), "--json", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "apps ready: False" in proc.stderr
+    assert json.loads(proc.stdout) == json.loads(_run(capsys, "hash", str(BRIDGE), "--json")[1])
 
 
 def test_it_matches_a_zip_from_the_command_line(capsys, conformance, series_factory, tmp_path):

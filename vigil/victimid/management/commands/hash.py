@@ -27,7 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        jobs = opts["jobs"] or default_jobs()
+        jobs = default_jobs() if opts["jobs"] is None else opts["jobs"]
         if jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
         entries = list(walk(opts["paths"]))

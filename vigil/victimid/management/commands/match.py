@@ -44,7 +44,7 @@ class Command(BaseCommand):
         threshold = opts["threshold"]
         if threshold is not None and not 0 <= threshold <= matching.MAX_THRESHOLD:
             raise CommandError(f"--threshold must be between 0 and {matching.MAX_THRESHOLD}.")
-        jobs = opts["jobs"] or default_jobs()
+        jobs = default_jobs() if opts["jobs"] is None else opts["jobs"]
         if jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
         entries = list(walk(opts["paths"]))
