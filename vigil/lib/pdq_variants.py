@@ -90,12 +90,14 @@ class Variant(NamedTuple):
     quality: int
 
 
-def _edge_run(lines: npt.NDArray[np.int16], limit: int) -> int:
-    """How many of ``lines`` (n, length, 3), outermost first, are plain border."""
+def _edge_run(lines: Pixels, limit: int) -> int:
+    """How many of ``lines`` (n, length, 3), outermost first, are plain border.
+
+    Line by line, so a picture without a border costs one line, not the image."""
     colour = np.median(lines[0], axis=0)
     n = 0
     for line in lines[:limit]:
-        far = (np.abs(line - colour).max(axis=1) > _TOLERANCE).mean()
+        far = (np.abs(line.astype(np.int16) - colour).max(axis=1) > _TOLERANCE).mean()
         if far > _OUTLIERS:
             break
         n += 1
@@ -107,12 +109,11 @@ def trim(pixels: Pixels) -> Pixels | None:
     h, w = pixels.shape[:2]
     if h < 16 or w < 16:
         return None
-    px = pixels.astype(np.int16)
     lim_h, lim_w = int(h * _MAX_TRIM), int(w * _MAX_TRIM)
-    top = _edge_run(px, lim_h)
-    bottom = _edge_run(px[::-1], lim_h)
-    left = _edge_run(px.transpose(1, 0, 2), lim_w)
-    right = _edge_run(px.transpose(1, 0, 2)[::-1], lim_w)
+    top = _edge_run(pixels, lim_h)
+    bottom = _edge_run(pixels[::-1], lim_h)
+    left = _edge_run(pixels.transpose(1, 0, 2), lim_w)
+    right = _edge_run(pixels.transpose(1, 0, 2)[::-1], lim_w)
     cut_h = [v if v >= max(2, _MIN_TRIM * h) else 0 for v in (top, bottom)]
     cut_w = [v if v >= max(2, _MIN_TRIM * w) else 0 for v in (left, right)]
     if not any(cut_h) and not any(cut_w):
@@ -147,12 +148,12 @@ def _corners(pixels: Pixels) -> _Corners | None:
     h, w = pixels.shape[:2]
     if h < 32 or w < 32:
         return None
-    px = pixels.astype(np.int16)
-    colour = px[0, 0]
-    corners = [px[0, -1], px[-1, 0], px[-1, -1]]
-    if max(int(np.abs(c - colour).max()) for c in corners) > _TOLERANCE:
+    # The four corner pixels first: most pictures stop here, before a whole-image copy.
+    colour = pixels[0, 0].astype(np.int16)
+    corners = [pixels[0, -1], pixels[-1, 0], pixels[-1, -1]]
+    if max(int(np.abs(c.astype(np.int16) - colour).max()) for c in corners) > _TOLERANCE:
         return None
-    bg = np.abs(px - colour).max(axis=2) <= _TOLERANCE
+    bg = np.abs(pixels.astype(np.int16) - colour).max(axis=2) <= _TOLERANCE
     c = _Corners(_runs(bg), _runs(bg[:, ::-1]), _runs(bg.T), _runs(bg.T[:, ::-1]))
     # Each corner is a background triangle, not a plain pixel or two.
     if min(c.left[0], c.left[-1], c.right[0], c.right[-1]) < 0.01 * w:
