@@ -24,7 +24,6 @@ index's hashes per stored image (its memory cost).
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 import time
@@ -85,8 +84,8 @@ def main() -> None:
     prepared = []
     low: dict[str, int] = defaultdict(int)  # altered copies of quality < 50
     for kind, expect, data in queries():
-        hashed = hash_bytes_media(data, "q.jpg", variants="query")
-        q = matching.query_from_hashed(hashed, dihedral_of=io.BytesIO(data))
+        hashed = hash_bytes_media(data, "q.jpg", variants="query", dihedral=True)
+        q = matching.query_from_hashed(hashed)
         prepared.append((kind, expect, q, data, hashed))
         if expect is not None and q.low_quality:
             low[kind] += 1

@@ -53,6 +53,7 @@ __all__ = [
     "hash_file",
     "hash_image",
     "is_matchable",
+    "pdq_dihedral_pixels",
     "pdq_image",
     "pdq_image_pixels",
     "reuse_freed_memory",
@@ -342,6 +343,15 @@ def pdq_image_pixels(
     return PdqResult(bits_to_hex(bits), int(quality)), pixels
 
 
+def pdq_dihedral_pixels(pixels: np.ndarray) -> tuple[PdqResult, list[str]]:
+    """PDQ of decoded pixels and the 8 hashes of :func:`dihedral`, from one pdqhash
+    call: its first hash is the picture's own (bit for bit what ``pdqhash.compute``
+    gives, same quality) and it costs what ``compute`` alone costs."""
+    hashes, quality = pdqhash.compute_dihedral(pixels)
+    rotations = [bits_to_hex(h) for h in hashes]
+    return PdqResult(rotations[0], int(quality)), rotations
+
+
 def decode_rgb(source: Source, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """The first frame as (H, W, 3) uint8, with the same guards as :func:`pdq_image`."""
     source = _empty_fileobj_check(source, _describe(source))
@@ -379,9 +389,7 @@ def dihedral(source: Source, *, max_pixels: int = MAX_PIXELS) -> list[str]:
     (including copies whose only difference is an EXIF orientation tag).
     """
     source = _empty_fileobj_check(source, _describe(source))
-    pixels = _decode_rgb(source, max_pixels)
-    hashes, _quality = pdqhash.compute_dihedral(pixels)
-    return [bits_to_hex(h) for h in hashes]
+    return pdq_dihedral_pixels(_decode_rgb(source, max_pixels))[1]
 
 
 def reuse_freed_memory() -> bool:

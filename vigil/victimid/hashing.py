@@ -28,6 +28,9 @@ class Hashed:
     # and sub-window hashes, a query's trimmed hash. Empty unless asked for.
     variants: list[pdq_variants.Variant] = field(default_factory=list)
     variants_of: str = ""  # what `variants` were computed for: "", "reference", "query"
+    # The 8 hashes of the image's rotations and flips (pdq.DIHEDRAL_NAMES), from the
+    # same decode and pdqhash call as `pdq`, when asked for (`dihedral=True`).
+    dihedral: list[str] = field(default_factory=list)
 
     @property
     def low_quality(self) -> bool:
@@ -36,11 +39,15 @@ class Hashed:
         return self.quality is not None and not pdq.is_matchable(self.quality)
 
 
-def hash_path(path: str | os.PathLike[str], *, variants: str = "") -> Hashed:
+def hash_path(
+    path: str | os.PathLike[str], *, variants: str = "", dihedral: bool = False
+) -> Hashed:
     """Hash a file; raises MediaError (code, message) for anything that cannot be hashed.
 
     `variants`: "" (none), "reference" (a stored image: trimmed and sub-window
-    hashes) or "query" (a submitted image: its trimmed hash if it has a border)."""
+    hashes) or "query" (a submitted image: its trimmed hash if it has a border).
+    `dihedral`: an image's 8 rotation and flip hashes too (Hashed.dihedral), at no
+    extra decode."""
     path = Path(path)
     if not path.is_file():
         raise MediaError("not_found", f"{path.name!r} is not a file.")
@@ -48,7 +55,7 @@ def hash_path(path: str | os.PathLike[str], *, variants: str = "") -> Hashed:
         raise MediaError("empty", f"File {path.name!r} is empty.")
     kind = pdq.sniff_kind(path)
     if kind == "image":
-        return _hash_image_bytes(path.read_bytes(), path.name, variants)
+        return _hash_image_bytes(path.read_bytes(), path.name, variants, dihedral)
     if kind == "video":
         digests = pdq.hash_file(path)
         frames = pdq.vpdq_video(path)
@@ -65,10 +72,15 @@ def hash_path(path: str | os.PathLike[str], *, variants: str = "") -> Hashed:
     )
 
 
-def _hash_image_bytes(data: bytes, name: str, variants: str = "") -> Hashed:
+def _hash_image_bytes(data: bytes, name: str, variants: str = "", dihedral: bool = False) -> Hashed:
     digests = pdq.hash_bytes(data)
+    rotations: list[str] = []
     try:
-        result, pixels = pdq.pdq_image_pixels(io.BytesIO(data))
+        if dihedral:
+            pixels = pdq.decode_rgb(io.BytesIO(data))
+            result, rotations = pdq.pdq_dihedral_pixels(pixels)
+        else:
+            result, pixels = pdq.pdq_image_pixels(io.BytesIO(data))
     except MediaError as exc:
         raise MediaError(exc.code, exc.message.replace("The file", f"File {name!r}")) from None
     extra: list[pdq_variants.Variant] = []
@@ -87,17 +99,21 @@ def _hash_image_bytes(data: bytes, name: str, variants: str = "") -> Hashed:
         result.quality,
         variants=extra,
         variants_of=variants,
+        dihedral=rotations,
     )
 
 
-def hash_bytes_media(data: bytes, name: str = "file", *, variants: str = "") -> Hashed:
-    """Hash in-memory file contents. Images never touch the disk; a video goes through
-    a private temporary file (the video decoder reads paths), removed straight after."""
+def hash_bytes_media(
+    data: bytes, name: str = "file", *, variants: str = "", dihedral: bool = False
+) -> Hashed:
+    """Hash in-memory file contents (`variants`, `dihedral`: see hash_path). Images
+    never touch the disk; a video goes through a private temporary file (the video
+    decoder reads paths), removed straight after."""
     if not data:
         raise MediaError("empty", f"File {name!r} is empty.")
     kind = pdq.sniff_kind(io.BytesIO(data))
     if kind == "image":
-        return _hash_image_bytes(data, name, variants)
+        return _hash_image_bytes(data, name, variants, dihedral)
     if kind != "video":
         raise MediaError(
             "unsupported", f"File {name!r} is neither an image nor a video in a supported format."

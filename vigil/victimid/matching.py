@@ -449,8 +449,9 @@ def required_frames(n_quality_frames: int) -> int:
     return max(VIDEO_MIN_FRAMES, math.ceil(VIDEO_MIN_FRACTION * n_quality_frames))
 
 
-def query_from_hashed(hashed: Any, *, dihedral_of: Any = None) -> Query:
-    """A Query from vigil.victimid.hashing.Hashed (and optionally the image to rotate)."""
+def query_from_hashed(hashed: Any) -> Query:
+    """A Query from vigil.victimid.hashing.Hashed; its rotations and flips are tried
+    when it was hashed with `dihedral=True` (and its quality is matchable)."""
     q = Query(
         md5=hashed.md5,
         sha1=hashed.sha1,
@@ -461,6 +462,6 @@ def query_from_hashed(hashed: Any, *, dihedral_of: Any = None) -> Query:
         frame_seconds=[f.second for f in hashed.frames],
         variants=[(v.name, v.hash_hex) for v in hashed.variants],
     )
-    if dihedral_of is not None and hashed.kind == "image" and not q.low_quality:
-        q.dihedral = pdqlib.dihedral(dihedral_of)
+    if hashed.kind == "image" and not q.low_quality:
+        q.dihedral = list(hashed.dihedral)
     return q

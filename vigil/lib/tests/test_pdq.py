@@ -53,6 +53,9 @@ def test_it_reproduces_pdqhash_exactly(row: dict[str, str]) -> None:
     assert result.hash_hex == row["pdqhash_hash"]
     assert result.quality == int(row["pdqhash_quality"])
     assert len(result.hash_hex) == 64 and result.hash_hex == result.hash_hex.lower()
+    # With the rotations and flips (one pdqhash call): the same hash and quality first.
+    same, rotations = pdq.pdq_dihedral_pixels(pdq.decode_rgb(DATA / row["path"]))
+    assert same == result and rotations[0] == result.hash_hex and len(rotations) == 8
 
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[r["path"] for r in EXPECTED])

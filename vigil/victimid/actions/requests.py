@@ -133,7 +133,7 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
     if item.staged_path:
         try:
             data = storage.read(item.staged_path, item.staged_key)
-            hashed = hash_bytes_media(data, item.name, variants="query")
+            hashed = hash_bytes_media(data, item.name, variants="query", dihedral=mr.dihedral)
         except MediaError as exc:
             item.error = exc.message
             storage.delete(item.staged_path)
@@ -157,10 +157,7 @@ def process_item(mr: MatchRequest, item: MatchItem, *, actor, refresh: bool = Tr
         )
         item.media = media
         item.staged_path, item.staged_key = "", None
-        dihedral_src = None
-        if mr.dihedral and hashed.kind == "image":
-            dihedral_src = io.BytesIO(data)
-        query = matching.query_from_hashed(hashed, dihedral_of=dihedral_src)
+        query = matching.query_from_hashed(hashed)
         if hashed.kind == "image":
             query.image = data  # for the local verifier (matching.VERIFY_RADIUS)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -17,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def _query(img, *, image=True):
     data = pictures.jpeg(img, 85)
-    hashed = hash_bytes_media(data, "q.jpg", variants="query")
-    q = matching.query_from_hashed(hashed, dihedral_of=io.BytesIO(data))
+    hashed = hash_bytes_media(data, "q.jpg", variants="query", dihedral=True)
+    q = matching.query_from_hashed(hashed)
     if image:
         q.image = data
     return q

@@ -118,7 +118,7 @@ def test_it_tries_rotations_and_flips_when_asked(series_factory, conformance):
     rotated = conformance / "reg-test-input/dih/bridge-2-rotate-90.jpg"
     h = hash_path(rotated)
     assert match(matching.query_from_hashed(h)) == []
-    hits = match(matching.query_from_hashed(h, dihedral_of=rotated))
+    hits = match(matching.query_from_hashed(hash_path(rotated, dihedral=True)))
     assert [(x["media"], x["method"]) for x in hits] == [(m.pk, "pdq")]
     assert hits[0]["transform"] != "original" and hits[0]["distance"] <= 8
 

@@ -60,30 +60,24 @@ def default_jobs() -> int:
 
 
 def _hash_task(task: tuple[str, str | None, bytes | None, bool, str]):
-    """In a worker: (display name, Hashed | None, error, dihedral hashes | None).
+    """In a worker: (display name, Hashed | None, error).
 
-    One read of each file; MD5/SHA-1/SHA-256 and PDQ from the same bytes.
+    One read and one decode of each file; MD5/SHA-1/SHA-256 and PDQ (and with
+    `dihedral` its 8 rotations and flips) from the same bytes and pixels.
     Runs in a child process: Pillow's decode and pdqhash hold the GIL.
     """
-    import io
-
-    # Deferred: this runs in the hashing child process, which loads Pillow and pdqhash itself.
-    from vigil.lib import pdq as pdqlib
+    # Deferred: hash_entries loads Pillow and pdqhash once, before the workers fork.
     from vigil.victimid.hashing import MediaError, hash_bytes_media, hash_path
 
     shown, path, data, dihedral, variants = task
     try:
         if path is not None:
-            hashed = hash_path(path, variants=variants)
+            hashed = hash_path(path, variants=variants, dihedral=dihedral)
         else:
-            hashed = hash_bytes_media(data or b"", shown, variants=variants)
-        rotations = None
-        if dihedral and hashed.kind == "image" and hashed.pdq and not hashed.low_quality:
-            source = path if path is not None else io.BytesIO(data or b"")
-            rotations = pdqlib.dihedral(source)
-        return shown, hashed, "", rotations
+            hashed = hash_bytes_media(data or b"", shown, variants=variants, dihedral=dihedral)
+        return shown, hashed, ""
     except MediaError as exc:
-        return shown, None, exc.message, None
+        return shown, None, exc.message
 
 
 def _tasks(entries, *, dihedral: bool, variants: str = ""):
@@ -105,15 +99,15 @@ def _tasks(entries, *, dihedral: bool, variants: str = ""):
 
 
 def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = ""):
-    """(shown, Hashed | None, error, dihedral hashes | None) for every file, in order,
-    hashed on `jobs` processes (1: in this process). `variants`: see hash_path."""
+    """(shown, Hashed | None, error) for every file, in order, hashed on `jobs`
+    processes (1: in this process). `variants`, `dihedral`: see hash_path."""
     from vigil.lib import pdq as pdqlib
 
     tasks = list(_tasks(entries, dihedral=dihedral, variants=variants))
     pdqlib.reuse_freed_memory()  # this process and the forked workers only hash now
     if jobs <= 1 or len(tasks) < 2:
         for task, error in tasks:
-            yield (task[0], None, error, None) if error else _hash_task(task)
+            yield (task[0], None, error) if error else _hash_task(task)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -123,4 +117,4 @@ def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         results = pool.map(_hash_task, todo, chunksize=max(1, min(16, len(todo) // (4 * jobs))))
         for task, error in tasks:
-            yield (task[0], None, error, None) if error else next(results)
+            yield (task[0], None, error) if error else next(results)

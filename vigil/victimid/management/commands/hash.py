@@ -33,9 +33,7 @@ class Command(BaseCommand):
         entries = list(walk(opts["paths"]))
         out, errors = [], 0
         results = hash_entries(entries, jobs=jobs)
-        for shown, h, error, _ in progress(
-            results, total=len(entries), desc="hashing", enabled=True
-        ):
+        for shown, h, error in progress(results, total=len(entries), desc="hashing", enabled=True):
             if error:
                 errors += 1
                 self.stderr.write(f"{shown}: {error}")

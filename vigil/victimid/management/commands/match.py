@@ -51,12 +51,11 @@ class Command(BaseCommand):
         items, errors = [], 0
         with request_context.bind(via="cli"):
             results = hash_entries(entries, jobs=jobs, dihedral=opts["dihedral"], variants="query")
-            for shown, h, error, rotations in progress(
+            for shown, h, error in progress(
                 results, total=len(entries), desc="matching", enabled=True
             ):
                 if not error:
                     q = matching.query_from_hashed(h)
-                    q.dihedral = rotations or []
                     if h.kind == "image" and Path(shown).is_file():  # not a ZIP member
                         # Read again only if the verifier has a candidate to check.
                         q.image = functools.partial(Path(shown).read_bytes)
