@@ -115,6 +115,9 @@ def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = 
     todo = [task for task, error in tasks if not error]
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        results = pool.map(_hash_task, todo, chunksize=max(1, min(16, len(todo) // (4 * jobs))))
+        # Small chunks: a worker left with a 16-file chunk at the end kept the other
+        # cores idle for up to 16 images (~0.4 s of a 200-image run on 2 cores);
+        # at 4 the tail is ~0.1 s and the queue's cost still nothing beside a decode.
+        results = pool.map(_hash_task, todo, chunksize=max(1, min(4, len(todo) // (8 * jobs))))
         for task, error in tasks:
             yield (task[0], None, error) if error else next(results)
