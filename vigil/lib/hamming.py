@@ -34,7 +34,7 @@ built with numpy, searched by compiled kernels (numba).
 * Bigger segments: the slot layout (vigil/lib/hamming_slots.py), where a key's one
   or two uint32 slots hold the bucket's rows themselves (or point to its overflow
   list), so a probe is one cache miss, not two (bounds, then rows); the kernel
-  (``_probe_slots``) prefetches every probe's slots, then collects the rows,
+  (``_probe_slots``) reads the probes' slots prefetched 32 ahead, collects the rows,
   prefetching each row's hash (both cache lines: numpy's big arrays start 16
   bytes into a line, so half the 32-byte rows straddle two), then computes the
   distances.  At 10M: hashes 320 MB + ids 80 MB + slots 0.74 GB + overflow

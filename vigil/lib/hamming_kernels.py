@@ -18,6 +18,8 @@ import numpy as np
 # on-disk cache, on the first search.
 _compiled = False
 _compile_lock = threading.Lock()
+# How many probes ahead :func:`_probe_slots` prefetches a slot.
+_AHEAD = 32
 _KERNELS = (
     "_key",
     "_distances",
@@ -202,9 +204,10 @@ def _probe_slots(  # type: ignore[no-untyped-def]
     reads its key's slots, which hold the bucket's rows (or where its overflow list
     is); then the overflow lists; then the exact distances.  Same return values.
 
-    The slots' positions are computed first, each prefetched (``where``), then read:
-    the reading loop branches on every slot, and without the prefetches its cache
-    misses overlapped less."""
+    The slots' positions are computed first (``where``), then read, each prefetched
+    ``_AHEAD`` probes before: the reading loop branches on every slot, and without
+    the prefetches its cache misses overlapped less (prefetching all ~2,900 in one
+    burst before reading any was 5-25% slower at 10M rows)."""
     nt = bases.shape[0]
     for t in range(nt):
         key = _key(queries, qi, cword[t], cshift[t], cright[t])
@@ -213,13 +216,17 @@ def _probe_slots(  # type: ignore[no-untyped-def]
         for j in range(mptr[t], mptr[t + 1]):
             p = base + np.int64(key ^ masks[j]) * s
             where[j] = p
-            _prefetch(slots, p)
+    nprobe = mptr[nt]
+    for j in range(min(_AHEAD, nprobe)):
+        _prefetch(slots, where[j])
     nc = 0
     ns = 0
     for t in range(nt):
         s = per[t]
         ob = obases[t]
         for j in range(mptr[t], mptr[t + 1]):
+            if j + _AHEAD < nprobe:
+                _prefetch(slots, where[j + _AHEAD])
             p = where[j]
             for i in range(s):
                 v = slots[p + i]
