@@ -26,6 +26,7 @@ from vigil.deconfliction.actions.matching import (
     PERSON,
     PROBE_CHUNK,
     NewFlag,
+    NewNotice,
     label_of,
     match_handle_aliases,
     match_names,
@@ -48,6 +49,10 @@ from vigil.deconfliction.queries import cluster_map
 from vigil.messaging.actions import do_notify
 from vigil.tips.models import Selector, Tip
 
+# Notice reasons as the plain strings stored.
+WARNING_LIST = TipNotice.Reason.WARNING_LIST.value
+COMMON = TipNotice.Reason.COMMON.value
+
 
 @dataclass
 class FlagOutcome:
@@ -63,7 +68,7 @@ class FlagOutcome:
     folded: int = 0
     # tip id -> assigned user id, for every tip the flags touch that has one
     assignees: dict[int, int] = field(default_factory=dict)
-    notices: list[TipNotice] = field(default_factory=list)
+    notices: list[NewNotice] = field(default_factory=list)
     # Values that crossed the threshold in this call: [type, value, tips holding it].
     common: list[list] = field(default_factory=list)
 
@@ -101,23 +106,14 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     threshold = settings.COMMON_VALUE_THRESHOLD
     warn = warning_list()
     batch_tips = {tip.pk: tip for tip, _ in items}
-    notices: dict[tuple[int, str, str], TipNotice] = {}
+    notices: dict[tuple[int, str, str], NewNotice] = {}
     wanted: dict[tuple[str, str], list[tuple[Tip, Selector]]] = defaultdict(list)
     people: list[tuple[Tip, Selector]] = []
 
     def notice(tip_id: int, s_type: str, value: str, label: str, reason: str, detail: str):
-        notices.setdefault(
-            (tip_id, s_type, value),
-            bulk.new(
-                TipNotice,
-                tip_id=tip_id,
-                type=s_type,
-                value=value,
-                label=label[:300],
-                reason=reason,
-                detail=detail[:300],
-            ),
-        )
+        key = (tip_id, s_type, value)
+        if key not in notices:
+            notices[key] = NewNotice(tip_id, s_type, value, label[:300], reason, detail[:300])
 
     for tip, sels in items:
         for s in sels:
@@ -126,7 +122,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             listed = warn.match(s.type, s.value)
             if listed is not None:
                 label = label_of(s) or s.value
-                notice(tip.pk, s.type, s.value, label, TipNotice.Reason.WARNING_LIST, listed)
+                notice(tip.pk, s.type, s.value, label, WARNING_LIST, listed)
                 continue
             if s.type == PERSON:
                 people.append((tip, s))
@@ -143,7 +139,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
     limit = threshold + len(batch_tips)
     for s_type, value, tip_id, assignee, confirmed in probe(
-        k for k in wanted if k not in known_common
+        (k for k in wanted if k not in known_common), shared_with=batch_tips.keys()
     ):
         if assignee is not None:
             assignees[tip_id] = assignee
@@ -163,7 +159,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         label = label_of(entries[0][1]) or value
         if key in known_common:
             for tip, _ in entries:
-                notice(tip.pk, s_type, value, label, TipNotice.Reason.COMMON, "seen on many tips")
+                notice(tip.pk, s_type, value, label, COMMON, "seen on many tips")
             continue
         confirmed_by_tip = dict(holders.get(key, {}))
         confirmed_by_tip.update({tip.pk: s.confirmed for tip, s in entries})
@@ -207,7 +203,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 s_type,
                 value,
                 label,
-                TipNotice.Reason.COMMON,
+                COMMON,
                 f"on more than {threshold} tips",
             )
     common_people = {(t, v) for t, v, _, _ in now_common if t == PERSON} | {
@@ -262,7 +258,7 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
             TipNotice,
             ("tip_id", "type", "value", "label", "reason", "detail", "created_at"),
             [
-                (n.tip_id, n.type, n.value, n.label, str(n.reason), n.detail, now)
+                (n.tip_id, n.type, n.value, n.label, n.reason, n.detail, now)
                 for n in outcome.notices
             ],
         )

@@ -6,7 +6,7 @@ Used by flagging.py (which probes exact values itself and inserts what these ret
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,14 +54,21 @@ def by_type_conditions(keys: list[tuple[str, str]]) -> list[Q]:
 PROBE_CHUNK = 5000
 
 
-def probe(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int, int | None, bool]]:
+def probe(
+    keys: Iterable[tuple[str, str]], *, shared_with: Collection[int] = ()
+) -> Iterator[tuple[str, str, int, int | None, bool]]:
     """(type, value, tip id, its assignee, confirmed) of every selector holding one of `keys`.
 
     One statement per PROBE_CHUNK values, joined against the (type, value) index
     (`selector_type_value`): one UNION ALL branch per type, the values bound as
     one parameter. The caller's own selectors are in the answer when saved.
+
+    `shared_with` (the batch's tip ids) leaves out, in SQL, the rows of those tips
+    whose value no other tip holds: most values of an import are on one tip, and
+    a row per selector back into Python cost more than the probe itself.
     """
     keys = list(keys)
+    batch = sorted(shared_with)
     q = connection.ops.quote_name
     sel, tip = q(Selector._meta.db_table), q(Tip._meta.db_table)
     for i in range(0, len(keys), PROBE_CHUNK):
@@ -71,6 +78,14 @@ def probe(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int, int 
         parts, params = [], []
         for s_type, values in by_type.items():
             cond, cond_params = bulk.in_list("s.value", values)
+            if batch:
+                # Held by another tip too, or by a tip outside the batch (the only holder).
+                mine, mine_params = bulk.in_list("s.tip_id", batch)
+                cond += (
+                    f" AND (NOT ({mine}) OR EXISTS (SELECT 1 FROM {sel} o "  # noqa: S608
+                    "WHERE o.type = s.type AND o.value = s.value AND o.tip_id <> s.tip_id))"
+                )
+                cond_params = [*cond_params, *mine_params]
             parts.append(
                 "SELECT s.type, s.value, s.tip_id, t.assigned_to_id, s.confirmed "  # noqa: S608
                 f"FROM {sel} s JOIN {tip} t ON t.id = s.tip_id WHERE s.type = %s AND {cond}"
@@ -97,6 +112,18 @@ def dob(details: dict | None) -> date | None:
         return date.fromisoformat(str(raw)[:10])
     except ValueError:
         return None
+
+
+@dataclass(slots=True)
+class NewNotice:
+    """A notice about to be inserted (TipNotice's columns, without a model instance)."""
+
+    tip_id: int
+    type: str
+    value: str
+    label: str
+    reason: str
+    detail: str
 
 
 @dataclass(slots=True)
