@@ -35,10 +35,9 @@ built with numpy, searched by compiled kernels (numba).
   or two uint32 slots hold the bucket's rows themselves (or point to its overflow
   list), so a probe is one cache miss, not two (bounds, then rows); the kernel
   (``_probe_slots``) reads the probes' slots prefetched 32 ahead, collects the rows,
-  prefetching each row's hash (both cache lines: numpy's big arrays start 16
-  bytes into a line, so half the 32-byte rows straddle two), then computes the
-  distances.  At 10M: hashes 320 MB + ids 80 MB + slots 0.74 GB + overflow
-  0.2-0.3 GB, about 1.4 GB.
+  prefetching each row's hash (both cache lines: half the 32-byte rows straddle
+  two), then computes the distances.  At 10M: hashes 320 MB + ids 80 MB + slots
+  0.74 GB + overflow 0.2-0.3 GB, about 1.4 GB.
 * Kernels are ``numba.njit(nogil=True, cache=True)`` on a thread pool (as fast as
   numba's ``prange`` on 2 cores; safe for concurrent searches).  numba is imported,
   and the kernels compiled (~12 s of CPU) or loaded from its on-disk cache

@@ -101,6 +101,7 @@ def _tasks(entries, *, dihedral: bool, variants: str = ""):
 def hash_entries(entries, *, jobs: int, dihedral: bool = False, variants: str = ""):
     """(shown, Hashed | None, error) for every file, in order, hashed on `jobs`
     processes (1: in this process). `variants`, `dihedral`: see hash_path."""
+    # Deferred: `vigil hash` starts without the apps; Pillow and pdqhash load here, once.
     from vigil.lib import pdq as pdqlib
 
     tasks = list(_tasks(entries, dihedral=dihedral, variants=variants))
