@@ -122,6 +122,10 @@ class MediaError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple:
+        # Raised in a hashing process, re-raised in its parent: pickled with both fields.
+        return (MediaError, (self.code, self.message))
+
 
 class PdqResult(NamedTuple):
     hash_hex: str

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vigil.lib import pdq, pdq_variants
 from vigil.lib.pdq import MediaError
 
-__all__ = ["Hashed", "MediaError", "hash_bytes_media", "hash_path"]
+__all__ = ["Hashed", "MediaError", "hash_bytes_media", "hash_path", "query_hasher"]
 
 
 @dataclass
@@ -127,3 +129,9 @@ def hash_bytes_media(
         except MediaError as exc:
             # Name the submitted file, not the temporary one.
             raise MediaError(exc.code, exc.message.replace(repr(path.name), repr(name))) from None
+
+
+def query_hasher(dihedral: bool) -> Callable[[bytes, str], Hashed]:
+    """How a match request hashes a submitted file: ``f(data, name)``. Picklable and
+    free of Django, so the request's hashing processes run it (vigil/victimid/tasks.py)."""
+    return functools.partial(hash_bytes_media, variants="query", dihedral=dihedral)

@@ -416,3 +416,57 @@ def test_it_removes_export_packages_nobody_downloaded_within_seven_days(settings
     settings.EXPORT_PACKAGE_DAYS = 0
     workers.run_periodic(force=True)
     assert not fresh.exists()
+
+
+def test_it_hashes_a_large_request_on_several_processes_with_the_same_report(
+    client, personas, series_factory, conformance, settings, monkeypatch
+):
+    # 8 files on 2 spawned processes (4 files each): the report is the one a single
+    # process gives, item for item; a broken file is still one error in its place.
+    from vigil.victimid import tasks
+
+    series_factory("Bridge", files=[BRIDGE])
+    img = Image.open(BRIDGE)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, width in enumerate((400, 360, 320, 280, 240)):
+            zf.writestr(f"copies/{n}.jpg", jpeg(img.resize((width, width * 251 // 400)), 70))
+        zf.writestr("broken.jpg", BRIDGE.read_bytes()[:5000])
+        zf.writestr(
+            "unrelated.png", (conformance / "reg-test-input/pen-and-coaster.png").read_bytes()
+        )
+        zf.writestr("mirrored.jpg", jpeg(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    pools = []
+
+    class Spy(tasks.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "ProcessPoolExecutor", Spy)
+
+    def run(jobs: int) -> list:
+        settings.MATCH_JOBS = jobs
+        upload = io.BytesIO(buf.getvalue())
+        upload.name = "seized.zip"
+        assert _submit(client, personas.investigator, archive=upload).status_code == 302
+        mr = MatchRequest.objects.latest("pk")
+        assert mr.status == "done" and mr.done == mr.total == 8
+        return [
+            (
+                it["name"],
+                it["outcome"],
+                it.get("md5"),
+                it.get("pdq"),
+                [(m["method"], m["distance"], m["series"]["name"]) for m in it["matches"]],
+            )
+            for it in report.build(mr)["items"]
+        ]
+
+    alone = run(1)
+    assert pools == []
+    pooled = run(2)
+    assert pools == [2]
+    assert pooled == alone
+    outcomes = {name: outcome for name, outcome, *_ in pooled}
+    assert outcomes["broken.jpg"] == "error" and outcomes["copies/0.jpg"] == "identified"
