@@ -413,8 +413,9 @@ USE_TZ = True
 RETENTION_YEARS = _int("VIGIL_RETENTION_YEARS", 75)
 # Bulk imports commit (and checkpoint) every this many rows.
 IMPORT_BATCH_SIZE = _int("VIGIL_IMPORT_BATCH", 1000)
-# Processes a match request hashes its files on (vigil/victimid/tasks.py); 1: in the worker.
-MATCH_JOBS = max(1, _int("VIGIL_MATCH_JOBS", os.cpu_count() or 1))
+# Processes a match request hashes its files on (vigil/victimid/tasks.py); 1: in the
+# worker; 0: all the cores it may use (hashing.default_jobs).
+MATCH_JOBS = _int("VIGIL_MATCH_JOBS", 0)
 # Workers (vigil/core/workers.py): heartbeat period; silent this long means gone.
 WORKER_HEARTBEAT_SECONDS = _int("VIGIL_WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_LOST_AFTER_SECONDS = _int("VIGIL_WORKER_LOST_AFTER_SECONDS", 60)

@@ -13,7 +13,7 @@ from pathlib import Path
 from vigil.lib import pdq, pdq_variants
 from vigil.lib.pdq import MediaError
 
-__all__ = ["Hashed", "MediaError", "hash_bytes_media", "hash_path", "query_hasher"]
+__all__ = ["Hashed", "MediaError", "default_jobs", "hash_bytes_media", "hash_path", "query_hasher"]
 
 
 @dataclass
@@ -135,3 +135,12 @@ def query_hasher(dihedral: bool) -> Callable[[bytes, str], Hashed]:
     """How a match request hashes a submitted file: ``f(data, name)``. Picklable and
     free of Django, so the request's hashing processes run it (vigil/victimid/tasks.py)."""
     return functools.partial(hash_bytes_media, variants="query", dihedral=dihedral)
+
+
+def default_jobs() -> int:
+    """All the cores this process may use: hashing processes by default (`vigil hash`,
+    `vigil match`, match requests)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from vigil.core import request_context, workers
 from vigil.victimid import actions, matching, storage
-from vigil.victimid.hashing import query_hasher
+from vigil.victimid.hashing import default_jobs, query_hasher
 from vigil.victimid.models import MatchRequest
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def _hashed_ahead(mr: MatchRequest, items: list) -> Iterator[tuple[Any, Any]]:
     every database write. The worker process itself is never forked (its heartbeat
     thread, its database connections); at most 2 x jobs files are in memory at once."""
     files = [item for item in items if item.staged_path]
-    jobs = min(settings.MATCH_JOBS, len(files) // POOL_MIN_FILES_PER_JOB)
+    jobs = min(settings.MATCH_JOBS or default_jobs(), len(files) // POOL_MIN_FILES_PER_JOB)
     if jobs < 2:
         yield from ((item, None) for item in items)
         return

@@ -51,14 +51,6 @@ def actor_for(username: str | None):
         raise CommandError(f"No active account named {username!r}.") from None
 
 
-def default_jobs() -> int:
-    """All the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _hash_task(task: tuple[str, str | None, bytes | None, bool, str]):
     """In a worker: (display name, Hashed | None, error).
 

@@ -7,7 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.victimid.management.commands._common import default_jobs, hash_entries, progress, walk
+from vigil.victimid.hashing import default_jobs
+from vigil.victimid.management.commands._common import hash_entries, progress, walk
 
 
 class Command(BaseCommand):

@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from vigil.audit.log import record
 from vigil.core import request_context
 from vigil.victimid import matching
-from vigil.victimid.management.commands._common import default_jobs, hash_entries, progress, walk
+from vigil.victimid.hashing import default_jobs
+from vigil.victimid.management.commands._common import hash_entries, progress, walk
 
 
 class Command(BaseCommand):
