@@ -65,8 +65,8 @@ def process_match_request(match_request_id: int, request_id: str = "", attempt: 
             # The perceptual index is brought up to date once, before the first item.
             matching.refresh_index()
             items = list(mr.items.filter(processed=False).order_by("position"))
-            for item, hashed in _hashed_ahead(mr, items):
-                actions.process_item(mr, item, actor=mr.submitted_by, refresh=False, hashed=hashed)
+            for item, ahead in _hashed_ahead(mr, items):
+                actions.process_item(mr, item, actor=mr.submitted_by, refresh=False, ahead=ahead)
                 item.processed = True
                 with transaction.atomic():
                     item.save()

@@ -134,32 +134,32 @@ def process_item(
     *,
     actor,
     refresh: bool = True,
-    hashed: tuple[bytes, Future] | None = None,
+    ahead: tuple[bytes, Future] | None = None,
 ) -> None:
     """Hash (if a file), store as unconfirmed media, match. Errors are kept on the item.
 
-    `hashed`: the file's bytes and its query_hasher() result, under way in another process."""
+    `ahead`: the file's bytes and its query_hasher() result, under way in another process."""
     query: matching.Query
     if item.staged_path:
         try:
-            if hashed is None:
+            if ahead is None:
                 data = storage.read(item.staged_path, item.staged_key)
-                hashed_ = query_hasher(mr.dihedral)(data, item.name)
+                hashed = query_hasher(mr.dihedral)(data, item.name)
             else:
-                data, future = hashed
-                hashed_ = future.result()
+                data, future = ahead
+                hashed = future.result()
         except MediaError as exc:
             item.error = exc.message
             storage.delete(item.staged_path)
             item.staged_path, item.staged_key = "", None
             return
-        item.kind = hashed_.kind
-        item.md5, item.sha1, item.sha256 = hashed_.md5, hashed_.sha1, hashed_.sha256
-        item.pdq, item.pdq_quality = hashed_.pdq, hashed_.quality
-        item.frames = len(hashed_.frames)
-        item.low_quality = hashed_.low_quality
+        item.kind = hashed.kind
+        item.md5, item.sha1, item.sha256 = hashed.md5, hashed.sha1, hashed.sha256
+        item.pdq, item.pdq_quality = hashed.pdq, hashed.quality
+        item.frames = len(hashed.frames)
+        item.low_quality = hashed.low_quality
         media = _store_media(
-            hashed_,
+            hashed,
             series=None,
             origin=f"match request #{mr.pk} ({mr.requesting_agency[:80]}, {mr.case_number[:40]})",
             sealed=(item.staged_path, item.staged_key),
@@ -171,8 +171,8 @@ def process_item(
         )
         item.media = media
         item.staged_path, item.staged_key = "", None
-        query = matching.query_from_hashed(hashed_)
-        if hashed_.kind == "image":
+        query = matching.query_from_hashed(hashed)
+        if hashed.kind == "image":
             query.image = data  # for the local verifier (matching.VERIFY_RADIUS)
     else:
         query = matching.Query(md5=item.md5, sha1=item.sha1, sha256=item.sha256, pdq=item.pdq)
