@@ -19,6 +19,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 
 from vigil.accounts import access
+from vigil.core import bulk
 from vigil.tips import actions
 from vigil.tips.importing.csvfile import read_csv
 from vigil.tips.importing.cybertipline import read_cybertipline
@@ -203,7 +204,7 @@ def import_file(
     `fileobj` (seekable) is read instead of opening `path`, whose name still picks
     the format: a web upload is stored sealed and decrypted as it is read.
     """
-    with fewer_collections():
+    with fewer_collections(), bulk.fewer_checkpoints():
         return _import_file(
             Path(path),
             actor=actor,

@@ -1,0 +1,66 @@
+"""vigil/core/bulk.py: set-based INSERT of unsaved instances, as the ORM would store them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+
+from vigil.core import bulk
+from vigil.tips.models import Selector, Tip
+from vigil.tips.tests.conftest import make_tip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_insert_stores_what_save_would_and_sets_each_pk(personas, source):
+    actor = personas.investigator
+    other = make_tip(actor, source, "REF-OTHER")
+    when = dt.datetime(2024, 3, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    tips = [
+        bulk.new(
+            Tip,
+            source=source,
+            source_reference=f"B-{i}",
+            received_at=when,
+            received_via=Tip.Via.BULK,  # a choices member: stored as its value
+            narrative=f"narrative {i}",
+            attributes={"k": str(i)} if i % 2 else {},
+            created_by=actor,
+        )
+        for i in range(5)
+    ]
+    with transaction.atomic():
+        bulk.insert(tips)
+        sels = [
+            bulk.new(Selector, tip=t, type="email", raw="A@x.org", value="a@x.org") for t in tips
+        ]
+        bulk.insert(sels)
+    assert all(t.pk and not t._state.adding and t._state.db == connection.alias for t in tips)
+    assert len({t.pk for t in tips} | {other.pk}) == 6
+    for t in tips:
+        stored = Tip.objects.get(pk=t.pk)
+        assert stored.source_reference == t.source_reference
+        assert stored.received_at == when  # the same instant (stored in UTC)
+        assert stored.received_via == "bulk"
+        assert stored.attributes == t.attributes
+        assert stored.created_at == t.created_at and stored.updated_at == t.updated_at
+        assert stored.assigned_to_id is None
+    assert sorted(Selector.objects.filter(tip__in=tips).values_list("tip_id", flat=True)) == sorted(
+        t.pk for t in tips
+    )
+    assert all(s.pk for s in sels)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a WAL setting of SQLite")
+def test_bulk_writes_checkpoint_less_often_and_restore_the_setting():
+    def pages() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cursor.fetchone()[0]
+
+    before = pages()
+    with bulk.fewer_checkpoints():
+        assert pages() == max(before, bulk.BULK_WAL_PAGES)
+    assert pages() == before
