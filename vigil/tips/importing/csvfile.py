@@ -8,6 +8,7 @@ from typing import IO
 
 from vigil.tips.importing import streams
 from vigil.tips.importing.rows import (
+    Header,
     ImportFileError,
     RowError,
     Summary,
@@ -25,7 +26,7 @@ def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]
     stream = streams.sniffed(binary)
     bad: set[int] = set()
     reader = csv.reader(streams.lines(stream, bad))
-    names: list[str] | None = None
+    head: Header | None = None
     last = 0
     while True:
         start = last + 1
@@ -38,21 +39,21 @@ def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]
             yield RowError(start, f"unreadable CSV ({exc})")
             continue
         last = reader.line_num
-        if names is None:
-            if not any(c.strip() for c in cells):
-                continue
-            names = header(cells, start)
-            victim_columns(names, summary)
+        if not any(map(str.strip, cells)):  # a blank row
             continue
-        if not any(c.strip() for c in cells):
+        if head is None:
+            head = header(cells, start)
+            victim_columns(head.names, summary)
             continue
-        if any(n in bad for n in range(start, last + 1)):
+        if bad and any(n in bad for n in range(start, last + 1)):
             bad.difference_update(range(start, last + 1))
             yield RowError(start, "not valid UTF-8 text; save the file as UTF-8")
             continue
-        if len(cells) > len(names):
-            yield RowError(start, f"{len(cells)} cells but the header names {len(names)} columns")
+        if len(cells) > len(head.names):
+            yield RowError(
+                start, f"{len(cells)} cells but the header names {len(head.names)} columns"
+            )
             continue
-        yield to_row(start, apply_header(names, cells, summary))
-    if names is None:
+        yield to_row(start, apply_header(head, cells, summary))
+    if head is None:
         raise ImportFileError("The file is empty: no header and no rows.")

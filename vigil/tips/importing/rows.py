@@ -8,6 +8,7 @@ numbers out of attributes into encrypted selectors whatever the reader.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -99,87 +100,137 @@ class Summary:
 
 
 def _split(cell: str) -> list[str]:
-    return [v.strip() for v in (cell or "").split(";") if v.strip()]
+    if not cell:
+        return []
+    if ";" not in cell:  # most cells hold one value
+        cell = cell.strip()
+        return [cell] if cell else []
+    return [v for v in map(str.strip, cell.split(";")) if v]
 
 
 def _ip_input(raw: str) -> actions.SelectorInput:
     """`203.0.113.5|2024-03-01T10:22:00Z`: an IP with its observation time."""
     addr, bar, when = raw.partition("|")
-    obs = actions.ip_observation(addr.strip())
+    addr = addr.strip()
+    obs = actions.ip_observation(addr)
     if obs is None:
-        raise ValidationError(f"ip_address: {addr.strip()[:60]!r} is not a valid IP address")
+        raise ValidationError(f"ip_address: {addr[:60]!r} is not a valid IP address")
     seen = parse_when(when, column="ip_address time") if bar else None
-    return actions.SelectorInput("ip", addr.strip(), observed_at=seen or obs.seen_at, port=obs.port)
+    return actions.SelectorInput("ip", addr, observed_at=seen or obs.seen_at, port=obs.port)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A record's columns sorted once per set of keys (a file's header), not once per row."""
+
+    selectors: tuple[tuple[str, str], ...]  # (column, selector type), in _SELECTOR_COLUMNS order
+    extra: tuple[tuple[str, str | None], ...]  # (column, "ssn"/"card"/None), in record order
+    suspect: bool  # a suspect_name column
+
+
+@functools.lru_cache(maxsize=256)  # a file has one header; a JSON file a few shapes of item
+def _layout(keys: tuple[str, ...]) -> _Layout:
+    present = set(keys)
+    return _Layout(
+        selectors=tuple((c, kind) for c, kind in _SELECTOR_COLUMNS.items() if c in present),
+        extra=tuple(
+            (key, columns.sensitive_kind(key))
+            for key in keys
+            # readers drop child columns first; never keep one
+            if key not in _KNOWN and not columns.is_child_column(key)
+        ),
+        suspect="suspect_name" in present,
+    )
 
 
 def record_to_row(line: int, data: dict[str, str], *, default_via: str = Tip.Via.BULK) -> TipRow:
     """One CSV/XLSX/JSON record (lower-cased keys → text) as a TipRow, or ValidationError."""
-    for key, value in data.items():
-        limit = MAX_NARRATIVE if key == "narrative" else MAX_CELL
-        if len(value) > limit:
-            raise ValidationError(f"{key}: {len(value):,} characters (limit {limit:,})")
-    reference = data.get("reference", "").strip()
+    # No cell can be over its limit while all of them together are within the lower one.
+    if sum(map(len, data.values())) > min(MAX_CELL, MAX_NARRATIVE):
+        for key, value in data.items():
+            limit = MAX_NARRATIVE if key == "narrative" else MAX_CELL
+            if len(value) > limit:
+                raise ValidationError(f"{key}: {len(value):,} characters (limit {limit:,})")
+    get = data.get
+    reference = get("reference", "").strip()
     if not reference:
         raise ValidationError("reference: required")
     if len(reference) > 200:
         raise ValidationError("reference: longer than 200 characters")
+    layout = _layout(tuple(data))
     errors: list[str] = []
     row = TipRow(
         line=line,
         reference=reference,
-        narrative=data.get("narrative", "").strip(),
-        source_name=data.get("source", "").strip(),
-        country=data.get("country", "").strip().upper(),
+        narrative=get("narrative", "").strip(),
+        source_name=get("source", "").strip(),
+        country=get("country", "").strip().upper(),
         via=default_via,
     )
     try:
-        row.received_at = parse_when(data.get("received_at", ""), column="received_at")
+        row.received_at = parse_when(get("received_at", ""), column="received_at")
     except ValidationError as exc:
         errors.extend(exc.messages)
     if row.country and not countries.is_country(row.country):
         errors.append(f"country: {row.country[:20]!r} is not an ISO 3166 country code")
-    for column, kind in _SELECTOR_COLUMNS.items():
-        for raw in _split(data.get(column, "")):
-            try:
-                if kind == "ip":
-                    row.selectors.append(_ip_input(raw))
-                else:
-                    row.selectors.append(actions.SelectorInput(kind, raw))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-    names = _split(data.get("suspect_name", ""))
-    try:
-        dob = parse_dob(data.get("suspect_dob", ""))
-    except ValidationError as exc:
-        errors.extend(exc.messages)
-        dob = ""
+    selectors = row.selectors
+    for column, kind in layout.selectors:
+        if kind == "ip":
+            for raw in _split(data[column]):
+                try:
+                    selectors.append(_ip_input(raw))
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+        else:
+            for raw in _split(data[column]):
+                selectors.append(actions.SelectorInput(kind, raw))
+    names = _split(data["suspect_name"]) if layout.suspect else []
+    dob = get("suspect_dob", "")
+    if dob:
+        try:
+            dob = parse_dob(dob)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            dob = ""
     if dob and not names:
         errors.append("suspect_dob: given without a suspect_name")
     for name in names:
-        row.selectors.append(
+        selectors.append(
             actions.SelectorInput(
                 "person", name, details={"dob": dob} if dob and len(names) == 1 else {}
             )
         )
-    for key, value in data.items():
-        if key in _KNOWN or not value.strip():
+    for key, kind in layout.extra:
+        value = data[key].strip()
+        if not value:
             continue
-        if columns.is_child_column(key):  # readers drop these first; never keep one
-            continue
-        kind = columns.sensitive_kind(key)
         if kind:  # SSN / card columns become encrypted selectors, never attributes
-            row.selectors.extend(actions.SelectorInput(kind, raw) for raw in _split(value))
+            selectors.extend(actions.SelectorInput(kind, raw) for raw in _split(value))
             continue
-        row.attributes[key] = value.strip()
-        row.selectors.append(
-            actions.SelectorInput("attribute", value.strip(), details={"key": key})
-        )
+        row.attributes[key] = value
+        selectors.append(actions.SelectorInput("attribute", value, details={"key": key}))
     if errors:
         raise ValidationError(errors)
     return row
 
 
-def header(cells: list[str], line: int) -> list[str]:
+@dataclass(frozen=True)
+class Header:
+    """A file's header row: its column names, and which are read, worked out once per file."""
+
+    names: list[str]  # stripped, lower case; "" for an unnamed column
+    kept: tuple[tuple[int, str], ...]  # (index, name) of each named column that is not a child's
+    child: tuple[int, ...]  # the indexes of child columns: dropped unread, counted
+    plain: bool  # every column kept: a row's record is the names zipped with its cells
+
+    @classmethod
+    def of(cls, names: list[str]) -> Header:
+        child = tuple(i for i, n in enumerate(names) if n and columns.is_child_column(n))
+        kept = tuple((i, n) for i, n in enumerate(names) if n and i not in child)
+        return cls(names, kept, child, plain=len(kept) == len(names))
+
+
+def header(cells: list[str], line: int) -> Header:
     names = [c.strip().lower() for c in cells]
     known = [n for n in names if n in COLUMNS]
     if not known:
@@ -195,23 +246,19 @@ def header(cells: list[str], line: int) -> list[str]:
     dupes = sorted({n for n in names if n and names.count(n) > 1})
     if dupes:
         raise ImportFileError(f"The header names column(s) {', '.join(dupes)} more than once.")
-    return names
+    return Header.of(names)
 
 
-def apply_header(names: list[str], cells: list[str], summary: Summary) -> dict[str, str]:
-    data = {}
-    dropped = False
-    for name, cell in zip(names, cells, strict=False):
-        if not name:
-            continue
-        if columns.is_child_column(name):
-            # Counted like a CyberTipline victim section: one per row that had one.
-            dropped = dropped or bool(str(cell or "").strip())
-            continue
-        data[name] = cell if isinstance(cell, str) else str(cell)
-    if dropped:
+def apply_header(head: Header, cells: list[str], summary: Summary) -> dict[str, str]:
+    """One row's cells (text, as both readers give them) as a record; cells past the names
+    are not read, missing ones are absent."""
+    if head.plain:
+        return dict(zip(head.names, cells, strict=False))
+    n = len(cells)
+    # Counted like a CyberTipline victim section: one per row that had one.
+    if any(cells[i].strip() for i in head.child if i < n):
         summary.victim_sections_dropped += 1
-    return data
+    return {name: cells[i] for i, name in head.kept if i < n}
 
 
 def victim_columns(names: list[str], summary: Summary) -> None:
@@ -236,6 +283,10 @@ def protect(row: TipRow) -> None:
     An attribute selector whose value is one changes type; one holding one inside
     longer text keeps its text masked (vigil/tips/columns.py).
     """
+    if not row.attributes and all(item.type != "attribute" for item in row.selectors):
+        # Nothing to look at: the rebuild below would give an empty dict and the same
+        # selectors (only attributes and attribute selectors are ever changed or added).
+        return
     row.attributes, taken = columns.protect_attributes(row.attributes)
     items: list[actions.SelectorInput] = []
     for item in row.selectors:

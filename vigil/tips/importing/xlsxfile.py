@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from vigil.tips.importing.rows import (
+    Header,
     ImportFileError,
     RowError,
     Summary,
@@ -42,15 +43,16 @@ def read_xlsx(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
         raise ImportFileError(f"Not an XLSX workbook ({exc.__class__.__name__}).") from None
     try:
         ws = wb.worksheets[0]
-        names: list[str] | None = None
+        head: Header | None = None
         for line, cells in enumerate(ws.iter_rows(), start=ws.min_row or 1):
-            if names is None:
+            if head is None:
                 texts = [_xlsx_text(c) for c in cells]
                 if not any(t.strip() for t in texts):
                     continue
-                names = header(texts, line)
-                victim_columns(names, summary)
+                head = header(texts, line)
+                victim_columns(head.names, summary)
                 continue
+            names = head.names
             formulas = [c for c in cells[: len(names)] if getattr(c, "data_type", "") == "f"]
             if formulas:
                 c = formulas[0]
@@ -66,8 +68,8 @@ def read_xlsx(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
             if any(t.strip() for t in texts[len(names) :]):
                 yield RowError(line, f"cells beyond the {len(names)} named columns")
                 continue
-            yield to_row(line, apply_header(names, texts, summary))
-        if names is None:
+            yield to_row(line, apply_header(head, texts, summary))
+        if head is None:
             raise ImportFileError("The workbook's first sheet is empty: no header and no rows.")
     finally:
         wb.close()
