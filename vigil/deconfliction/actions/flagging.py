@@ -238,8 +238,8 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         for f in new:
             if clusters[f.tip_a_id] == clusters[f.tip_b_id]:
                 f.status = Flag.Status.ALREADY_LINKED.value
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        _insert_ignore(
+        now = timezone.now()
+        bulk.insert_rows(
             Flag,
             ("tip_a_id", "tip_b_id", "type", "value", "value_b", "label", "score")
             + ("match_reason", "status", "possible", "decision_note", "created_at"),
@@ -248,19 +248,21 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
                 + (f.match_reason, f.status, f.possible, "", now)
                 for f in new
             ],
+            ignore_conflicts=True,
         )
         outcome.flags = [f for f in new if f.status == Flag.Status.OPEN]
         outcome.already_linked = [f for f in new if f.status != Flag.Status.OPEN]
     if notices:
         outcome.notices = list(notices.values())
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        _insert_ignore(
+        now = timezone.now()
+        bulk.insert_rows(
             TipNotice,
             ("tip_id", "type", "value", "label", "reason", "detail", "created_at"),
             [
                 (n.tip_id, n.type, n.value, n.label, n.reason, n.detail, now)
                 for n in outcome.notices
             ],
+            ignore_conflicts=True,
         )
     return outcome
 
@@ -287,33 +289,6 @@ def _stored_flags(tip_ids: set[int]) -> dict[tuple, tuple[int, bool]]:
             for a, b, t, v, vb, pk, possible in cursor.fetchall():
                 out[(a, b, t, v, vb)] = (pk, bool(possible))
     return out
-
-
-def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING without building model instances (SQLite: executemany
-    of one prepared statement; PostgreSQL: multi-row statements).
-
-    Raising flags for a bulk import inserts thousands of rows; the ORM's
-    per-field preparation cost more than the probes themselves.
-    """
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    # Identifiers come from the model, never from input; every value is a parameter.
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":  # one prepared statement, run per row in C
-            cursor.executemany(head + one + " ON CONFLICT DO NOTHING", rows)
-            return
-        max_params = connection.features.max_query_params or 32000
-        per_statement = max(1, min(1000, max_params // len(columns)))
-        for i in range(0, len(rows), per_statement):
-            chunk = rows[i : i + per_statement]
-            cursor.execute(
-                head + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING",
-                [v for row in chunk for v in row],
-            )
 
 
 def _batch_id() -> str:

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from vigil.core import bulk
 from vigil.exchange import mapping
-from vigil.exchange.actions import bulk
 from vigil.exchange.models import Conflict, Level, Partner, Provenance, Record, Transfer
 from vigil.victimid import actions as victimid_actions
 from vigil.victimid.models import Media, Series
@@ -237,7 +237,7 @@ def _insert_new(
     now,
 ) -> list[int]:
     """Records no media here has yet: media, record and provenance rows in multi-row INSERTs
-    (actions/bulk.py). A series that exists here and disagrees on whether its victim is
+    (core/bulk.py insert_rows). A series that exists here and disagrees on whether its victim is
     identified becomes a Conflict, as in `_merge`."""
     origin = f"partner {partner.name}"[:200]
     flagged: set[int] = set()
@@ -270,9 +270,10 @@ def _insert_new(
             )
         )
     media_of = {
-        md5: pk for pk, md5 in bulk.insert(Media, _MEDIA_COLUMNS, rows, returning=("id", "md5"))
+        md5: pk
+        for pk, md5 in bulk.insert_rows(Media, _MEDIA_COLUMNS, rows, returning=("id", "md5"))
     }
-    bulk.insert(
+    bulk.insert_rows(
         Record,
         _RECORD_COLUMNS,
         [
@@ -280,7 +281,7 @@ def _insert_new(
             for rec, _ in fresh
         ],
     )
-    bulk.insert(
+    bulk.insert_rows(
         Provenance,
         _PROVENANCE_COLUMNS,
         [

@@ -64,3 +64,28 @@ def test_bulk_writes_checkpoint_less_often_and_restore_the_setting():
     with bulk.fewer_checkpoints():
         assert pages() == max(before, bulk.BULK_WAL_PAGES)
     assert pages() == before
+
+
+def test_insert_rows_skips_conflicts_only_when_asked_and_never_truncates(personas, source):
+    from django.db import DatabaseError
+
+    from vigil.deconfliction.models import TipNotice
+
+    tip = make_tip(personas.investigator, source, "REF-N")
+    names = ("tip_id", "type", "value", "label", "reason", "detail", "created_at")
+    now = dt.datetime.now(dt.timezone.utc)
+    row = (tip.pk, "email", "a@x.org", "a@x.org", "common", "", now)
+    bulk.insert_rows(TipNotice, names, [row, row], ignore_conflicts=True)
+    assert TipNotice.objects.filter(tip=tip).count() == 1
+    with pytest.raises(DatabaseError), transaction.atomic():
+        bulk.insert_rows(TipNotice, names, [row])
+    if connection.vendor == "postgresql":  # SQLite stores any length in a varchar
+        with pytest.raises(DatabaseError), transaction.atomic():
+            bulk.insert_rows(TipNotice, names, [(tip.pk, "x" * 13, "v", "", "common", "", now)])
+    got = bulk.insert_rows(
+        TipNotice,
+        names,
+        [(tip.pk, "phone", "+12025550143", "", "common", "", now)],
+        returning=("value",),
+    )
+    assert got == [("+12025550143",)]
