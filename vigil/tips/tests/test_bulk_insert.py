@@ -73,7 +73,7 @@ def test_insert_rows_skips_conflicts_only_when_asked_and_never_truncates(persona
 
     tip = make_tip(personas.investigator, source, "REF-N")
     names = ("tip_id", "type", "value", "label", "reason", "detail", "created_at")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     row = (tip.pk, "email", "a@x.org", "a@x.org", "common", "", now)
     bulk.insert_rows(TipNotice, names, [row, row], ignore_conflicts=True)
     assert TipNotice.objects.filter(tip=tip).count() == 1
