@@ -9,6 +9,7 @@ from typing import IO, Any
 from vigil.tips.importing.rows import ImportFileError
 
 SNIFF_BYTES = 1024 * 1024
+READ_BYTES = 65536  # the readers' buffer: fewer reads through the Chain below
 
 
 class Counting(io.RawIOBase):
@@ -57,16 +58,20 @@ class Chain(io.RawIOBase):
     """The sniffed head followed by the rest of the file."""
 
     def __init__(self, head: bytes, rest: IO[bytes]):
-        self.head, self.rest = head, rest
+        # Read from an offset: slicing the rest of the head off at each read copied
+        # up to SNIFF_BYTES per read.
+        self.head, self.pos, self.rest = memoryview(head), 0, rest
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        if self.head:
-            n = min(len(b), len(self.head))
-            b[:n] = self.head[:n]
-            self.head = self.head[n:]
+        if self.pos < len(self.head):
+            n = min(len(b), len(self.head) - self.pos)
+            b[:n] = self.head[self.pos : self.pos + n]
+            self.pos += n
+            if self.pos == len(self.head):  # read: let it go
+                self.head, self.pos = memoryview(b""), 0
             return n
         data = self.rest.read(len(b))
         b[: len(data)] = data
@@ -77,4 +82,4 @@ def sniffed(binary: IO[bytes]) -> IO[bytes]:
     """`binary` after checking that its first SNIFF_BYTES are UTF-8 (ImportFileError if not)."""
     head = binary.read(SNIFF_BYTES)
     check_utf8(head.removeprefix(b"\xef\xbb\xbf"))
-    return io.BufferedReader(Chain(head, binary))  # type: ignore[arg-type]
+    return io.BufferedReader(Chain(head, binary), READ_BYTES)  # type: ignore[arg-type]

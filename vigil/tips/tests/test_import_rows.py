@@ -7,6 +7,8 @@ the per-row code they replaced, kept as the reference they must match on any row
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from vigil.lib import countries
 from vigil.tips import actions, columns
 from vigil.tips.dates import parse_dob, parse_when
-from vigil.tips.importing import rows
+from vigil.tips.importing import rows, streams
 from vigil.tips.importing.rows import (
     _KNOWN,
     _SELECTOR_COLUMNS,
@@ -286,3 +288,16 @@ def test_a_header_is_sorted_once():
     assert head.kept == ((0, "reference"), (3, "notes"), (4, "email"))
     assert head.child == (2,) and not head.plain
     assert Header.of(["reference", "email"]).plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000), st.integers(1, 700), st.integers(1, 900))
+def test_the_sniffed_stream_gives_the_file_as_it_is(data, sniff, size):
+    head, rest = data[:sniff], io.BytesIO(data[sniff:])
+    stream = io.BufferedReader(streams.Chain(head, rest), size)
+    got = bytearray()
+    while chunk := stream.read(size):
+        got += chunk
+    assert bytes(got) == data
+    head, rest = data[:sniff], io.BytesIO(data[sniff:])
+    assert b"".join(io.BufferedReader(streams.Chain(head, rest), size)) == data
