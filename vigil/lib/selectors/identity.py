@@ -18,22 +18,53 @@ _NANP_RE = re.compile(
     r"(\+1[ .\-]?)?(?:([2-9][0-9]{2})|\(([2-9][0-9]{2})\) ?)[ .\-]?([0-9]{3})[ .\-]?([0-9]{4})"
 )
 _US_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("US")
-_US_FIRST = (
-    phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ("",))[0] == "US"
+# The number types _number_type_helper tries after the general description, in its order
+# (mobile only when its pattern is not the fixed line's).
+_TYPE_DESCS = (
+    "premium_rate toll_free shared_cost voip personal_number pager uan voicemail fixed_line"
+).split()
+
+
+def _ten_digit_validity(
+    metadata: phonenumbers.PhoneMetadata | None,
+) -> re.Pattern[str] | None:
+    """One pattern whose fullmatch of a 10-digit national number is _number_type_helper's
+    "not UNKNOWN" for `metadata` (is_valid_number_for_region): the general description
+    (a look-ahead) and any number type's pattern, each counted only if 10 is among its
+    possible lengths, as _is_number_matching_desc counts it. None when there is none."""
+    if metadata is None:
+        return None
+    names = _TYPE_DESCS + ([] if metadata.same_mobile_and_fixed_line_pattern else ["mobile"])
+
+    def pattern(desc: phonenumbers.PhoneNumberDesc | None) -> str | None:
+        if desc is None or (desc.possible_length and 10 not in desc.possible_length):
+            return None
+        return desc.national_number_pattern or None
+
+    general = pattern(metadata.general_desc)
+    types = [p for p in (pattern(getattr(metadata, name)) for name in names) if p]
+    if general is None or not types:
+        return None
+    return re.compile(f"(?=(?:{general})\\Z)(?:{'|'.join(f'(?:{p})' for p in types)})")
+
+
+# is_valid_number looks a +1 number's region up (the first of +1's regions whose patterns
+# match: the US, which has no leading digits, comes first) and then validates for it: a
+# number valid for the US is valid. One regex for it instead of phonenumbers' dozen calls.
+_US_VALID = (
+    _ten_digit_validity(_US_METADATA)
+    if phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ("",))[0] == "US"
     and _US_METADATA is not None
     and _US_METADATA.leading_digits is None
+    else None
 )
 
 
-def _nanp_valid(number: phonenumbers.PhoneNumber) -> bool:
-    """is_valid_number for a +1 number, checking the US first.
-
-    is_valid_number looks the region up (the first of +1's regions whose patterns
-    match: the US, which has no leading digits, comes first) and then validates
-    for it: a number valid for the US is valid, with half the pattern matching.
-    """
-    if _US_FIRST and phonenumbers.is_valid_number_for_region(number, "US"):
+def _nanp_valid(digits: str) -> bool:
+    """is_valid_number for +1 and these ten digits (the first 2-9), checking the US first."""
+    if _US_VALID is not None and _US_VALID.fullmatch(digits):
         return True
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
     return phonenumbers.is_valid_number(number)
 
 
@@ -44,8 +75,7 @@ def _normalise_phone(raw: str, region: str | None) -> str | None:
     m = _NANP_RE.fullmatch(text)
     if m is not None and (m.group(1) or (region or "").upper() == "US"):
         digits = (m.group(2) or m.group(3)) + m.group(4) + m.group(5)
-        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
-        return "+1" + digits if _nanp_valid(number) else None
+        return "+1" + digits if _nanp_valid(digits) else None
     try:
         number = phonenumbers.parse(text, region.upper() if region else None)
         if not phonenumbers.is_valid_number(number):
