@@ -22,10 +22,18 @@ _LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _IPV4_RE = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 _IPV4_PORT_RE = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3}){3}):([0-9]{1,5})")
 _BRACKETED_RE = re.compile(r"\[([^\[\]]+)\](?::([0-9]{1,5}))?")
+# An IPv4 address already in its normal form (octets 0-255, no leading zero), the shape
+# nearly every IP a bulk import carries has: it is its own normal form, and nothing in it
+# can be stripped, refanged, a port or a timestamp. Proved against the general paths in
+# vigil/lib/tests/test_selector_fast_paths.py.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4_RE = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 
 
 def _ipv4(text: str) -> str | None:
     """Dotted-quad IPv4 with leading zeros read as decimal ("010.001.002.003" → "10.1.2.3")."""
+    if _CANONICAL_IPV4_RE.fullmatch(text):
+        return text
     m = _IPV4_RE.fullmatch(text)
     if not m:
         return None
@@ -52,6 +60,8 @@ def _ip(text: str) -> str | None:
 
 
 def _normalise_ip(raw: str) -> str | None:
+    if _CANONICAL_IPV4_RE.fullmatch(raw):
+        return raw
     text = _refang_fully(raw.strip()).strip()
     m = _BRACKETED_RE.fullmatch(text) or _IPV4_PORT_RE.fullmatch(text)
     if m:
@@ -201,6 +211,10 @@ def _normalise_url(raw: str) -> str | None:
 
 _LOCAL_RE = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+# The common shape of an address: ASCII, no space, bracket, quote, ":" or second "@", so
+# nothing to strip, refang, unquote or take off ("mailto:"), and a local part _LOCAL_RE
+# takes once lower-cased. Proved against the general path in test_selector_fast_paths.py.
+_PLAIN_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -210,15 +224,18 @@ def _email_domain(domain_raw: str) -> str | None:
 
 
 def _normalise_email(raw: str) -> str | None:
-    text = _refang_fully(raw.strip()).strip().strip("<>\"'").strip()
-    if text[:7].lower() == "mailto:":
-        text = text[7:].split("?", 1)[0].strip()
-    text = text.lower()
-    if text.count("@") != 1:
-        return None
-    local, domain_raw = text.split("@")
-    if not _LOCAL_RE.fullmatch(local):
-        return None
+    if _PLAIN_EMAIL_RE.fullmatch(raw):
+        local, domain_raw = raw.lower().split("@")
+    else:
+        text = _refang_fully(raw.strip()).strip().strip("<>\"'").strip()
+        if text[:7].lower() == "mailto:":
+            text = text[7:].split("?", 1)[0].strip()
+        text = text.lower()
+        if text.count("@") != 1:
+            return None
+        local, domain_raw = text.split("@")
+        if not _LOCAL_RE.fullmatch(local):
+            return None
     domain = _email_domain(domain_raw)
     if domain is None:
         return None
@@ -288,6 +305,8 @@ def parse_ip_observation(text: str) -> IPObservation | None:
     timestamp is taken as UTC. None when the IP, port or a present timestamp
     does not parse.
     """
+    if _CANONICAL_IPV4_RE.fullmatch(text):
+        return IPObservation(text, None, None)
     m = _OBSERVATION_RE.fullmatch(_refang_fully(text.strip()))
     if not m:
         return None
