@@ -301,3 +301,33 @@ def test_the_sniffed_stream_gives_the_file_as_it_is(data, sniff, size):
     assert bytes(got) == data
     head, rest = data[:sniff], io.BytesIO(data[sniff:])
     assert b"".join(io.BufferedReader(streams.Chain(head, rest), size)) == data
+
+
+def old_find_sensitive(text: str) -> list[tuple[str, str, int, int]]:
+    """find_sensitive before its nine-digit shortcut: any digit, then both scans."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return []
+    found: list[tuple[str, str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for m in columns._CARD_RE.finditer(text):
+        raw = m.group().strip(" -")
+        if columns.sel.normalise("card", raw):
+            found.append(("card", raw, m.start(), m.start() + len(raw)))
+            taken.append((m.start(), m.end()))
+    for m in columns._SSN_RE.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        if columns.sel.normalise("ssn", m.group()):
+            found.append(("ssn", m.group(), m.start(), m.end()))
+    return sorted(found, key=lambda f: f[2])
+
+
+digit_text = st.text(alphabet="0123456789 -- ab.\n٣²", max_size=60) | st.sampled_from(
+    [v for v in VALUES if len(v) < 200]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(digit_text)
+def test_free_text_is_searched_as_before(text):
+    assert columns.find_sensitive(text) == old_find_sensitive(text)
