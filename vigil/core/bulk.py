@@ -187,18 +187,6 @@ def fewer_checkpoints() -> Iterator[None]:
                 cursor.execute(f"PRAGMA wal_autocheckpoint={before:d}")
 
 
-def _row_adapter(field: models.Field) -> Callable[[Any], Any] | None:
-    """insert_rows' conversion of one column's plain values (None: as they are)."""
-    ops = connection.ops
-    internal = field.get_internal_type()
-    if internal == "JSONField":
-        encoder = getattr(field, "encoder", None)
-        return lambda v: None if v is None else ops.adapt_json_value(v, encoder)
-    if internal == "DateTimeField":
-        return ops.adapt_datetimefield_value
-    return None
-
-
 def _base_type(field: models.Field) -> str:
     return re.sub(r"\(.*\)", "", field.db_type(connection) or "text")
 
@@ -217,8 +205,8 @@ def insert_rows(
     skipped (ON CONFLICT DO NOTHING: returned by neither).
 
     For callers that have values, not instances (flags and notices of a batch, a
-    partner's records). Every other column takes its field's default; only JSON and
-    datetimes are converted, by the connection's own adapters. SQLite: one prepared
+    partner's records). Every other column takes its field's default; values are
+    converted as insert() converts them (choices, datetimes, JSON). SQLite: one prepared
     statement run by executemany (multi-row VALUES when rows are returned); PostgreSQL:
     one statement per 10,000 rows whose columns are arrays read by unnest(), so a
     statement's text and planning never grow with its rows.
@@ -237,15 +225,12 @@ def insert_rows(
         fields += extra
         tail_values = tuple(f.get_default() for f in extra)
         rows = [(*row, *tail_values) for row in rows]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _row_adapter(f)) is not None]
-    if adapters:
-        adapted = []
-        for row in rows:
-            row = list(row)
-            for i, adapt in adapters:
-                row[i] = adapt(row[i])
-            adapted.append(row)
-        rows = adapted
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    if adapters:  # column by column, as insert() does
+        columns = list(zip(*rows, strict=True))
+        for i, adapt in adapters:
+            columns[i] = adapt(columns[i])
+        rows = list(zip(*columns, strict=True))
     q = connection.ops.quote_name
     head = f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608 - names from the model's metadata, values bound
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
