@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -209,9 +208,12 @@ class ImportItem:
     dated: bool = False
     warnings: list[str] = field(default_factory=list)
 
-    @functools.cached_property
-    def key(self) -> tuple[int, str]:  # asked several times per row; the tip's key never changes
-        return (self.tip.source_id, self.tip.source_reference)
+    # (source id, reference): what identifies the tip; asked several times per row, so
+    # stored (a cached_property takes a lock on every read in Python 3.11).
+    key: tuple[int, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = (self.tip.source_id, self.tip.source_reference)
 
 
 @dataclass
