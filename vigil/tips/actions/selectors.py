@@ -33,6 +33,9 @@ _HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
 
 _TYPE_VALUES = frozenset(T.values)
+# The types build_selector branches on, as plain strings: reading a member off the
+# TextChoices class costs more than the comparison, on every selector of a bulk import.
+_FILE_HASH, _ATTRIBUTE, _IP, _PHONE = (t.value for t in (T.FILE_HASH, T.ATTRIBUTE, T.IP, T.PHONE))
 TYPE_HELP = {
     T.IP: "an IPv4 or IPv6 address",
     T.EMAIL: "an e-mail address",
@@ -86,7 +89,7 @@ def _normal_form(
 ) -> tuple[str | None, bool]:
     """(normal form or None, validated) of a selector other than IP, hash or attribute."""
     value = sel.normalise(kind, raw, default_region=region, platform=platform)
-    if not value and kind == T.PHONE:
+    if not value and kind == _PHONE:
         # A reserved or too-new range libphonenumber calls invalid: keep the
         # number (best-effort normal form, flagged on equal forms), marked.
         best = sel.phone_best_effort(raw, region)
@@ -109,15 +112,15 @@ def build_selector(
         raise ValidationError(
             f"{kind}: value is {len(raw):,} characters long (limit {MAX_SELECTOR_RAW:,})"
         )
-    details = dict(item.details or {})
+    details = dict(item.details) if item.details else {}
     observed_at, port = item.observed_at, item.port
     if region is None:
         region = tip.country or (tip.source.country if tip.source_id else "") or None
-    if kind == T.FILE_HASH:
+    if kind == _FILE_HASH:
         value = _file_hash(raw)
         if value:
             details.setdefault("algorithm", _HASH_LENGTHS[len(value)])
-    elif kind == T.ATTRIBUTE:
+    elif kind == _ATTRIBUTE:
         key, colon, rest = raw.partition(":")
         key = details.get("key") or (key.strip() if colon else "")
         text = rest if colon and not details.get("key") else raw
@@ -125,7 +128,7 @@ def build_selector(
         value = f"{key.strip().lower()}: {norm}" if norm and key else norm
         if key:
             details["key"] = key.strip()
-    elif kind == T.IP:
+    elif kind == _IP:
         obs = ip_observation(raw)
         value = obs.ip if obs else None
         if obs:
