@@ -8,6 +8,7 @@ seconds. Managers and administrators change the warning list here (audited).
 from __future__ import annotations
 
 import ipaddress
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -31,16 +32,14 @@ PERSON = Selector.Type.PERSON
 def _ip_int(value: str) -> tuple[int | None, int]:
     """(IP version, the address as an integer), or (None, 0) if `value` is no address.
 
-    A dotted quad is read by hand (every IP of an import passes here), anything
-    else by `ipaddress`, which also rejects what the fast path leaves to it.
+    A dotted quad is read by inet_pton (every IP of an import passes here: in C, and
+    as strict as `ipaddress`: four decimal octets, no leading zero), anything else
+    by `ipaddress`.
     """
-    parts = value.split(".")
-    if len(parts) == 4 and all(
-        p.isdigit() and p.isascii() and len(p) <= 3 and (p[0] != "0" or p == "0") for p in parts
-    ):
-        a, b, c, d = (int(p) for p in parts)
-        if a < 256 and b < 256 and c < 256 and d < 256:
-            return 4, (a << 24) | (b << 16) | (c << 8) | d
+    try:
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, value), "big")
+    except (OSError, ValueError, TypeError):
+        pass
     try:
         addr = ipaddress.ip_address(value)
     except ValueError:
