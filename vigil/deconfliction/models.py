@@ -167,7 +167,8 @@ class TipNotice(models.Model):
         COMMON = "common", "Seen on many tips"
         WARNING_LIST = "warning_list", "On the warning list"
 
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
+    # No separate tip index: tipnotice_unique leads with tip.
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+", db_index=False)
     type = models.CharField(max_length=12)
     value = models.CharField(max_length=512)
     label = models.CharField(max_length=300, blank=True)

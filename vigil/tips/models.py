@@ -109,7 +109,12 @@ class Tip(models.Model):
         POSSESSION = 4, "Possession"
         OTHER = 5, "Other"
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="tips")
+    # Every index is paid on every imported row (issue 16): none on a column a
+    # composite index or unique constraint leads with (vigil/tips/tests/test_indexes.py).
+    # source: tip_unique_source_reference (source, source_reference) serves it.
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="tips", db_index=False
+    )
     source_reference = models.CharField(
         max_length=200, help_text="The source's own reference, unique per source"
     )
@@ -119,12 +124,15 @@ class Tip(models.Model):
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO 3166 code; default region for phones"
     )
+    # The (status, priority, received_at) index serves it; no query does LIKE on status,
+    # so PostgreSQL needs no varchar_pattern_ops twin either.
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+        max_length=16, choices=Status.choices, default=Status.NEW, db_index=False
     )
     status_reason = models.TextField(blank=True)
+    # tip_queue_order (priority, received_at, id) serves it.
     priority = models.PositiveSmallIntegerField(
-        choices=Priority.choices, default=Priority.OTHER, db_index=True
+        choices=Priority.choices, default=Priority.OTHER, db_index=False
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,7 +198,8 @@ class Selector(models.Model):
         qualname="Selector.Type",
     )
 
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="selectors")
+    # No separate tip index: selector_unique_per_tip leads with tip.
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="selectors", db_index=False)
     type = models.CharField(max_length=12, choices=Type.choices)
     value = models.CharField(max_length=512, help_text="Normalised value (keyed hash for SSN/card)")
     raw = models.CharField(max_length=1024, blank=True)
