@@ -85,6 +85,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_now() -> str:
+    """This process's resident memory now, anonymous (its own objects) apart from file
+    pages (SQLite's memory-mapped database: the kernel reclaims them under pressure)."""
+    try:
+        status = dict(
+            line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+        )
+        anon, file = (int(status[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
+    except (OSError, KeyError, ValueError):
+        return ""
+    return f" (now {anon:.0f} MB anonymous + {file:.0f} MB file pages)"
+
+
 def _django_backend() -> int | None:
     from django.db import connection
 
@@ -276,7 +289,7 @@ def _import(path: Path, user, source, tag: str, what: str, floor_s: tuple[float,
     print(
         f"[{tag}] vigil {what}: {s.rows_read:,} rows, {s.tips_created:,} tips, {s.selectors:,} selectors, "
         f"{s.rejected_count} rejected, {s.flags:,} flags in {took:.1f} s -> {s.rows_read / took:,.0f} rows/s "
-        f"({how}); peak RSS {_peak_mb():.0f} MB",
+        f"({how}); peak RSS {_peak_mb():.0f} MB{_rss_now()}",
         flush=True,
     )
     if floor_s:
