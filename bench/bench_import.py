@@ -12,7 +12,9 @@ PostgreSQL database dropped and created again.
 - csv: the floor parses the CSV (csv module) and inserts the same tips and
   their three selectors each into plain tables with an index on (type, value),
   in one transaction (SQLite: executemany; PostgreSQL: COPY), no normalisation,
-  flags or audit; best of three runs. Then Vigil imports the same file
+  flags or audit; best of three runs. The schema floor: the same rows plainly
+  into Vigil's own tips and selectors tables (their indexes, constraints and
+  foreign keys), rolled back. Then Vigil imports the same file
   (`import_file`, what `vigil import_tips` runs) and the re-import, which must
   create nothing. Printed: both times (wall and this process's CPU), rows/s,
   the ratio Vigil / floor, peak RSS.
