@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from vigil.deconfliction.actions.flagging import (
     FlagOutcome,
     do_flag_selectors,
@@ -17,23 +19,28 @@ def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
 
 
 MAX_NOTES = 20
+VALUES_NAMED = 3  # values a summary line names before "and N more"
 
 
 def summary_notes(outcome: FlagOutcome) -> list[str]:
-    """One line per value that raised no flag (warning list, common value), for import summaries."""
-    seen: dict[tuple[str, str], str] = {}
+    """The values that raised no flag (warning list, common value), for import summaries:
+    one line per type and reason, naming its first values — a seized server's list of
+    private addresses is one line ("ip 10.0.0.1, 10.0.0.2, 10.0.0.3 and 997 more: on the
+    warning list (…)"), not one per address."""
+    groups: dict[tuple[str, str, str], dict[str, None]] = {}
     for n in outcome.notices:
-        key = (n.type, n.value)
-        if key in seen:
-            continue
-        label = f"{n.type} {n.label or n.value}"
-        if n.reason == TipNotice.Reason.WARNING_LIST:
-            seen[key] = f"{label}: on the warning list ({n.detail}); no flag raised"
+        groups.setdefault((n.type, n.reason, n.detail), {})[n.label or n.value] = None
+    notes = []
+    for (s_type, reason, detail), values in groups.items():
+        shown = list(itertools.islice(values, VALUES_NAMED))
+        more = len(values) - len(shown)
+        label = f"{s_type} {', '.join(shown)}" + (f" and {more:,} more" if more else "")
+        if reason == TipNotice.Reason.WARNING_LIST:
+            notes.append(f"{label}: on the warning list ({detail}); no flag raised")
         else:
-            seen[key] = f"{label}: a common value ({n.detail}); one notice, no flags"
-    notes = list(seen.values())
+            notes.append(f"{label}: a common value ({detail}); one notice, no flags")
     if len(notes) > MAX_NOTES:
-        notes = notes[:MAX_NOTES] + [f"… and {len(notes) - MAX_NOTES} more such values"]
+        notes = notes[:MAX_NOTES] + [f"… and {len(notes) - MAX_NOTES} more such lines"]
     return notes
 
 

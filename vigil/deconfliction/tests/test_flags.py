@@ -272,3 +272,19 @@ def test_it_audits_withdrawn_notices_too(settings):
     event = AuditEvent.objects.get(action="deconfliction.flags_withdrawn")
     assert event.object_id == str(last.pk)
     assert event.changes == {"flags": 0, "notices": 1}
+
+
+def test_an_import_summary_names_a_warning_listed_range_once_per_batch(personas, tmp_path):
+    from vigil.tips.importing import import_file
+
+    path = tmp_path / "server.csv"
+    rows = "".join(f"S-{i},2024-03-01,10.0.0.{i}\n" for i in range(1, 51))
+    path.write_text("reference,received_at,ip_address\n" + rows + "S-99,2024-03-01,10.9.9.9\n")
+    s = import_file(path, actor=personas.manager, source=f.source("Hotline"), batch_size=1000)
+    assert s.tips_created == 51
+    listed = [w for w in s.warnings if "on the warning list" in w]
+    assert len(listed) == 1, s.warnings
+    assert listed[0].startswith(
+        "ip 10.0.0.1, 10.0.0.2, 10.0.0.3 and 48 more: on the warning list ("
+    )
+    assert listed[0].endswith("); no flag raised")
