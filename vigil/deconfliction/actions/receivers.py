@@ -11,7 +11,7 @@ from vigil.deconfliction.actions.flagging import (
     do_withdraw_selectors,
 )
 from vigil.deconfliction.models import TipNotice
-from vigil.tips.signals import FlagReply
+from vigil.tips.signals import FlagReply, ValuesNote
 
 
 def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
@@ -19,26 +19,27 @@ def on_selectors_added(sender, *, tip, selectors, actor=None, **kwargs) -> int:
 
 
 MAX_NOTES = 20
-VALUES_NAMED = 3  # values a summary line names before "and N more"
 
 
-def summary_notes(outcome: FlagOutcome) -> list[str]:
+def summary_notes(outcome: FlagOutcome) -> list[str | ValuesNote]:
     """The values that raised no flag (warning list, common value), for import summaries:
-    one line per type and reason, naming its first values — a seized server's list of
-    private addresses is one line ("ip 10.0.0.1, 10.0.0.2, 10.0.0.3 and 997 more: on the
-    warning list (…)"), not one per address."""
+    one note per type and reason naming its first values (a seized server's list of
+    private addresses is one line, not one per address; the summary merges batches')."""
     groups: dict[tuple[str, str, str], dict[str, None]] = {}
+    tips: dict[tuple[str, str, str], int] = {}
     for n in outcome.notices:
-        groups.setdefault((n.type, n.reason, n.detail), {})[n.label or n.value] = None
-    notes = []
-    for (s_type, reason, detail), values in groups.items():
-        shown = list(itertools.islice(values, VALUES_NAMED))
-        more = len(values) - len(shown)
-        label = f"{s_type} {', '.join(shown)}" + (f" and {more:,} more" if more else "")
+        key = (n.type, n.reason, n.detail)
+        groups.setdefault(key, {})[n.label or n.value] = None
+        tips[key] = tips.get(key, 0) + 1
+    notes: list[str | ValuesNote] = []
+    for key, values in groups.items():
+        s_type, reason, detail = key
         if reason == TipNotice.Reason.WARNING_LIST:
-            notes.append(f"{label}: on the warning list ({detail}); no flag raised")
+            tail = f": on the warning list ({detail}); no flag raised"
         else:
-            notes.append(f"{label}: a common value ({detail}); one notice, no flags")
+            tail = f": a common value ({detail}); one notice, no flags"
+        named = tuple(itertools.islice(values, ValuesNote.NAMED))
+        notes.append(ValuesNote(s_type, tail, named, tips[key], len(values) > len(named)))
     if len(notes) > MAX_NOTES:
         notes = notes[:MAX_NOTES] + [f"… and {len(notes) - MAX_NOTES} more such lines"]
     return notes

@@ -274,17 +274,35 @@ def test_it_audits_withdrawn_notices_too(settings):
     assert event.changes == {"flags": 0, "notices": 1}
 
 
-def test_an_import_summary_names_a_warning_listed_range_once_per_batch(personas, tmp_path):
+def test_an_import_summary_names_a_warning_listed_range_in_one_line(personas, tmp_path):
     from vigil.tips.importing import import_file
 
     path = tmp_path / "server.csv"
     rows = "".join(f"S-{i},2024-03-01,10.0.0.{i}\n" for i in range(1, 51))
     path.write_text("reference,received_at,ip_address\n" + rows + "S-99,2024-03-01,10.9.9.9\n")
-    s = import_file(path, actor=personas.manager, source=f.source("Hotline"), batch_size=1000)
+    # Batches of 7: eight batches' notes merge into one line.
+    s = import_file(path, actor=personas.manager, source=f.source("Hotline"), batch_size=7)
     assert s.tips_created == 51
     listed = [w for w in s.warnings if "on the warning list" in w]
     assert len(listed) == 1, s.warnings
     assert listed[0].startswith(
-        "ip 10.0.0.1, 10.0.0.2, 10.0.0.3 and 48 more: on the warning list ("
+        "ip 10.0.0.1, 10.0.0.2, 10.0.0.3 and more, on 51 tips: on the warning list ("
     )
     assert listed[0].endswith("); no flag raised")
+
+
+def test_the_summary_merges_value_notes_and_says_a_plain_note_once():
+    from vigil.tips.importing.rows import Summary
+    from vigil.tips.signals import ValuesNote
+
+    s = Summary()
+    tail = ": on the warning list (x); no flag raised"
+    s.note(ValuesNote("ip", tail, ("10.1.2.3",), 1))
+    s.note(ValuesNote("ip", tail, ("10.1.2.3",), 1))
+    assert s.warnings == ["ip 10.1.2.3" + tail]
+    s.note(ValuesNote("ip", tail, ("10.0.0.1", "10.0.0.2", "10.0.0.3"), 5, more=True))
+    assert s.warnings == ["ip 10.1.2.3, 10.0.0.1, 10.0.0.2 and more, on 7 tips" + tail]
+    s.note("plain")
+    s.note("plain")
+    assert s.warnings[1:] == ["plain"]
+    assert "_grouped" not in s.as_dict()

@@ -32,6 +32,7 @@ from vigil.tips.actions.selectors import (
     save_selectors,
 )
 from vigil.tips.models import Selector, Source, Tip
+from vigil.tips.signals import ValuesNote
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,7 @@ class BatchOutcome:
     flags: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     # Listeners' notes for the summary (values on the warning list or too common to flag).
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | ValuesNote] = field(default_factory=list)
 
     def add(self, other: BatchOutcome) -> None:
         for name in ("tips_created", "tips_updated", "tips_unchanged", "selectors", "flags"):

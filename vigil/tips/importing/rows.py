@@ -18,6 +18,7 @@ from vigil.lib import countries
 from vigil.tips import actions, columns
 from vigil.tips.dates import parse_dob, parse_when
 from vigil.tips.models import Tip
+from vigil.tips.signals import ValuesNote
 
 MAX_CELL = 10_000
 MAX_NARRATIVE = actions.MAX_NARRATIVE
@@ -89,6 +90,25 @@ class Summary:
         """A warning names its line; at most MAX_REJECTED_KEPT are kept."""
         if len(self.warnings) < MAX_REJECTED_KEPT:
             self.warnings.append(message)
+
+    def note(self, note: str | ValuesNote) -> None:
+        """A listener's note (vigil/tips/signals.py): said once; a ValuesNote merges into
+        the line of the same kind and tail an earlier batch gave."""
+        if not isinstance(note, ValuesNote):
+            if note not in self.warnings:
+                self.warn(note)
+            return
+        # Not a field: not in as_dict() or a checkpoint (a resumed import starts new lines).
+        grouped = self.__dict__.setdefault("_grouped", {})
+        key = (note.kind, note.tail)
+        if key in grouped:
+            i, old = grouped[key]
+            note = old.merged(note)
+            grouped[key] = (i, note)
+            self.warnings[i] = str(note)
+        elif len(self.warnings) < MAX_REJECTED_KEPT:
+            grouped[key] = (len(self.warnings), note)
+            self.warnings.append(str(note))
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_count += 1

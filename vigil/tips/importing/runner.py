@@ -159,8 +159,7 @@ def _counted(s: Summary, outcome: actions.BatchOutcome) -> Summary:
     s.selectors += outcome.selectors
     s.flags += outcome.flags
     for note in outcome.notes:
-        if note not in s.warnings:
-            s.warn(note)
+        s.note(note)
     for line, reason in outcome.rejected:
         s.reject(line, reason)
     return s
