@@ -86,6 +86,16 @@ def _adapter(field: models.Field) -> Callable[[list[Any]], list[Any]] | None:
     return lambda column: [prep(v, connection) for v in column]
 
 
+def _converted(fields: Sequence[models.Field], columns: Sequence[Sequence[Any]]) -> list:
+    """`columns` (one per field, in order) as they go to the database: each through its
+    field's adapter, made once for the call, over the whole column."""
+    out = []
+    for f, column in zip(fields, columns, strict=True):
+        adapt = _adapter(f)
+        out.append(column if adapt is None else adapt(column))
+    return out
+
+
 _SEQUENCES: dict[str, str] = {}  # table -> its id sequence (PostgreSQL)
 
 
@@ -132,15 +142,10 @@ def insert(objs: Sequence[models.Model]) -> None:
     dicts = [obj.__dict__ for obj in objs]
     with connection.cursor() as cursor:
         ids = _take_ids(model, len(objs), cursor)
-        # Column by column, in C where it can be: an itemgetter over the instances'
-        # dicts, a column's adapter (if any) over the whole column, zip into rows.
-        values = [ids]
-        for f in fields:
-            column = list(map(operator.itemgetter(f.attname), dicts))
-            adapt = _adapter(f)
-            values.append(column if adapt is None else adapt(column))
-        rows = list(zip(*values, strict=True))
-        del values
+        # Column by column, in C where it can be: an itemgetter over the instances' dicts.
+        columns_in = [list(map(operator.itemgetter(f.attname), dicts)) for f in fields]
+        rows = list(zip(ids, *_converted(fields, columns_in), strict=True))
+        del columns_in
         q = connection.ops.quote_name
         table, names = q(meta.db_table), ", ".join(q(c) for c in columns)
         if connection.vendor == "postgresql":
@@ -225,12 +230,7 @@ def insert_rows(
         fields += extra
         tail_values = tuple(f.get_default() for f in extra)
         rows = [(*row, *tail_values) for row in rows]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
-    if adapters:  # column by column, as insert() does
-        columns = list(zip(*rows, strict=True))
-        for i, adapt in adapters:
-            columns[i] = adapt(columns[i])
-        rows = list(zip(*columns, strict=True))
+    rows = list(zip(*_converted(fields, list(zip(*rows, strict=True))), strict=True))
     q = connection.ops.quote_name
     head = f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608 - names from the model's metadata, values bound
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
