@@ -144,17 +144,17 @@ def insert(objs: Sequence[models.Model]) -> None:
         ids = _take_ids(model, len(objs), cursor)
         # Column by column, in C where it can be: an itemgetter over the instances' dicts.
         columns_in = [list(map(operator.itemgetter(f.attname), dicts)) for f in fields]
-        rows = list(zip(ids, *_converted(fields, columns_in), strict=True))
+        converted = [list(ids), *_converted(fields, columns_in)]
         del columns_in
         q = connection.ops.quote_name
         table, names = q(meta.db_table), ", ".join(q(c) for c in columns)
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
+                for row in zip(*converted, strict=True):
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
+            marks, rows = _sqlite_values(converted)
+            sql = f"INSERT INTO {table} ({names}) VALUES {marks}"  # noqa: S608 - names from the model, constants quoted
             cursor.executemany(sql, rows)
     pk_name, alias = meta.pk.attname, connection.alias
     for pk, obj, d in zip(ids, objs, dicts, strict=True):
@@ -162,6 +162,42 @@ def insert(objs: Sequence[models.Model]) -> None:
         state = obj._state
         state.adding = False
         state.db = alias
+
+
+def _literal(column: list[Any]) -> str | None:
+    """`column`'s one value as an SQLite literal, when every row holds that same value and
+    it can be written safely (None, a boolean, an integer, a short string); else None."""
+    first = column[0]
+    if first is None:
+        literal = "NULL"
+    elif isinstance(first, bool):
+        literal = "1" if first else "0"
+    elif type(first) is int:
+        literal = str(first)
+    elif type(first) is str and len(first) <= 200 and "\x00" not in first and first.isprintable():
+        # Quoted as SQLite quotes ('' for '), % doubled for the %s-to-? conversion.
+        literal = "'" + first.replace("'", "''").replace("%", "%%") + "'"
+    else:
+        return None
+    # Equal values only (count() compares with ==: 1 and True store alike in SQLite).
+    return literal if column.count(first) == len(column) else None
+
+
+def _sqlite_values(columns: Sequence[list[Any]]) -> tuple[str, list[tuple]]:
+    """The `(…)` of one row for an SQLite INSERT and the rows to bind to it: a column
+    that holds one value on every row (a batch's timestamp, empty strings, defaults) is
+    written into the statement once instead of bound on every row (binding 13 values a
+    row was a third of a selector insert)."""
+    marks, bound = [], []
+    for column in columns:
+        literal = _literal(column) if column else None
+        if literal is None:
+            marks.append("%s")
+            bound.append(column)
+        else:
+            marks.append(literal)
+    rows = list(zip(*bound, strict=True)) if bound else [()] * len(columns[0])
+    return "(" + ", ".join(marks) + ")", rows
 
 
 # WAL pages an SQLite connection may append before it checkpoints, during bulk writes
@@ -226,11 +262,10 @@ def insert_rows(
         for f in meta.concrete_fields
         if f.name not in given and not f.primary_key and f.has_default()
     ]
-    if extra:
-        fields += extra
-        tail_values = tuple(f.get_default() for f in extra)
-        rows = [(*row, *tail_values) for row in rows]
-    rows = list(zip(*_converted(fields, list(zip(*rows, strict=True))), strict=True))
+    given_columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    n = len(rows)
+    converted = _converted(fields + extra, given_columns + [[f.get_default()] * n for f in extra])
+    fields += extra
     q = connection.ops.quote_name
     head = f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608 - names from the model's metadata, values bound
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
@@ -242,18 +277,18 @@ def insert_rows(
             # The base type of each array: an explicit cast to varchar(n) would truncate
             # a long value silently, where the column refuses it.
             arrays = ", ".join(f"%s::{_base_type(f)}[]" for f in fields)
-            for start in range(0, len(rows), 10_000):
-                columns = [list(c) for c in zip(*rows[start : start + 10_000], strict=True)]
+            for start in range(0, n, 10_000):
+                columns = [list(c[start : start + 10_000]) for c in converted]
                 cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns)  # noqa: S608 - types from the model
                 if returning:
                     out.extend(tuple(r) for r in cursor.fetchall())
             return out
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        one, rows = _sqlite_values(converted)
         if not returning:
             cursor.executemany(f"{head}VALUES {one}{tail}", rows)
             return out
         # SQLite allows 32,766 bound parameters: stay well under.
-        per = max(1, min(1000, 30_000 // len(fields)))
+        per = max(1, min(1000, 30_000 // max(1, len(rows[0]))))
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             cursor.execute(

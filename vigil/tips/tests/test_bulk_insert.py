@@ -89,3 +89,61 @@ def test_insert_rows_skips_conflicts_only_when_asked_and_never_truncates(persona
         returning=("value",),
     )
     assert got == [("+12025550143",)]
+
+
+# Values that must survive being written into the statement as literals (a column that
+# holds one value on every row is not bound row by row on SQLite): quotes, the %s and %
+# the cursor converts, non-ASCII text, a newline (bound: not printable), None, booleans.
+_AWKWARD = ["it's", "50% off", "%s and %%s", "naïve 東京", "two\nlines", "", "'; DROP TABLE x; --"]
+
+
+@pytest.mark.parametrize("text", _AWKWARD)
+def test_a_value_shared_by_every_row_is_stored_as_given(personas, source, text):
+    tips = [
+        bulk.new(
+            Tip,
+            source=source,
+            source_reference=f"C-{i}",
+            received_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
+            narrative=text,
+            country="",
+            status_reason=text,
+            priority=3,
+            created_by=personas.investigator,
+        )
+        for i in range(3)
+    ]
+    with transaction.atomic():
+        bulk.insert(tips)
+        sels = [
+            bulk.new(Selector, tip=t, type="attribute", raw=text or "x", value=text or "x")
+            for t in tips
+        ]
+        bulk.insert(sels)
+    stored = list(Tip.objects.filter(pk__in=[t.pk for t in tips]))
+    assert [t.narrative for t in stored] == [text] * 3
+    assert [t.status_reason for t in stored] == [text] * 3
+    assert {t.priority for t in stored} == {3} and {t.assigned_to_id for t in stored} == {None}
+    assert set(Selector.objects.filter(tip__in=tips).values_list("value", "extracted")) == {
+        (text or "x", False)
+    }
+
+
+def test_constant_and_varying_columns_mix_in_insert_rows(personas, source):
+    from vigil.deconfliction.models import TipNotice
+
+    tips = [make_tip(personas.investigator, source, f"REF-M{i}") for i in range(3)]
+    names = ("tip_id", "type", "value", "label", "reason", "detail", "created_at")
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        (t.pk, "email", "a@x.org", "it's 100%", "common", "%s" if i == 2 else "", now)
+        for i, t in enumerate(tips)
+    ]
+    got = bulk.insert_rows(TipNotice, names, rows, returning=("tip_id", "label", "detail"))
+    assert sorted(got) == sorted(
+        (t.pk, "it's 100%", "%s" if i == 2 else "") for i, t in enumerate(tips)
+    )
+    assert {n.label for n in TipNotice.objects.filter(tip__in=tips)} == {"it's 100%"}
+    # Every row a literal (nothing to bind on any row): still one row each.
+    bulk.insert_rows(TipNotice, names, [(tips[0].pk, "ip", "10.0.0.1", "", "common", "", now)] * 1)
+    assert TipNotice.objects.filter(tip=tips[0], type="ip").count() == 1
