@@ -137,13 +137,37 @@ def _chains_from(current: Head, event_id: int) -> bool:
     return expected_id == event_id + 1
 
 
+def _links_back(current: Head, events: list[tuple[int, str, str, str]]) -> bool:
+    """Do `events` (id, hash, mac, prev_hash; oldest first), which this process wrote and
+    found committed as written, follow the head's event directly, each onto the one before?
+
+    Then they are every row between the head and the newest of them, with the hashes and
+    MACs this process computed from their content: nothing to read back and hash again
+    (an import's batch commits two large events; re-hashing them was 6 % of its time).
+    """
+    expected_id, prev = current.id + 1, current.hash
+    for event_id, event_hash, _mac, prev_hash in events:
+        if event_id != expected_id or prev_hash != prev:
+            return False
+        expected_id, prev = event_id + 1, event_hash
+    return bool(events)
+
+
 def advance(
-    event_id: int, event_hash: str, event_mac: str, prev_hash: str, *, batch_first: int = 0
+    event_id: int,
+    event_hash: str,
+    event_mac: str,
+    prev_hash: str,
+    *,
+    batch_first: int = 0,
+    batch: list[tuple[int, str, str, str]] | None = None,
 ) -> None:
     """Move the head to a committed event (called after a commit).
 
     `batch_first` is the oldest event of the same commit: a first head is
-    written only when that commit holds the first MACed event of all.
+    written only when that commit holds the first MACed event of all. `batch`:
+    the commit's events as written (oldest first, the newest being `event_id`),
+    when known.
     """
     with _Locked():
         try:
@@ -169,7 +193,11 @@ def advance(
             return
         if event_id <= current.id:
             return  # a later event already moved it (callbacks finish out of order)
-        if prev_hash != current.hash and not _chains_from(current, event_id):
+        if (
+            prev_hash != current.hash
+            and not _links_back(current, batch or [])
+            and not _chains_from(current, event_id)
+        ):
             log.error(
                 "audit event #%s does not chain back to the head's event #%s: the chain in the "
                 "database was cut or rewritten; head left at #%s (run verify_audit)",
@@ -199,7 +227,7 @@ def advance_to_newest(pending: list[tuple[int, str, str, str]]) -> None:
     }
     committed = [i for i in items if stored.get(i[0]) == (i[1], i[2])]
     if committed:
-        advance(*committed[0], batch_first=committed[-1][0])
+        advance(*committed[0], batch_first=committed[-1][0], batch=committed[::-1])
 
 
 def reset(event_id: int, event_hash: str, event_mac: str, since: int) -> Head:

@@ -161,6 +161,35 @@ def test_it_moves_the_head_forward_only_when_callbacks_finish_out_of_order(setti
 
 
 @pytest.mark.django_db
+def test_a_commit_of_several_events_moves_the_head_without_hashing_them_again(
+    committed, monkeypatch
+):
+    committed(lambda: record("test.first"))
+
+    def rehashed(self):  # the events are this process's own, found committed as written
+        raise AssertionError("a row of this commit was read back and hashed again")
+
+    monkeypatch.setattr(AuditEvent, "hash_matches", rehashed)
+    events = committed(lambda: [record(f"test.batch{i}") for i in range(3)])
+    assert head.read().id == events[-1].id
+    monkeypatch.undo()
+    assert verify_chain().intact
+    # Rows of another process between the head and this commit's: read and hashed as before.
+    calls = []
+    monkeypatch.setattr(AuditEvent, "hash_matches", lambda self: calls.append(self.id) or True)
+    other = record("test.other")  # committed elsewhere; its callback has not run
+    mine = record("test.mine")
+    head.advance(
+        mine.id,
+        mine.hash,
+        mine.mac,
+        mine.prev_hash,
+        batch=[(mine.id, mine.hash, mine.mac, mine.prev_hash)],
+    )
+    assert head.read().id == mine.id and calls == [events[-1].id, other.id, mine.id]
+
+
+@pytest.mark.django_db
 def test_it_does_not_carry_the_head_over_a_cut_chain(committed, caplog):
     events = committed(lambda: [record(f"test.{i}") for i in range(4)])
     _tamper("DELETE FROM audit_auditevent WHERE id >= %s", [events[2].id])
