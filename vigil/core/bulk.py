@@ -314,6 +314,8 @@ class _Plan:
     constant: dict[str, Any]  # attname -> an immutable default (None, "", False, 0)
     made: list[tuple[str, Callable[[], Any]]]  # attname -> a default made per instance
     plain: frozenset[str] = frozenset()  # names stored as given (attnames, non-relation names)
+    known: frozenset[str] = frozenset()  # every name or attname new() accepts
+    by_name: tuple[tuple[str, str], ...] = ()  # (name, attname) of the relations (name != attname)
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -335,6 +337,8 @@ def _plan(model: type[models.Model]) -> _Plan:
             else:
                 plan.made.append((f.attname, f.get_default))
     plan.plain = frozenset(n for n, a in plan.attnames.items() if n == a)
+    plan.known = frozenset(plan.attnames)
+    plan.by_name = tuple((n, a) for n, a in plan.related.items() if n != a)
     return plan
 
 
@@ -372,11 +376,13 @@ def new(model: type[M], **values: Any) -> M:
         if attname not in values:
             d[attname] = make()
     d.update(values)  # most names are attnames: stored as given
-    for name in values.keys() - plan.plain:  # foreign keys by name (or a wrong name)
-        value = d.pop(name)
-        fk = plan.related.get(name)
-        if fk is None:
-            raise TypeError(f"{model.__name__}() got an unexpected field {name!r}")
-        d[fk] = None if value is None else value.pk
-        state.fields_cache[name] = value
+    if not plan.plain.issuperset(values):  # foreign keys by name (or a wrong name)
+        if not plan.known.issuperset(values):
+            wrong = sorted(values.keys() - plan.known)[0]
+            raise TypeError(f"{model.__name__}() got an unexpected field {wrong!r}")
+        for name, fk in plan.by_name:
+            if name in values:
+                value = d.pop(name)
+                d[fk] = None if value is None else value.pk
+                state.fields_cache[name] = value
     return obj

@@ -115,18 +115,20 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
         if key not in notices:
             notices[key] = NewNotice(tip_id, s_type, value, label[:300], reason, detail[:300])
 
+    match = warn.match
     for tip, sels in items:
+        tip_id = tip.id  # the pk's attribute itself: this loop runs for every selector
         for s in sels:
-            if s.type != PERSON and s.type not in FLAGGING_TYPES:
+            s_type, value = s.type, s.value
+            if s_type not in FLAGGING_TYPES and s_type != PERSON:
                 continue
-            listed = warn.match(s.type, s.value)
+            listed = match(s_type, value)
             if listed is not None:
-                label = label_of(s) or s.value
-                notice(tip.pk, s.type, s.value, label, WARNING_LIST, listed)
+                notice(tip_id, s_type, value, label_of(s) or value, WARNING_LIST, listed)
                 continue
-            if s.type == PERSON:
+            if s_type == PERSON:
                 people.append((tip, s))
-            wanted[(s.type, s.value)].append((tip, s))
+            wanted[(s_type, value)].append((tip, s))
 
     # Values already known to be common need no probe at all.
     common_now = common_values()
@@ -305,19 +307,25 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
     notices_by_tip: dict[int, int] = defaultdict(int)
     for n in outcome.notices:
         notices_by_tip[n.tip_id] += 1
-    # One audit row per call (a bulk import flags 500 tips per call), naming every tip.
+    # One audit row per call (a bulk import flags 1,000 tips per call), naming every tip:
+    # its flags under "tips", the tips that only got notices (a warning-list address on
+    # each tip of an IP list) as [tip, notices] pairs under "notices".
     per_tip = {}
+    notices_only = []
     for tip, _ in items:
-        mine = flags_by_tip.get(tip.pk, [])
-        if mine or notices_by_tip.get(tip.pk):
-            per_tip[str(tip.pk)] = {
+        tip_id = tip.id
+        mine = flags_by_tip.get(tip_id)
+        if mine:
+            per_tip[str(tip_id)] = {
                 "flags": [
-                    [f.tip_b_id if f.tip_a_id == tip.pk else f.tip_a_id, f.type, f.display]
+                    [f.tip_b_id if f.tip_a_id == tip_id else f.tip_a_id, f.type, f.display]
                     for f in mine[:20]
                 ],
                 "flag_count": len(mine),
-                "notices": notices_by_tip.get(tip.pk, 0),
+                "notices": notices_by_tip.get(tip_id, 0),
             }
+        elif tip_id in notices_by_tip:
+            notices_only.append([tip_id, notices_by_tip[tip_id]])
     single = items[0][0] if len(items) == 1 else None
     record(
         "deconfliction.flags_raised",
@@ -326,10 +334,11 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
         object_type="" if single else "tips.tip",
         summary=(
             f"{len(outcome.flags)} new flag(s), {len(outcome.notices)} common-value notice(s)"
-            + ("" if single else f" on {len(per_tip)} of {len(items)} tips")
+            + ("" if single else f" on {len(per_tip) + len(notices_only)} of {len(items)} tips")
         ),
         changes={
             "tips": per_tip,
+            **({"notices": notices_only} if notices_only else {}),
             **({"upgraded": outcome.upgraded} if outcome.upgraded else {}),
             # A value that became common, and the open flags folded into its notice.
             **(

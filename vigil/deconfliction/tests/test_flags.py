@@ -291,6 +291,28 @@ def test_an_import_summary_names_a_warning_listed_range_in_one_line(personas, tm
     assert listed[0].endswith("); no flag raised")
 
 
+def test_an_import_batch_audits_its_flags_per_tip_and_its_notices_as_pairs(personas, tmp_path):
+    from vigil.tips.importing import import_file
+
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "reference,received_at,ip_address,email\n"
+        "M-1,2024-03-01,10.0.0.1,one@example.org\n"
+        "M-2,2024-03-01,10.0.0.2,one@example.org\n"
+        "M-3,2024-03-01,10.0.0.3,three@example.org\n"
+    )
+    import_file(path, actor=personas.manager, source=f.source("Hotline"))
+    m1, m2, m3 = (Tip.objects.get(source_reference=f"M-{i}").pk for i in (1, 2, 3))
+    event = AuditEvent.objects.get(action="deconfliction.flags_raised")
+    # The two tips that share an address: their flags (and their notices' count) per tip.
+    assert set(event.changes["tips"]) == {str(m1), str(m2)}
+    assert event.changes["tips"][str(m2)]["flags"] == [[m1, "email", "one@example.org"]]
+    assert event.changes["tips"][str(m2)]["notices"] == 1
+    # The tip that only got a notice (its warning-listed address): [tip, notices].
+    assert event.changes["notices"] == [[m3, 1]]
+    assert "on 3 of 3 tips" in event.summary
+
+
 def test_the_summary_merges_value_notes_and_says_a_plain_note_once():
     from vigil.tips.importing.rows import Summary
     from vigil.tips.signals import ValuesNote

@@ -147,3 +147,14 @@ def test_constant_and_varying_columns_mix_in_insert_rows(personas, source):
     # Every row a literal (nothing to bind on any row): still one row each.
     bulk.insert_rows(TipNotice, names, [(tips[0].pk, "ip", "10.0.0.1", "", "common", "", now)] * 1)
     assert TipNotice.objects.filter(tip=tips[0], type="ip").count() == 1
+
+
+def test_new_takes_relations_by_name_or_attname_and_refuses_a_wrong_name(personas, source):
+    tip = make_tip(personas.investigator, source, "REF-NEW")
+    by_name = bulk.new(Selector, tip=tip, type="email", raw="a@x.org", value="a@x.org")
+    by_attname = bulk.new(Selector, tip_id=tip.pk, type="email", raw="a@x.org", value="a@x.org")
+    assert by_name.tip_id == by_attname.tip_id == tip.pk and by_name.tip is tip
+    assert by_name.details == {} and by_name.details is not by_attname.details
+    assert bulk.new(Selector, tip=None).tip_id is None
+    with pytest.raises(TypeError, match="unexpected field 'colour'"):
+        bulk.new(Selector, tip=tip, colour="red")
