@@ -14,7 +14,8 @@ PostgreSQL database dropped and created again.
   in one transaction (SQLite: executemany; PostgreSQL: COPY), no normalisation,
   flags or audit; best of three runs. The schema floor: the same rows plainly
   into Vigil's own tips and selectors tables (their indexes, constraints and
-  foreign keys), rolled back. Then Vigil imports the same file
+  foreign keys; on SQLite the columns every row shares as literals, as Vigil
+  writes them), rolled back. Then Vigil imports the same file
   (`import_file`, what `vigil import_tips` runs) and the re-import, which must
   create nothing. Printed: both times (wall and this process's CPU), rows/s,
   the ratio Vigil / floor, peak RSS.
@@ -192,6 +193,22 @@ def floor(csv_path: Path, url: str, data_dir: Path, tag: str) -> tuple[float, fl
     return took, cpu
 
 
+def _literals(sql: str, rows: list[tuple]) -> tuple[str, list[tuple]]:
+    """`sql` with each column that holds one value on every row written as a literal, and
+    the rows of the other columns (the values here are None, numbers, plain strings)."""
+    columns = list(zip(*rows, strict=True))
+    same = [len(set(c)) == 1 and not isinstance(c[0], bytes) for c in columns]
+    marks = [
+        ("NULL" if c[0] is None else repr(c[0]) if isinstance(c[0], int) else f"'{c[0]}'")
+        if one
+        else "%s"
+        for c, one in zip(columns, same, strict=True)
+    ]
+    head = sql.split(" VALUES ", 1)[0]
+    kept = [c for c, one in zip(columns, same, strict=True) if not one]
+    return f"{head} VALUES ({', '.join(marks)})", list(zip(*kept, strict=True))
+
+
 def schema_floor(csv_path: Path, source_id: int, user_id: int, tag: str, floor_s) -> None:
     """The same parsed rows inserted plainly into Vigil's own tips and selectors tables
     (every index, constraint and foreign key of the schema), in one transaction that is
@@ -239,8 +256,10 @@ def schema_floor(csv_path: Path, source_id: int, user_id: int, tag: str, floor_s
                     for row in rows:
                         copy.write_row(row)
         else:
-            cur.executemany(tip_sql, tip_rows)
-            cur.executemany(sel_sql, sel_rows)
+            # SQLite: the columns every row shares written into the statement once, as
+            # Vigil's own inserts do (bulk._sqlite_values): binding them is not the schema.
+            cur.executemany(*_literals(tip_sql, tip_rows))
+            cur.executemany(*_literals(sel_sql, sel_rows))
         if pid:  # the deferred foreign-key checks, which a commit would run (SQLite's run per row)
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         took, cpu = time.perf_counter() - start, time.process_time() - cpu
