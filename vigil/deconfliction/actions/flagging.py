@@ -333,7 +333,8 @@ def _record_and_notify(items, outcome: FlagOutcome, *, actor) -> None:
         obj=single,
         object_type="" if single else "tips.tip",
         summary=(
-            f"{len(outcome.flags)} new flag(s), {len(outcome.notices)} common-value notice(s)"
+            f"{len(outcome.flags)} new flag(s), {len(outcome.notices)} notice(s) "
+            "(warning list or common value)"
             + ("" if single else f" on {len(per_tip) + len(notices_only)} of {len(items)} tips")
         ),
         changes={
@@ -403,7 +404,7 @@ def do_withdraw_selectors(tip: Tip, removed: Iterable[tuple[str, str]], *, actor
                 obj=tip,
                 changes={"flags": gone, "notices": notices_gone},
                 summary=(
-                    f"{gone} open flag(s) and {notices_gone} common-value notice(s) withdrawn: "
+                    f"{gone} open flag(s) and {notices_gone} notice(s) withdrawn: "
                     "their selectors were removed"
                 ),
             )
