@@ -457,3 +457,26 @@ def test_it_loads_other_apps_panels_on_the_tip_page(client, personas):
     client.force_login(personas.reader)
     body = client.get(reverse("tips-detail", args=[tip.pk])).content.decode()
     assert reverse("deconfliction-tip-panel", args=[tip.pk]) in body
+
+
+def test_an_import_summary_groups_its_thousands(client, personas, source):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.tips.tasks import run_import_job
+
+    rows = "".join(f"G-{i},2024-03-01,10.1.{i // 250}.{i % 250}\n" for i in range(1200))
+    client.force_login(personas.investigator)
+    client.post(
+        reverse("tips-import"),
+        {
+            "file": SimpleUploadedFile(
+                "g.csv", ("reference,received_at,ip_address\n" + rows).encode()
+            ),
+            "source": source.pk,
+        },
+    )
+    job = ImportJob.objects.get()
+    run_import_job.call(job.pk, "")
+    body = client.get(reverse("tips-import-detail", args=[job.pk])).content.decode()
+    assert "<td>1,200</td>" in body and "The 1,200 tips it created" in body
+    assert 'data-testid="tips-created">1,200<' in body
