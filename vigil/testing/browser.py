@@ -26,6 +26,27 @@ def login(page: Any, live_server: Any, user: Any, password: str = PASSWORD) -> N
     page.wait_for_selector("[data-testid=current-user]")
 
 
+# What a page still fetches after its `load` event, and how it shows it is done: an htmx request
+# keeps the class htmx-request on its element until the answer is swapped in (htmx-swapping,
+# htmx-settling and htmx-added until it settles); the cluster graph's fetch sets data-ready
+# once drawn (or writes its error text). htmx issues a `load`-triggered request before the
+# window's load event, so after `page.goto` this sees every one in flight.
+_SETTLED = """() => {
+  if (document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"))
+    return false;
+  const graph = document.getElementById("cluster-graph");
+  return !graph || !graph.dataset.src || graph.dataset.ready === "true"
+    || graph.textContent.includes("could not be loaded");
+}"""
+
+
+def wait_until_settled(page: Any, timeout: float = 15000) -> None:
+    """Wait until what the page loads after its load event is in (htmx panels, the cluster
+    graph). What `wait_for_load_state("networkidle")` waited for, without its fixed 500 ms of
+    network silence on every page."""
+    page.wait_for_function(_SETTLED, timeout=timeout)
+
+
 def collect_console_errors(page: Any) -> list[str]:
     """Collect console errors (CSP violations show up here); assert the list is empty at the end."""
     errors: list[str] = []

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from vigil.testing.browser import axe_violations, describe_violations, login
+from vigil.testing.browser import axe_violations, describe_violations, login, wait_until_settled
 from vigil.testing.world import build, use_tmp_dirs
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -27,7 +27,7 @@ def _visit(page, url):
         return False
     if "text/html" not in response.headers.get("content-type", ""):
         return False
-    page.wait_for_load_state("networkidle")
+    wait_until_settled(page)
     return True
 
 
