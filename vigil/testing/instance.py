@@ -15,17 +15,38 @@ test process's own database.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_TEMPLATE: dict[str, Path] = {}
+# Migrated databases that instances start from, one a test run (xdist's run id), made by the
+# run's first instance; a lock on the folder orders the workers.
+_TEMPLATES = Path(tempfile.gettempdir()) / f"vigil-instance-templates-{os.getuid()}"
+
+
+@contextlib.contextmanager
+def _templates_locked() -> Iterator[None]:
+    fd = os.open(_TEMPLATES, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_template(template: Path) -> None:
+    with _templates_locked():
+        template.unlink(missing_ok=True)
 
 
 def _env(root: Path, name: str) -> dict[str, str]:
@@ -60,22 +81,28 @@ class Instance:
 
     @classmethod
     def create(cls, root: Path, name: str) -> Instance:
-        """A migrated instance. The first one migrates; later ones copy its fresh database."""
+        """A migrated instance: a copy of a freshly migrated database that the first instance
+        of the test run migrates (xdist workers share it: one migration a run, not one each)."""
         root.mkdir(parents=True, exist_ok=True)
         (root / "data").mkdir(exist_ok=True)
         inst = cls(root=root, name=name, env=_env(root, name))
-        template = _TEMPLATE.get("db")
-        if template is None or not template.is_file():
+        _TEMPLATES.mkdir(exist_ok=True)
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+        template = _TEMPLATES / f"{run}.sqlite3"
+        with _templates_locked():  # the other workers wait rather than migrate too
+            if template.is_file():
+                shutil.copyfile(template, inst.database)
+                return inst
             inst.vigil("migrate", "--noinput", "-v", "0")
-            keep = Path(tempfile.gettempdir()) / f"vigil-instance-template-{os.getpid()}.sqlite3"
-            atexit.register(keep.unlink, missing_ok=True)
-            inst.py(
-                "from django.db import connection; connection.cursor().execute('PRAGMA wal_checkpoint(TRUNCATE)')"
-            )
-            shutil.copyfile(root / "vigil.sqlite3", keep)
-            _TEMPLATE["db"] = keep
-        else:
-            shutil.copyfile(template, root / "vigil.sqlite3")
+            # Every page in the main file (no -wal beside it), then the copy others start from.
+            con = sqlite3.connect(inst.database)
+            try:
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                con.close()
+            shutil.copyfile(inst.database, template.with_suffix(".part"))
+            template.with_suffix(".part").replace(template)
+            atexit.register(_remove_template, template)
         return inst
 
     def _run(
