@@ -5,20 +5,22 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-# The suite's child processes (xdist workers, instances, task workers, `vigil` commands) start
-# as an installed Vigil does: from compiled bytecode. Under PYTHONDONTWRITEBYTECODE (set by some
-# shells and containers) each start compiled every module it imports again: ~1 s of CPU, 3 s
-# more for phonenumbers' locale data; the two-instance exchange tests start ~60 of them. Their
-# bytecode goes to a cache of its own (PYTHONPYCACHEPREFIX), not next to the sources.
+# The suite's processes (this one, xdist workers, instances, task workers, `vigil` commands)
+# start as an installed Vigil does: from compiled bytecode. Under PYTHONDONTWRITEBYTECODE (set by
+# some shells and containers) each compiled every module it imports again: ~1 s of CPU a start,
+# 3 s more for phonenumbers' locale data; the two-instance exchange tests start ~60 processes.
+# The bytecode goes to a cache of its own (PYTHONPYCACHEPREFIX), not next to the sources.
 if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
-    os.environ.setdefault(
+    sys.pycache_prefix = os.environ.setdefault(
         "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / f"vigil-pycache-{os.getuid()}")
     )
+    sys.dont_write_bytecode = False
 
 _real_connect = socket.socket.connect
 
