@@ -112,7 +112,10 @@ class Instance:
         return inst
 
     def _zygote(self) -> _Zygote:
-        if self.zygote is None or not self.zygote.alive():
+        if self.zygote is not None and (not self.zygote.alive() or self.zygote.env != self.env):
+            self.zygote.close()  # gone, or started with other settings than the instance's now
+            self.zygote = None
+        if self.zygote is None:
             self.zygote = _Zygote(self)
         return self.zygote
 
@@ -191,6 +194,7 @@ class _Zygote:
         self.runs = inst.root / "runs"
         self.runs.mkdir(exist_ok=True)
         self.count = 0
+        self.env = dict(inst.env)
         with (inst.root / "zygote.log").open("ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "vigil.testing.zygote"],
@@ -240,7 +244,8 @@ class _Zygote:
 
     def close(self) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.close()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
