@@ -22,6 +22,7 @@ write (vigil/testing/guards.py lists the writes it allows).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import operator
@@ -81,9 +82,26 @@ def _adapter(field: models.Field) -> Callable[[list[Any]], list[Any]] | None:
         return None
     prep = field.get_db_prep_save
     if isinstance(field, models.JSONField):
+        if connection.vendor == "postgresql":
+            prep = _json_text(prep)
         empty = prep({}, connection)
         return lambda column: [empty if v == {} else prep(v, connection) for v in column]
     return lambda column: [prep(v, connection) for v in column]
+
+
+def _json_text(prep: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """PostgreSQL: a JSON field's value as its JSON text (what psycopg's Jsonb wrapper, which
+    Django returns, would send, serialised by the same function), for COPY and arrays. The
+    wrapper was serialised by psycopg's Python dumper, row by row (a tenth of a tip COPY)."""
+    from psycopg.types.json import Jsonb
+
+    def text(value: Any, conn: Any) -> Any:
+        out = prep(value, conn)
+        if isinstance(out, Jsonb):
+            return (out.dumps or json.dumps)(out.obj)
+        return out
+
+    return text
 
 
 def _converted(fields: Sequence[models.Field], columns: Sequence[Sequence[Any]]) -> list:
@@ -274,12 +292,11 @@ def insert_rows(
     out: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The base type of each array: an explicit cast to varchar(n) would truncate
-            # a long value silently, where the column refuses it.
-            arrays = ", ".join(f"%s::{_base_type(f)}[]" for f in fields)
+            types = [_base_type(f) for f in fields]
             for start in range(0, n, 10_000):
-                columns = [list(c[start : start + 10_000]) for c in converted]
-                cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns)  # noqa: S608 - types from the model
+                columns = [c[start : start + 10_000] for c in converted]
+                select, params = _pg_select(types, columns)
+                cursor.execute(f"{head}{select}{tail}", params)
                 if returning:
                     out.extend(tuple(r) for r in cursor.fetchall())
             return out
@@ -296,6 +313,72 @@ def insert_rows(
             )
             out.extend(tuple(r) for r in cursor.fetchall())
     return out
+
+
+def _pg_select(types: Sequence[str], columns: Sequence[Sequence[Any]]) -> tuple[str, list]:
+    """The `SELECT … FROM unnest(…)` of insert_rows on PostgreSQL for these columns (of these
+    base types) and its parameters. A column that holds one value on every row (a batch's
+    timestamp, a notice's reason) is bound once as a value; the others go as one array
+    each (pg_array). The casts name base types: a cast to varchar(n) would
+    truncate a long value silently, where the column refuses it."""
+    exprs, names, values, arrays = [], [], [], []
+    for i, (kind, column) in enumerate(zip(types, columns, strict=True)):
+        first = column[0]
+        if column.count(first) == len(column):
+            exprs.append(f"%s::{kind}")
+            values.append(first)
+        else:
+            exprs.append(f"k.c{i}")
+            names.append(f"c{i}")
+            arrays.append((kind, pg_array(column)))
+    if not arrays:  # every row alike: as many rows of the bound values
+        rows = len(columns[0])
+        return f"SELECT {', '.join(exprs)} FROM generate_series(1, {rows:d})", values  # noqa: S608 - types from the model
+    src = ", ".join(f"%s::{kind}[]" for kind, _ in arrays)
+    select = f"SELECT {', '.join(exprs)} FROM unnest({src}) AS k({', '.join(names)})"  # noqa: S608 - types from the model
+    return select, values + [a for _, a in arrays]
+
+
+_NONE = type(None)
+
+
+def _quoted(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pg_array(values: Sequence[Any]) -> str | list:
+    """`values` as the text of a PostgreSQL array literal (`{"a","b",NULL}`), to bind as one
+    string that the statement casts (`%s::text[]`): psycopg's list dumper, a Python call per
+    element, took longer than the statements it fed. Strings (quoted, `\\` and `"`
+    escaped; str subclasses such as choices members as their text), integers, booleans,
+    floats, dates and datetimes (ISO 8601 with their offset) and None (NULL); any other
+    type, or a mix, and the list itself is returned, for psycopg to write."""
+    kinds = set(map(type, values))
+    if all(issubclass(k, str) for k in kinds):
+        body = '","'.join(values)
+        if "\\" not in body and body.count('"') == 2 * (len(values) - 1):
+            return '{"' + body + '"}'  # nothing to escape: one join, in C
+        return "{" + ",".join(map(_quoted, values)) + "}"
+    kinds.discard(_NONE)
+    if not kinds:
+        return "{" + ",".join(["NULL"] * len(values)) + "}"
+    if len(kinds) != 1:
+        return list(values)
+    (kind,) = kinds
+    write: Callable[[Any], str]
+    if issubclass(kind, str):
+        write = _quoted
+    elif kind is bool:
+        write = {True: "t", False: "f"}.__getitem__
+    elif issubclass(kind, int):
+        write = int.__repr__  # an IntegerChoices member as its number
+    elif kind is float:
+        write = float.__repr__
+    elif kind is dt.datetime or kind is dt.date:
+        write = kind.isoformat
+    else:
+        return list(values)
+    return "{" + ",".join(["NULL" if v is None else write(v) for v in values]) + "}"
 
 
 def in_list(column: str, values: list) -> tuple[str, list]:

@@ -158,3 +158,112 @@ def test_new_takes_relations_by_name_or_attname_and_refuses_a_wrong_name(persona
     assert bulk.new(Selector, tip=None).tip_id is None
     with pytest.raises(TypeError, match="unexpected field 'colour'"):
         bulk.new(Selector, tip=tip, colour="red")
+
+
+_TEXTS = ['say "hi"', "back\\slash", "{a,b}", "NULL", "", "tab\tand\nnewline", "naïve 東京", "it's"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL array literals")
+def test_pg_array_reads_back_as_the_values_it_was_given():
+    from vigil.tips.models import Tip as T
+
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    cases = [
+        (_TEXTS, "text"),
+        ([*_TEXTS, None], "text"),
+        (["plain", "values"], "text"),
+        ([T.Via.BULK, T.Via.WEB], "text"),  # choices members: their values
+        ([1, -2, 2**40, None], "bigint"),
+        (list(T.Priority), "integer"),
+        ([True, False, None], "boolean"),
+        ([1.5, -0.25, 1e300, None], "double precision"),
+        (
+            [
+                dt.datetime(2024, 3, 1, 12, 30, 0, 250, tzinfo=plus2),
+                dt.datetime(1999, 1, 1, tzinfo=dt.UTC),
+            ],
+            "timestamptz",
+        ),
+        ([dt.date(2024, 2, 29), None], "date"),
+        ([None, None], "text"),
+        ([], "text"),
+    ]
+    with connection.cursor() as cursor:
+        for values, kind in cases:
+            text = bulk.pg_array(values)
+            assert isinstance(text, str), values
+            cursor.execute(f"SELECT %s::{kind}[]", [text])
+            assert cursor.fetchone()[0] == [v.value if hasattr(v, "value") else v for v in values]
+    assert bulk.pg_array([1, "a"]) == [1, "a"]  # a mix: left to psycopg
+    assert bulk.pg_array([b"x"]) == [b"x"]
+
+
+def test_insert_rows_stores_what_insert_stores(personas, source):
+    """The two write paths (COPY / executemany for instances, unnest / VALUES for rows) keep
+    the same values: NULLs, JSON, aware datetimes in other zones, awkward text."""
+    tips = [make_tip(personas.investigator, source, f"REF-P{i}") for i in range(2)]
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    when = [dt.datetime(2024, 3, 1, 12, 30, 5, 123456, tzinfo=plus2), None]
+    details = [{"name": 'O\'Neil "Bob"', "n": [1, None, 2.5], "x\\y": "東京\n"}, {}]
+    rows = [
+        (
+            tips[i % 2].pk,
+            "attribute",
+            f"v{i}{text}",
+            text,
+            i % 2 == 0,
+            when[i % 2],
+            i if i % 3 else None,
+            details[i % 2],
+        )
+        for i, text in enumerate(_TEXTS)
+    ]
+    names = ("tip_id", "type", "value", "raw", "extracted", "observed_at", "port", "details")
+    names += ("masked", "created_at")
+    now = dt.datetime.now(dt.UTC)
+    rows = [(*r, "", now) for r in rows]
+    with transaction.atomic():
+        got = bulk.insert_rows(Selector, names, rows, returning=("id",))
+        objs = [
+            bulk.new(Selector, **dict(zip(names, (r[0], r[1], "i" + r[2], *r[3:]), strict=True)))
+            for r in rows
+        ]
+        bulk.insert(objs)
+    by_rows = Selector.objects.filter(pk__in=[pk for (pk,) in got]).order_by("pk")
+    by_insert = Selector.objects.filter(pk__in=[s.pk for s in objs]).order_by("pk")
+    fields = (
+        "tip_id",
+        "type",
+        "raw",
+        "extracted",
+        "confirmed",
+        "observed_at",
+        "port",
+        "details",
+        "masked",
+    )
+    for a, b, row in zip(
+        by_rows.values(*fields, "value"), by_insert.values(*fields, "value"), rows, strict=True
+    ):
+        assert a.pop("value") == row[2] and b.pop("value") == "i" + row[2]
+        assert a == b
+        assert (a["raw"], a["extracted"], a["observed_at"], a["port"], a["details"]) == row[3:8]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite stores any length in a varchar"
+)
+@pytest.mark.parametrize("shared", [True, False])
+def test_insert_rows_refuses_a_long_value_whether_bound_once_or_in_an_array(
+    personas, source, shared
+):
+    from django.db import DatabaseError
+
+    tip = make_tip(personas.investigator, source, "REF-L")
+    long = "x" * 513  # Selector.value holds 512
+    values = [long, long] if shared else ["short", long]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        bulk.insert_rows(
+            Selector, ("tip_id", "type", "value"), [(tip.pk, "attribute", v) for v in values]
+        )
+    assert not Selector.objects.filter(tip=tip, type="attribute").exists()
