@@ -66,9 +66,15 @@ def probe(
     `shared_with` (the batch's tip ids) leaves out, in SQL, the rows of those tips
     whose value no other tip holds: most values of an import are on one tip, and
     a row per selector back into Python cost more than the probe itself.
+
+    PostgreSQL walks the keys (two arrays) and looks each one up in the index
+    (`_probe_postgres`): whatever the table's statistics say.
     """
-    keys = list(keys)
+    keys = list(dict.fromkeys(keys))  # each key once (a key twice would repeat its rows)
     batch = sorted(shared_with)
+    if connection.vendor == "postgresql":
+        yield from _probe_postgres(keys, batch)
+        return
     q = connection.ops.quote_name
     sel, tip = q(Selector._meta.db_table), q(Tip._meta.db_table)
     for i in range(0, len(keys), PROBE_CHUNK):
@@ -93,6 +99,47 @@ def probe(
             params += [s_type, *cond_params]
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
+            while rows := cursor.fetchmany(5000):
+                for s_type, value, tip_id, assignee, confirmed in rows:
+                    yield s_type, value, tip_id, assignee, bool(confirmed)
+
+
+def _probe_postgres(
+    keys: list[tuple[str, str]], batch: list[int]
+) -> Iterator[tuple[str, str, int, int | None, bool]]:
+    """probe() on PostgreSQL: one statement per PROBE_CHUNK keys, all types at once.
+
+    Each key is one index look-up on (type, value), forced by a LATERAL subquery
+    (OFFSET 0 keeps the planner from flattening it). `type = t AND value = ANY(…)`
+    left the choice to the planner, and on tables grown since their last ANALYZE
+    (a first large import: no statistics yet) it read every selector of the type
+    and filtered the values, a scan per batch that grew with the table.
+    """
+    q = connection.ops.quote_name
+    sel, tip = q(Selector._meta.db_table), q(Tip._meta.db_table)
+    mine = ""
+    if batch:
+        # Held by another tip too, or by a tip outside the batch (the only holder).
+        mine = (
+            " WHERE NOT (s.tip_id = ANY(%s::bigint[])) OR EXISTS (SELECT 1 FROM "  # noqa: S608
+            f"{sel} o WHERE o.type = k.type AND o.value = k.value AND o.tip_id <> s.tip_id)"
+        )
+    sql = (
+        "SELECT k.type, k.value, s.tip_id, "  # noqa: S608 - table names from the models
+        f"(SELECT t.assigned_to_id FROM {tip} t WHERE t.id = s.tip_id), s.confirmed "
+        "FROM unnest(%s::text[], %s::text[]) AS k(type, value) CROSS JOIN LATERAL "
+        f"(SELECT s.tip_id, s.confirmed FROM {sel} s WHERE s.type = k.type "
+        f"AND s.value = k.value OFFSET 0) AS s{mine}"
+    )
+    ids = bulk.pg_array(batch)
+    with connection.cursor() as cursor:
+        for i in range(0, len(keys), PROBE_CHUNK):
+            chunk = keys[i : i + PROBE_CHUNK]
+            # Arrays as text (bulk.pg_array): psycopg's list dumper took longer than the probe.
+            params = [bulk.pg_array([t for t, _ in chunk]), bulk.pg_array([v for _, v in chunk])]
+            if batch:
+                params.append(ids)
+            cursor.execute(sql, params)
             while rows := cursor.fetchmany(5000):
                 for s_type, value, tip_id, assignee, confirmed in rows:
                     yield s_type, value, tip_id, assignee, bool(confirmed)
