@@ -383,9 +383,11 @@ def pg_array(values: Sequence[Any]) -> str | list:
 
 def in_list(column: str, values: list) -> tuple[str, list]:
     """`column IN (the values)` as one bound parameter: a JSON array read by json_each
-    (SQLite) or an array (PostgreSQL), so a statement's text never depends on how many."""
+    (SQLite) or an array (PostgreSQL, its text written by pg_array, which PostgreSQL
+    reads as an array of the column's type), so a statement's text never depends on how
+    many."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s)", [pg_array(values)]
     sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name
     return sql, [json.dumps(list(values))]
 
