@@ -167,7 +167,11 @@ def insert(objs: Sequence[models.Model]) -> None:
         q = connection.ops.quote_name
         table, names = q(meta.db_table), ", ".join(q(c) for c in columns)
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            types = _binary_types([meta.pk, *fields], converted)
+            how = "" if types is None else " (FORMAT BINARY)"
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN{how}") as copy:
+                if types is not None:
+                    copy.set_types(types)
                 for row in zip(*converted, strict=True):
                     copy.write_row(row)
         else:
@@ -180,6 +184,57 @@ def insert(objs: Sequence[models.Model]) -> None:
         state = obj._state
         state.adding = False
         state.db = alias
+
+
+# PostgreSQL base type -> (the type COPY's binary format is written as, the Python types
+# a value of the column may have besides None). jsonb is written as bytes: its binary
+# form is a version byte (1) and the JSON text; bytea's wrapped values are unwrapped.
+_BINARY: dict[str, tuple[str, tuple[type, ...]]] = {
+    "bigint": ("int8", (int,)),
+    "integer": ("int4", (int,)),
+    "smallint": ("int2", (int,)),
+    "varchar": ("text", (str,)),
+    "text": ("text", (str,)),
+    "boolean": ("bool", (bool,)),
+    "timestamp with time zone": ("timestamptz", (dt.datetime,)),
+    "date": ("date", (dt.date,)),
+    "double precision": ("float8", (float,)),
+    "jsonb": ("bytea", (str,)),
+    "bytea": ("bytea", (bytes,)),
+}
+
+
+def _binary_types(fields: Sequence[models.Field], columns: list[list[Any]]) -> list[str] | None:
+    """The types to COPY `columns` in binary format as (their jsonb and bytea columns
+    turned into what that format sends, in place); None when a column's type or a
+    value's is not one written here (then COPY goes as text, which converts anything
+    psycopg knows). Binary COPY cost the client a third of text COPY's (no escaping, no
+    number or date formatting) and the server less to read."""
+    from psycopg import Binary
+
+    types, kinds_of = [], []
+    for f, column in zip(fields, columns, strict=True):
+        base = _base_type(f)
+        known = _BINARY.get(base)
+        if known is None:
+            return None
+        kinds = set(map(type, column)) - {_NONE}
+        if base == "bytea":
+            kinds -= {Binary}
+        if not kinds <= set(known[1]):
+            return None  # a str in an integer column, an int in a boolean one: as text
+        if dt.datetime in kinds and any(v.tzinfo is None for v in set(column) - {None}):
+            return None  # naive datetimes: as text, read in the connection's time zone
+        types.append(known[0])
+        kinds_of.append(base)
+    for i, base in enumerate(kinds_of):
+        column = columns[i]
+        if base == "jsonb":
+            text = _Memo(lambda v: b"\x01" + v.encode())
+            columns[i] = [None if v is None else text[v] for v in column]
+        elif base == "bytea":
+            columns[i] = [bytes(v.obj) if isinstance(v, Binary) else v for v in column]
+    return types
 
 
 def _literal(column: list[Any]) -> str | None:

@@ -219,9 +219,9 @@ def test_insert_rows_stores_what_insert_stores(personas, source):
         for i, text in enumerate(_TEXTS)
     ]
     names = ("tip_id", "type", "value", "raw", "extracted", "observed_at", "port", "details")
-    names += ("masked", "created_at")
+    names += ("masked", "created_at", "encrypted")
     now = dt.datetime.now(dt.UTC)
-    rows = [(*r, "", now) for r in rows]
+    rows = [(*r, "", now, b"\x00\xff\\x" if i % 2 else None) for i, r in enumerate(rows)]
     with transaction.atomic():
         got = bulk.insert_rows(Selector, names, rows, returning=("id",))
         objs = [
@@ -241,11 +241,17 @@ def test_insert_rows_stores_what_insert_stores(personas, source):
         "port",
         "details",
         "masked",
+        "encrypted",
     )
     for a, b, row in zip(
         by_rows.values(*fields, "value"), by_insert.values(*fields, "value"), rows, strict=True
     ):
         assert a.pop("value") == row[2] and b.pop("value") == "i" + row[2]
+        secret = row[-1]
+        assert [None if x["encrypted"] is None else bytes(x.pop("encrypted")) for x in (a, b)] == [
+            secret
+        ] * 2
+        a.pop("encrypted", None), b.pop("encrypted", None)
         assert a == b
         assert (a["raw"], a["extracted"], a["observed_at"], a["port"], a["details"]) == row[3:8]
 
@@ -267,3 +273,16 @@ def test_insert_rows_refuses_a_long_value_whether_bound_once_or_in_an_array(
             Selector, ("tip_id", "type", "value"), [(tip.pk, "attribute", v) for v in values]
         )
     assert not Selector.objects.filter(tip=tip, type="attribute").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY formats")
+def test_copy_goes_as_text_when_a_value_is_not_of_its_columns_type():
+    received_at, priority = (Tip._meta.get_field(n) for n in ("received_at", "priority"))
+    aware = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    assert bulk._binary_types([received_at, priority], [[aware, None], [1, None]]) == [
+        "timestamptz",
+        "int2",
+    ]
+    assert bulk._binary_types([received_at], [[aware.replace(tzinfo=None)]]) is None
+    assert bulk._binary_types([priority], [["3"]]) is None
+    assert bulk._binary_types([priority], [[True]]) is None
