@@ -117,18 +117,18 @@ def _probe_postgres(
     """
     q = connection.ops.quote_name
     sel, tip = q(Selector._meta.db_table), q(Tip._meta.db_table)
-    mine = ""
+    # With a batch: a key's rows when another tip holds it too (a tip holds a key once:
+    # selector_unique_per_tip), or when its one holder is outside the batch. The holders
+    # are counted over the key's one index range, not looked up a second time.
+    count, mine = ("", "")
     if batch:
-        # Held by another tip too, or by a tip outside the batch (the only holder).
-        mine = (
-            " WHERE NOT (s.tip_id = ANY(%s::bigint[])) OR EXISTS (SELECT 1 FROM "  # noqa: S608
-            f"{sel} o WHERE o.type = k.type AND o.value = k.value AND o.tip_id <> s.tip_id)"
-        )
+        count = ", count(*) OVER () AS holders"
+        mine = " WHERE s.holders > 1 OR NOT (s.tip_id = ANY(%s::bigint[]))"
     sql = (
         "SELECT k.type, k.value, s.tip_id, "  # noqa: S608 - table names from the models
         f"(SELECT t.assigned_to_id FROM {tip} t WHERE t.id = s.tip_id), s.confirmed "
         "FROM unnest(%s::text[], %s::text[]) AS k(type, value) CROSS JOIN LATERAL "
-        f"(SELECT s.tip_id, s.confirmed FROM {sel} s WHERE s.type = k.type "
+        f"(SELECT s.tip_id, s.confirmed{count} FROM {sel} s WHERE s.type = k.type "
         f"AND s.value = k.value OFFSET 0) AS s{mine}"
     )
     ids = bulk.pg_array(batch)
