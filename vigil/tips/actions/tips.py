@@ -370,8 +370,9 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
     if old:
         ids = [existing[item.key][0] for item in old]
         have: dict[int, set[tuple[str, str]]] = {}
-        for tip_id, kind, value in Selector.objects.filter(tip_id__in=ids).values_list(
-            "tip_id", "type", "value"
+        of_tips = RawSQL(*bulk.in_list("tip_id", ids), output_field=BooleanField())  # noqa: S611 - a column name, values bound
+        for tip_id, kind, value in (
+            Selector.objects.filter(of_tips).order_by().values_list("tip_id", "type", "value")
         ):
             have.setdefault(tip_id, set()).add((kind, value))
         differing = [
