@@ -447,6 +447,38 @@ def in_list(column: str, values: list) -> tuple[str, list]:
     return sql, [json.dumps(list(values))]
 
 
+def ids_by(
+    model: type[models.Model], where: dict[str, Any], name: str, values: Sequence[Any]
+) -> dict[Any, Any]:
+    """value -> pk of the rows of `model` whose field `name` holds one of `values` and whose
+    fields `where` (name -> value) hold those values: a unique key's look-up for a batch
+    (a source's references). Each value is one index look-up on PostgreSQL, whatever the
+    statistics: a LATERAL subquery per value (OFFSET 0 keeps it one), where
+    `col = ANY(…)` let the planner read every row of the source and filter them when the
+    table had grown since its last ANALYZE (a first large import: a scan per batch that
+    grew with the table)."""
+    if not values:
+        return {}
+    meta, q = model._meta, connection.ops.quote_name
+    column = q(meta.get_field(name).column)
+    fixed = "".join(f" AND {q(meta.get_field(n).column)} = %s" for n in where)
+    table, pk = q(meta.db_table), q(meta.pk.column)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT x.{column}, x.{pk} FROM unnest(%s::{_base_type(meta.get_field(name))}[]) "  # noqa: S608 - names from the model
+            f"AS k(v) CROSS JOIN LATERAL (SELECT {column}, {pk} FROM {table} "
+            f"WHERE {column} = k.v{fixed} OFFSET 0) AS x"
+        )
+        params = [pg_array(values), *where.values()]
+    else:
+        cond, params = in_list(column, list(values))
+        sql = f"SELECT {column}, {pk} FROM {table} WHERE {cond}{fixed}"  # noqa: S608 - names from the model
+        params = [*params, *where.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
 @dataclass
 class _Plan:
     related: dict[str, str]  # a foreign key's name -> its attname

@@ -286,3 +286,15 @@ def test_copy_goes_as_text_when_a_value_is_not_of_its_columns_type():
     assert bulk._binary_types([received_at], [[aware.replace(tzinfo=None)]]) is None
     assert bulk._binary_types([priority], [["3"]]) is None
     assert bulk._binary_types([priority], [[True]]) is None
+
+
+def test_ids_by_finds_a_batch_of_keys_within_the_fixed_fields(personas, source):
+    from vigil.tips.models import Source
+
+    other = Source.objects.create(name="Other source", kind="other")
+    refs = ['R "1"', "R\\2", "R,{3}"]
+    mine = {r: make_tip(personas.investigator, source, r).pk for r in refs}
+    make_tip(personas.investigator, other, refs[0])  # the same reference, another source
+    asked = [*refs, "absent"]
+    assert bulk.ids_by(Tip, {"source_id": source.pk}, "source_reference", asked) == mine
+    assert bulk.ids_by(Tip, {"source_id": source.pk}, "source_reference", []) == {}
