@@ -352,15 +352,18 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
     for item in items:
         by_source.setdefault(item.tip.source_id, []).append(item.tip.source_reference)
     # The stored tips of the batch, as the few columns an import compares (a re-import
-    # of unchanged rows builds no model instance); id first. The references go as one
-    # parameter (bulk.in_list; 1,000 bound one by one cost more than the query), unsorted.
+    # of unchanged rows builds no model instance); id first. Their ids first, by the
+    # unique key's index (bulk.ids_by): none, on a first import, and nothing more to read.
+    # Ids and references go as one parameter (1,000 bound one by one cost more than the
+    # query), unsorted.
     existing: dict[tuple[int, str], tuple[Any, ...]] = {}
     for source_id, refs in by_source.items():
-        in_refs = RawSQL(*bulk.in_list("source_reference", refs), output_field=BooleanField())  # noqa: S611 - a column name, values bound
+        found = bulk.ids_by(Tip, {"source_id": source_id}, "source_reference", refs)
+        if not found:
+            continue
+        by_id = RawSQL(*bulk.in_list("id", list(found.values())), output_field=BooleanField())  # noqa: S611 - a column name, values bound
         for row in (
-            Tip.objects.filter(in_refs, source_id=source_id)
-            .order_by()
-            .values_list("id", "source_reference", *_COMPARED)
+            Tip.objects.filter(by_id).order_by().values_list("id", "source_reference", *_COMPARED)
         ):
             existing[(source_id, row[1])] = row
     new = [item for item in items if item.key not in existing]
