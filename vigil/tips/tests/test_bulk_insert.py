@@ -298,3 +298,16 @@ def test_ids_by_finds_a_batch_of_keys_within_the_fixed_fields(personas, source):
     asked = [*refs, "absent"]
     assert bulk.ids_by(Tip, {"source_id": source.pk}, "source_reference", asked) == mine
     assert bulk.ids_by(Tip, {"source_id": source.pk}, "source_reference", []) == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sequences")
+def test_ids_taken_from_the_sequence_are_a_range_when_unbroken_else_each_one():
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = bulk._take_ids(Selector, 5, cursor)
+        assert isinstance(ids, range) and len(ids) == 5
+        cursor.execute("SELECT pg_get_serial_sequence('tips_selector', 'id')")
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")  # ids with gaps
+        gapped = bulk._take_ids(Selector, 3, cursor)
+        assert gapped == [gapped[0], gapped[0] + 2, gapped[0] + 4] and gapped[0] > ids[-1]
+        transaction.set_rollback(True)
