@@ -1,7 +1,7 @@
 """Throw-away PostgreSQL databases of a test's own (127.0.0.1:5432, trust auth), for tests that
 start real processes (gunicorn, task workers, backup scripts) which cannot share pytest's test
-database. Each is a copy of one migrated template made once per test process, so a test pays
-for a `CREATE DATABASE … TEMPLATE`, not for every migration."""
+database. Each is a copy of one migrated template made once a test run (its xdist workers share
+it), so a test pays for a `CREATE DATABASE … TEMPLATE`, not for every migration."""
 
 from __future__ import annotations
 
@@ -46,36 +46,74 @@ def _admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def _drop_template() -> None:
-    if _template:
-        with contextlib.suppress(Exception):
-            _admin(f'DROP DATABASE IF EXISTS "{_template}" WITH (FORCE)')
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """An advisory lock for `name` on the server: the xdist workers of a run take turns."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
+        yield
+
+
+def _exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            is not None
+        )
+
+
+def _drop_template(name: str) -> None:
+    with contextlib.suppress(Exception), _locked(name):
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def migrated_template() -> str:
-    """The name of a database with every migration applied (made on first use)."""
+    """The name of a database with every migration applied: one a test run (xdist's run id),
+    made by the first worker that needs it while the others wait."""
     global _template
-    if _template is None:
-        name = f"vigil_template_{uuid.uuid4().hex[:8]}"
-        _admin(f'CREATE DATABASE "{name}"')
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PYTEST"))}
-        with tempfile.TemporaryDirectory() as data:
-            env.update(DATABASE_URL=f"{SERVER}/{name}", VIGIL_DEBUG="1", VIGIL_DATA_DIR=data)
-            vigil = Path(sys.executable).parent / "vigil"
+    if _template is None or not _exists(_template):
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+        name = f"vigil_template_{run[:12]}"
+        with _locked(name):
+            if not _exists(name):
+                _migrate(name)
+                atexit.register(_drop_template, name)
+        _template = name
+    return _template
+
+
+def _migrate(name: str) -> None:
+    _admin(f'CREATE DATABASE "{name}"')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PYTEST"))}
+    with tempfile.TemporaryDirectory() as data:
+        env.update(DATABASE_URL=f"{SERVER}/{name}", VIGIL_DEBUG="1", VIGIL_DATA_DIR=data)
+        vigil = Path(sys.executable).parent / "vigil"
+        try:
             subprocess.run(  # noqa: S603 - our own console script
                 [str(vigil), "migrate", "--noinput", "-v", "0"], env=env, check=True
             )
-        _template = name
-        atexit.register(_drop_template)
-    return _template
+        except BaseException:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            raise
 
 
 @contextlib.contextmanager
 def database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
     """Create vigil_<prefix>_<random> (migrated unless asked otherwise), yield its URL, drop it."""
     name = f"vigil_{prefix}_{uuid.uuid4().hex[:8]}"
-    template = f' TEMPLATE "{migrated_template()}"' if migrated else ""
-    _admin(f'CREATE DATABASE "{name}"{template}')
+    if migrated:
+        template = migrated_template()
+        with _locked(template):  # not while the worker that made it drops it at exit
+            if not _exists(template):  # dropped so: made again, dropped at this one's exit
+                _migrate(template)
+                atexit.register(_drop_template, template)
+            _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        _admin(f'CREATE DATABASE "{name}"')
     try:
         yield f"{SERVER}/{name}"
     finally:
