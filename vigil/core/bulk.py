@@ -208,6 +208,9 @@ _BINARY: dict[str, tuple[str, tuple[type, ...]]] = {
 }
 
 
+_INT_RANGE = {"int2": 2**15, "int4": 2**31, "int8": 2**63}  # -bound <= value < bound
+
+
 def _binary_types(fields: Sequence[models.Field], columns: list[list[Any]]) -> list[str] | None:
     """The types to COPY `columns` in binary format as (their jsonb and bytea columns
     turned into what that format sends, in place); None when a column's type or a
@@ -229,6 +232,13 @@ def _binary_types(fields: Sequence[models.Field], columns: list[list[Any]]) -> l
             return None  # a str in an integer column, an int in a boolean one: as text
         if dt.datetime in kinds and any(v.tzinfo is None for v in set(column) - {None}):
             return None  # naive datetimes: as text, read in the connection's time zone
+        bound = _INT_RANGE.get(known[0])
+        if bound is not None and int in kinds:
+            ints = [v for v in column if v is not None]
+            if min(ints) < -bound or max(ints) >= bound:
+                # psycopg's binary writer keeps the low bytes of a number too large for
+                # its type (2**40 as an integer is 0): as text, the server refuses it.
+                return None
         types.append(known[0])
         kinds_of.append(base)
     for i, base in enumerate(kinds_of):

@@ -311,3 +311,36 @@ def test_ids_taken_from_the_sequence_are_a_range_when_unbroken_else_each_one():
         gapped = bulk._take_ids(Selector, 3, cursor)
         assert gapped == [gapped[0], gapped[0] + 2, gapped[0] + 4] and gapped[0] > ids[-1]
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"port": 2**40}, {"port": -(2**31) - 1}, {"value": "x" * 513}, {"raw": "nul\x00byte"}],
+)
+def test_a_refused_value_fails_its_insert_and_leaves_the_transaction_usable(personas, source, bad):
+    """A value the column cannot hold (a number out of its range, a long string, a NUL)
+    fails that insert, never stored cut or wrapped: the caller's savepoint rolls it back
+    and the rest goes on, as the import's row-by-row replay needs."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite stores any length, number or character in these columns")
+    tip = make_tip(personas.investigator, source, "REF-BAD")
+    fields = {"tip": tip, "type": "attribute", "raw": "r", "value": "v"}
+    with transaction.atomic():
+        with pytest.raises(Exception, match="out of range|too long|0x00"), transaction.atomic():
+            bulk.insert(
+                [
+                    bulk.new(Selector, **{**fields, "value": "ok"}),
+                    bulk.new(Selector, **{**fields, **bad}),
+                ]
+            )
+        bulk.insert([bulk.new(Selector, **{**fields, "value": "after"})])
+    stored = Selector.objects.filter(tip=tip, type="attribute")
+    assert set(stored.values_list("value", flat=True)) == {"after"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY formats")
+def test_a_number_too_large_for_its_column_is_never_written_in_binary():
+    priority = Tip._meta.get_field("priority")  # smallint
+    assert bulk._binary_types([priority], [[1, 2**15 - 1, -(2**15)]]) == ["int2"]
+    assert bulk._binary_types([priority], [[1, 2**15]]) is None
+    assert bulk._binary_types([priority], [[None, -(2**15) - 1]]) is None
