@@ -234,7 +234,7 @@ def _binary_types(fields: Sequence[models.Field], columns: list[list[Any]]) -> l
             return None  # naive datetimes: as text, read in the connection's time zone
         bound = _INT_RANGE.get(known[0])
         if bound is not None and int in kinds:
-            ints = [v for v in column if v is not None]
+            ints = [v for v in column if v is not None] if None in column else column
             if min(ints) < -bound or max(ints) >= bound:
                 # psycopg's binary writer keeps the low bytes of a number too large for
                 # its type (2**40 as an integer is 0): as text, the server refuses it.
