@@ -105,7 +105,7 @@ def do_flag_tips(items: Sequence[tuple[Tip, Sequence[Selector]]], *, actor) -> F
 def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     threshold = settings.COMMON_VALUE_THRESHOLD
     warn = warning_list()
-    batch_tips = {tip.pk: tip for tip, _ in items}
+    batch_tips = {tip.id: tip for tip, _ in items}  # .id: .pk is a property call per tip
     notices: dict[tuple[int, str, str], NewNotice] = {}
     wanted: dict[tuple[str, str], list[tuple[Tip, Selector]]] = defaultdict(list)
     people: list[tuple[Tip, Selector]] = []
@@ -138,7 +138,9 @@ def _raise(items: list[tuple[Tip, list[Selector]]]) -> FlagOutcome:
     # (type, value) -> {tip id: is that tip's selector confirmed}
     holders: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
     # Who is assigned to each tip met on the way: notifications need no further query.
-    assignees: dict[int, int] = {t.pk: t.assigned_to_id for t, _ in items if t.assigned_to_id}
+    assignees: dict[int, int] = {
+        t.id: t.assigned_to_id for t, _ in items if t.assigned_to_id is not None
+    }
     limit = threshold + len(batch_tips)
     for s_type, value, tip_id, assignee, confirmed in probe(
         (k for k in wanted if k not in known_common), shared_with=batch_tips.keys()

@@ -445,7 +445,7 @@ def _create_tips(new: Sequence[ImportItem], actor: Any, outcome: BatchOutcome) -
         object_id=tips[0].pk,
         changes={
             "columns": ["tip", "source", "reference", "line"],
-            "tips": [[i.tip.pk, i.tip.source_id, i.tip.source_reference, i.line] for i in new],
+            "tips": [[i.tip.id, i.tip.source_id, i.tip.source_reference, i.line] for i in new],
         },
         summary=f"import: {len(new)} tip(s) created, ids {tips[0].pk}…{tips[-1].pk}",
     )
