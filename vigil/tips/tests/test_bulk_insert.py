@@ -149,6 +149,34 @@ def test_constant_and_varying_columns_mix_in_insert_rows(personas, source):
     assert TipNotice.objects.filter(tip=tips[0], type="ip").count() == 1
 
 
+def test_a_shared_value_of_any_text_is_stored_as_given(personas, source):
+    """Whatever a column every row shares holds (written into the statement once on SQLite,
+    bound once on PostgreSQL), it reads back as given."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from vigil.deconfliction.models import TipNotice
+
+    tips = [make_tip(personas.investigator, source, f"REF-H{i}") for i in range(2)]
+    names = ("tip_id", "type", "value", "label", "reason", "detail", "created_at")
+    now = dt.datetime.now(dt.UTC)
+    text = st.text(
+        st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=60
+    )
+
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+    @given(text)
+    def round_trip(label):
+        rows = [(t.pk, "email", "a@x.org", label, "common", label, now) for t in tips]
+        with transaction.atomic():
+            bulk.insert_rows(TipNotice, names, rows)
+            stored = set(TipNotice.objects.filter(tip__in=tips).values_list("label", "detail"))
+            assert stored == {(label, label)}
+            transaction.set_rollback(True)
+
+    round_trip()
+
+
 def test_new_takes_relations_by_name_or_attname_and_refuses_a_wrong_name(personas, source):
     tip = make_tip(personas.investigator, source, "REF-NEW")
     by_name = bulk.new(Selector, tip=tip, type="email", raw="a@x.org", value="a@x.org")
@@ -196,6 +224,25 @@ def test_pg_array_reads_back_as_the_values_it_was_given():
             assert cursor.fetchone()[0] == [v.value if hasattr(v, "value") else v for v in values]
     assert bulk.pg_array([1, "a"]) == [1, "a"]  # a mix: left to psycopg
     assert bulk.pg_array([b"x"]) == [b"x"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL array literals")
+def test_pg_array_reads_back_any_text():
+    """Any text (PostgreSQL's text holds no NUL), any mix of None: read back as given, or a
+    bad escape would store other values than the import's without an error."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    texts = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
+
+    @given(st.lists(st.one_of(texts, st.none()), max_size=12))
+    def round_trip(values):
+        text = bulk.pg_array(values)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::text[]", [text])
+            assert cursor.fetchone()[0] == values
+
+    round_trip()
 
 
 def test_insert_rows_stores_what_insert_stores(personas, source):
