@@ -254,13 +254,18 @@ def build_import_item(
     attributes: dict[str, Any] | None = None,
     selectors: Sequence[SelectorInput] = (),
     import_job_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> ImportItem:
-    """Validate one import row (nothing is written): ValidationError naming every problem."""
+    """Validate one import row (nothing is written): ValidationError naming every problem.
+
+    A row without a date is received `now` (the importer reads the clock once a batch:
+    one instant for the batch's undated tips, converted for the database once).
+    """
     tip = bulk.new(
         Tip,
         source=source,
         source_reference=reference,
-        received_at=received_at or timezone.now(),
+        received_at=received_at or now or timezone.now(),
         received_via=received_via,
         narrative=narrative,
         country=country,
