@@ -1,7 +1,7 @@
 """Set-based INSERT of unsaved model instances, for the bulk actions (the tips import).
 
-`in_list()` is the read side's counterpart: a batch's ids or values bound as one
-parameter, whatever their number.
+`in_list()` is the read side's counterpart (`in_filter()` for a queryset): a batch's
+ids or values bound as one parameter, whatever their number.
 
 Django's `bulk_create` compiles SQL and prepares every value of every row through
 the field machinery; for 100,000 tips and 300,000 selectors that is most of an
@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -251,6 +252,11 @@ def _binary_types(fields: Sequence[models.Field], columns: list[list[Any]]) -> l
     return types
 
 
+def _one_value(column: Sequence[Any]) -> bool:
+    """Does every row of `column` hold the same value (== : 1 and True alike)?"""
+    return column.count(column[0]) == len(column)
+
+
 def _literal(column: list[Any]) -> str | None:
     """`column`'s one value as an SQLite literal, when every row holds that same value and
     it can be written safely (None, a boolean, an integer, a short string); else None."""
@@ -266,8 +272,8 @@ def _literal(column: list[Any]) -> str | None:
         literal = "'" + first.replace("'", "''").replace("%", "%%") + "'"
     else:
         return None
-    # Equal values only (count() compares with ==: 1 and True store alike in SQLite).
-    return literal if column.count(first) == len(column) else None
+    # Equal values only (1 and True store alike in SQLite).
+    return literal if _one_value(column) else None
 
 
 def _sqlite_values(columns: Sequence[list[Any]]) -> tuple[str, list[tuple]]:
@@ -392,10 +398,9 @@ def _pg_select(types: Sequence[str], columns: Sequence[Sequence[Any]]) -> tuple[
     truncate a long value silently, where the column refuses it."""
     exprs, names, values, arrays = [], [], [], []
     for i, (kind, column) in enumerate(zip(types, columns, strict=True)):
-        first = column[0]
-        if column.count(first) == len(column):
+        if _one_value(column):
             exprs.append(f"%s::{kind}")
-            values.append(first)
+            values.append(column[0])
         else:
             exprs.append(f"k.c{i}")
             names.append(f"c{i}")
@@ -459,6 +464,11 @@ def in_list(column: str, values: list) -> tuple[str, list]:
         return f"{column} = ANY(%s)", [pg_array(values)]
     sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name
     return sql, [json.dumps(list(values))]
+
+
+def in_filter(column: str, values: list) -> RawSQL:
+    """in_list() as a condition for a queryset's filter(): `column` of the queryset's table."""
+    return RawSQL(*in_list(column, values), output_field=models.BooleanField())  # noqa: S611 - a column name, values bound
 
 
 def ids_by(

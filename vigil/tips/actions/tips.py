@@ -11,8 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from vigil.accounts import access
@@ -366,7 +364,7 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
         found = bulk.ids_by(Tip, {"source_id": source_id}, "source_reference", refs)
         if not found:
             continue
-        by_id = RawSQL(*bulk.in_list("id", list(found.values())), output_field=BooleanField())  # noqa: S611 - a column name, values bound
+        by_id = bulk.in_filter("id", list(found.values()))
         for row in (
             Tip.objects.filter(by_id).order_by().values_list("id", "source_reference", *_COMPARED)
         ):
@@ -378,7 +376,7 @@ def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:
     if old:
         ids = [existing[item.key][0] for item in old]
         have: dict[int, set[tuple[str, str]]] = {}
-        of_tips = RawSQL(*bulk.in_list("tip_id", ids), output_field=BooleanField())  # noqa: S611 - a column name, values bound
+        of_tips = bulk.in_filter("tip_id", ids)
         for tip_id, kind, value in (
             Selector.objects.filter(of_tips).order_by().values_list("tip_id", "type", "value")
         ):
