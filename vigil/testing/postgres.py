@@ -71,18 +71,12 @@ def _drop_template(name: str) -> None:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def migrated_template() -> str:
-    """The name of a database with every migration applied: one a test run (xdist's run id),
-    made by the first worker that needs it while the others wait."""
+def _template_name() -> str:
+    """The migrated template of this test run (xdist's run id: its workers share it)."""
     global _template
-    if _template is None or not _exists(_template):
+    if _template is None:
         run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
-        name = f"vigil_template_{run[:12]}"
-        with _locked(name):
-            if not _exists(name):
-                _migrate(name)
-                atexit.register(_drop_template, name)
-        _template = name
+        _template = f"vigil_template_{run[:12]}"
     return _template
 
 
@@ -106,9 +100,12 @@ def database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
     """Create vigil_<prefix>_<random> (migrated unless asked otherwise), yield its URL, drop it."""
     name = f"vigil_{prefix}_{uuid.uuid4().hex[:8]}"
     if migrated:
-        template = migrated_template()
-        with _locked(template):  # not while the worker that made it drops it at exit
-            if not _exists(template):  # dropped so: made again, dropped at this one's exit
+        template = _template_name()
+        # Under its lock: the first worker that needs it migrates it while the others wait,
+        # and none copies it while the worker that made it drops it at its exit (then it is
+        # made again, and dropped at this one's).
+        with _locked(template):
+            if not _exists(template):
                 _migrate(template)
                 atexit.register(_drop_template, template)
             _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
