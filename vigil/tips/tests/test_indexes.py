@@ -10,7 +10,7 @@ or a foreign key's own index coming back fails here, whatever the model says.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Index
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,32 @@ def test_it_finds_a_covered_index():
     assert covered_indexes("deconfliction_tipnotice") == [
         "test_notice ['tip_id', 'type'] ⊑ tipnotice_unique"
     ]
+
+
+@pytest.mark.parametrize(
+    ("lookup", "index"),
+    [("assigned_to_id", "tip_assigned_to"), ("import_job_id", "tip_import_job")],
+)
+def test_partial_foreign_key_indexes_serve_the_lookups_by_id(lookup, index):
+    # Only the non-empty values are indexed (an imported tip has neither): the queries
+    # ask `= id` (a user's tips, an import's tips), which the planner must see implies
+    # NOT NULL, or they would read every tip. PostgreSQL: a generic plan too, as its own
+    # foreign-key checks use when a user or an import job is deleted.
+    from vigil.tips.models import Tip
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL enable_seqscan = off")
+                cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        plan = Tip.objects.filter(**{lookup: 7}).only("id").explain()
+        assert index in plan, plan
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"PREPARE by_fk(bigint) AS SELECT 1 FROM tips_tip WHERE {lookup} = $1"  # noqa: S608
+                )
+                cur.execute("EXPLAIN EXECUTE by_fk(7)")
+                generic = "\n".join(r[0] for r in cur.fetchall())
+                cur.execute("DEALLOCATE by_fk")
+            assert index in generic and "$1" in generic, generic
