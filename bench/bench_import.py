@@ -18,7 +18,7 @@ PostgreSQL database dropped and created again.
   writes them), rolled back. Then Vigil imports the same file
   (`import_file`, what `vigil import_tips` runs) and the re-import, which must
   create nothing. Printed: both times (wall and this process's CPU), rows/s,
-  the ratio Vigil / floor, peak RSS.
+  the ratio Vigil / floor and Vigil / schema floor, peak RSS.
 - --ips N: an N-line IP list (peak RSS must stay bounded: batches).
 - --store N: a store of N selectors built set-based (vigil bench/_store.py),
   then --store-tips new tips (default 100,000) imported and flagged against it.
@@ -209,7 +209,9 @@ def _literals(sql: str, rows: list[tuple]) -> tuple[str, list[tuple]]:
     return f"{head} VALUES ({', '.join(marks)})", list(zip(*kept, strict=True))
 
 
-def schema_floor(csv_path: Path, source_id: int, user_id: int, tag: str, floor_s) -> None:
+def schema_floor(
+    csv_path: Path, source_id: int, user_id: int, tag: str, floor_s
+) -> tuple[float, float]:
     """The same parsed rows inserted plainly into Vigil's own tips and selectors tables
     (every index, constraint and foreign key of the schema), in one transaction that is
     rolled back: what the schema itself costs, without any of Vigil's per-row work."""
@@ -276,6 +278,7 @@ def schema_floor(csv_path: Path, source_id: int, user_id: int, tag: str, floor_s
         f"(CPU {cpu:.2f} s) = {took / floor_s[0]:.1f}x wall, {cpu / floor_s[1]:.1f}x CPU the floor",
         flush=True,
     )
+    return took, cpu
 
 
 def prepare() -> tuple:
@@ -299,7 +302,15 @@ def disconnect_listeners() -> None:
         signal.sender_receivers_cache.clear()
 
 
-def _import(path: Path, user, source, tag: str, what: str, floor_s: tuple[float, float] | None):
+def _import(
+    path: Path,
+    user,
+    source,
+    tag: str,
+    what: str,
+    floor_s: tuple[float, float] | None,
+    schema_s: tuple[float, float] | None = None,
+):
     from vigil.tips.importing import import_file
 
     pid = _django_backend()
@@ -322,6 +333,13 @@ def _import(path: Path, user, source, tag: str, what: str, floor_s: tuple[float,
         print(
             f"[{tag}] ratio vigil / floor ({what}): {took / floor_s[0]:.1f}x wall, "
             f"{cpu / floor_s[1]:.1f}x CPU",
+            flush=True,
+        )
+    if schema_s:
+        # What Vigil's own per-row work costs over its schema's plain inserts.
+        print(
+            f"[{tag}] ratio vigil / schema floor ({what}): {took / schema_s[0]:.1f}x wall, "
+            f"{cpu / schema_s[1]:.1f}x CPU",
             flush=True,
         )
     return s, took
@@ -348,8 +366,8 @@ def child(args: argparse.Namespace) -> None:
             flush=True,
         )
         base = floor(path, url, data_dir, tag)
-        schema_floor(path, source.pk, user.pk, tag, base)
-        s, _ = _import(path, user, source, tag, "csv", base)
+        schema = schema_floor(path, source.pk, user.pk, tag, base)
+        s, _ = _import(path, user, source, tag, "csv", base, schema)
         assert Tip.objects.count() == args.rows and Selector.objects.count() == s.selectors
         start, cpu = time.perf_counter(), time.process_time()
         s2 = _import_quiet(path, user, source)
