@@ -66,6 +66,31 @@ def test_bulk_writes_checkpoint_less_often_and_restore_the_setting():
     assert pages() == before
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a WAL setting of SQLite")
+@pytest.mark.django_db(transaction=True)
+def test_bulk_writes_leave_no_pages_in_the_wal_for_the_next_commit():
+    # The pages bulk writes appended to the WAL are copied into the database file when
+    # they end, by the importing connection (else the next request's commit would).
+    from pathlib import Path
+
+    db = Path(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("CREATE TABLE bulk_wal_probe (id INTEGER PRIMARY KEY, body TEXT)")
+    try:
+        with bulk.fewer_checkpoints():
+            with connection.cursor() as cursor:  # ~5 MB: past SQLite's default 4 MB
+                cursor.executemany(
+                    "INSERT INTO bulk_wal_probe (body) VALUES (%s)",
+                    [("x" * 1000,) for _ in range(5000)],
+                )
+            size_during = db.stat().st_size
+        assert db.stat().st_size > size_during + 4_000_000
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bulk_wal_probe")
+
+
 def test_insert_rows_skips_conflicts_only_when_asked_and_never_truncates(personas, source):
     from django.db import DatabaseError
 
