@@ -341,12 +341,20 @@ def do_import_tip_batch(
                 msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 outcome.rejected.append((item.line, msg or "not allowed"))
             except Exception as exc:  # a database error for this row only
-                outcome.rejected.append(
-                    (item.line, f"could not be saved ({exc.__class__.__name__}: {str(exc)[:200]})")
-                )
+                log.warning("import line %d refused by the database: %r", item.line, exc)
+                outcome.rejected.append((item.line, _refusal(exc)))
         if before_commit:
             before_commit(outcome)
     return outcome
+
+
+def _refusal(exc: Exception) -> str:
+    """What the import summary says of a row the database refused: the first line of its
+    message only. PostgreSQL's DETAIL lines name the row's values (a unique key's, which
+    may be an e-mail), its CONTEXT lines the statement; the driver's class names (which
+    differ by the path the row took) mean nothing to a reader. The log has them all."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return "could not be saved: the database refused it" + (f" ({first[:200]})" if first else "")
 
 
 def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:

@@ -7,6 +7,7 @@ numbers out of attributes into encrypted selectors whatever the reader.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import asdict, dataclass, field
@@ -111,12 +112,18 @@ class Summary:
             self.warnings.append(str(note))
 
     def reject(self, line: int, reason: str) -> None:
+        """Kept in line order: a row the database refuses is known only when its batch is
+        written, after the rows read since were checked (and found bad) on the way."""
         self.rejected_count += 1
         if len(self.rejected) < MAX_REJECTED_KEPT:
-            self.rejected.append({"line": line, "reason": reason})
+            bisect.insort(self.rejected, {"line": line, "reason": reason}, key=_line)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _line(rejected: dict[str, Any]) -> int:
+    return rejected["line"]
 
 
 def _split(cell: str) -> list[str]:

@@ -1,0 +1,148 @@
+"""Any file, cut into any batches, imports alike: a property of the whole import (issue 16).
+
+Rows are drawn from good and bad values (dates, IPs, e-mails, phones and URLs that
+do not parse, unknown sources, an SSN or card number in an attribute, a cell too
+many, an empty reference, the same reference twice, an IP the database itself
+refuses: its batch is replayed row by row). Each file is imported in batches of
+1 to 4 rows and in one batch, each time on the same empty tables (a savepoint
+rolled back), and must give the same tips, selectors, flags and rejected lines;
+every row is counted once; a re-import creates nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vigil.deconfliction.models import Flag
+from vigil.tips.importing import import_file
+from vigil.tips.models import Tip
+
+pytestmark = pytest.mark.django_db
+
+REFUSED_IP = "203.0.113.2"  # conftest.refuse_selector_raw: the database refuses its selector
+HEADER = ["reference", "received_at", "narrative", "ip_address", "email", "phone", "source"]
+HEADER += ["url", "case_colour"]
+
+rows_st = st.lists(
+    st.tuples(
+        st.sampled_from(["R-1", "R-2", "R-3", "R-4", "R-5", "", " R-1 "]),
+        st.sampled_from(["", "2024-03-01T10:22:00Z", "2024-03-02", "not a date", "2024-13-45"]),
+        st.text(alphabet='ab ,;"\n\u00e9@.:/0123456789', max_size=30),
+        st.sampled_from(
+            ["", "203.0.113.5", REFUSED_IP, "999.1.1.1", "2001:db8::1"]
+            + ["203.0.113.9|2024-03-01T10:22:00Z", "203.0.113.5;198.51.100.7", "10.0.0.1|x"]
+        ),
+        st.sampled_from(["", "a@example.com", "A@Example.COM", "not-an-email", "b@example.org"]),
+        st.sampled_from(["", "+1 202 555 0143", "(202) 555-0143", "abc", "+1 202 555 01"]),
+        st.sampled_from(["", "Field Office Alpha", "field office alpha", "No Such Source"]),
+        st.sampled_from(["", "http://www.Example.com:80/a/#f", "hxxp://evil[.]test/x", "::"]),
+        # an attribute; an SSN in it is stored as an encrypted selector
+        st.sampled_from(["", "red", "123-45-6789", "card 4111 1111 1111 1111"]),
+    ).map(lambda row: row if row[2] != "ab" else (*row, "one cell too many")),
+    min_size=1,
+    max_size=10,
+)
+
+
+def _csv(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _state() -> tuple:
+    """What the import left: tips (not when undated ones were received: now), their
+    selectors, and the flags between them, by reference."""
+    tips = []
+    for t in Tip.objects.order_by("source_reference").prefetch_related("selectors"):
+        sels = sorted(
+            (s.type, s.value, s.raw, s.extracted, s.confirmed, str(s.observed_at), s.port)
+            for s in t.selectors.all()
+        )
+        tips.append((t.source_reference, t.narrative, t.status, sels))
+    ref = dict(Tip.objects.values_list("id", "source_reference"))
+    flags = sorted(
+        (*sorted((ref[f.tip_a_id], ref[f.tip_b_id])), f.type, f.value, f.status, f.possible)
+        for f in Flag.objects.all()
+    )
+    return tuple(tips), tuple(flags)
+
+
+def _counts(s) -> tuple:
+    return (
+        s.rows_read,
+        s.tips_created,
+        s.tips_updated,
+        s.tips_unchanged,
+        s.rejected_count,
+        tuple((r["line"], r["reason"]) for r in s.rejected),
+        s.error,
+    )
+
+
+def _records(rows) -> list[tuple[int, str]]:
+    """(the line each row starts on, its reference) of the rows that are not blank (the
+    importer skips those); a narrative with line breaks spans several lines."""
+    out, line = [], 2
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            out.append((line, row[0].strip()))
+        line += 1 + sum(cell.count("\n") for cell in row)
+    return out
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=rows_st, batch_size=st.integers(1, 4))
+def test_any_file_in_any_batches_imports_alike(
+    personas,
+    source,
+    tmp_path,
+    refuse_selector_raw,
+    rows,
+    batch_size,
+):
+    assert refuse_selector_raw == REFUSED_IP
+    path = tmp_path / "tips.csv"
+    path.write_bytes(_csv(rows))
+
+    def run(size: int):
+        return import_file(path, actor=personas.manager, source=source, batch_size=size)
+
+    outcomes = {}
+    for size in (batch_size, 1000):
+        with transaction.atomic():
+            first = run(size)
+            state = _state()
+            again = run(size)  # the re-import creates nothing and leaves what was there
+            assert again.tips_created == 0, _counts(again)
+            assert _state() == state
+            assert _counts(again)[5] == _counts(first)[5]  # the same rows refused again
+            outcomes[size] = (_counts(first), state)
+            transaction.set_rollback(True)
+
+    counts, state = outcomes[batch_size]
+    assert outcomes[1000] == (counts, state), f"batches of {batch_size} differ from one batch"
+    read, created, updated, unchanged, rejected, lines, error = counts
+    records = _records(rows)
+    assert read == len(records)
+    assert bool(error) == (not records), error  # only blank rows: said so
+    assert created + updated + unchanged + rejected == read  # every row counted once
+    refused = {line for line, _ in lines}
+    assert len(refused) == len(lines) == rejected  # each bad row once, with its line
+    assert refused <= {line for line, _ in records}
+    accepted = {ref for line, ref in records if line not in refused}
+    assert "" not in accepted  # a row without a reference is refused
+    assert [t[0] for t in state[0]] == sorted(accepted)  # a tip for each good reference
+    assert created == len(accepted)  # made by its first good row
