@@ -12,6 +12,7 @@ job ends, failed or done; a lost worker fails the job (nothing was committed: on
 from __future__ import annotations
 
 import io
+import logging
 import os
 import time
 from pathlib import Path
@@ -28,6 +29,9 @@ from vigil.exchange.actions import do_import_vics
 from vigil.exchange.models import ImportJob
 from vigil.exchange.vics import VicsFormatError
 from vigil.lib import crypto
+from vigil.lib.text import error_line
+
+log = logging.getLogger(__name__)
 
 
 def _open(job: ImportJob) -> Any:
@@ -86,9 +90,11 @@ def run_vics_import(job_id: int, request_id: str = "") -> dict:
         except ValidationError as exc:
             job.error = " ".join(exc.messages) + " Nothing was imported."
         except Exception as exc:  # the job page must say it failed, not spin forever
+            log.exception("VICS import job %s stopped", job.pk)  # the whole error
             job.error = (
-                f"The import stopped: {exc.__class__.__name__}: {exc}. Nothing was imported."
-            )[:2000]
+                f"The import stopped: {exc.__class__.__name__}: {error_line(exc)}. "
+                "Nothing was imported."
+            )
         finally:
             if stream is not None:
                 stream.close()

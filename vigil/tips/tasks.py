@@ -10,6 +10,7 @@ a lost worker and re-enqueues the task).
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ from django_tasks import task
 from vigil.audit.log import record
 from vigil.core import request_context, workers
 from vigil.lib import crypto
+from vigil.lib.text import error_line
 from vigil.tips.importing import ImportFileError, import_file
 from vigil.tips.models import ImportJob
+
+log = logging.getLogger(__name__)
 
 
 def _open(job: ImportJob, path: Path) -> Any:
@@ -82,9 +86,10 @@ def run_import_job(job_id: int, request_id: str = "", attempt: int = 0) -> dict:
             job.status, job.error = ImportJob.Status.FAILED, str(exc)
             summary = None
         except Exception as exc:  # the job page must say it failed, not spin forever
+            log.exception("tip import job %s stopped", job.pk)  # the whole error
             job.status, job.error = (
                 ImportJob.Status.FAILED,
-                f"The import stopped: {exc.__class__.__name__}: {exc}"[:2000],
+                f"The import stopped: {exc.__class__.__name__}: {error_line(exc)}",
             )
             summary = None
             keep_file = True  # sealed; the job page offers to resume

@@ -13,6 +13,7 @@ from django.db import transaction
 from django_tasks import task
 
 from vigil.core import request_context, workers
+from vigil.lib.text import error_line
 from vigil.victimid import actions, matching, storage
 from vigil.victimid.hashing import default_jobs, query_hasher
 from vigil.victimid.models import MatchRequest
@@ -76,7 +77,7 @@ def process_match_request(match_request_id: int, request_id: str = "", attempt: 
             log.exception("match request %s failed", mr.pk)
             mr.refresh_from_db()
             actions.do_finish_match_request(
-                mr, failed=f"Processing stopped: {type(exc).__name__}: {exc}"[:500]
+                mr, failed=f"Processing stopped: {type(exc).__name__}: {error_line(exc)}"[:500]
             )
             return
         mr.refresh_from_db()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from vigil.accounts import access
 from vigil.audit.log import diff, record, snapshot
 from vigil.core import bulk
+from vigil.lib.text import error_line
 from vigil.tips import search
 from vigil.tips.actions.common import (
     MAX_NARRATIVE,
@@ -349,12 +350,11 @@ def do_import_tip_batch(
 
 
 def _refusal(exc: Exception) -> str:
-    """What the import summary says of a row the database refused: the first line of its
-    message only. PostgreSQL's DETAIL lines name the row's values (a unique key's, which
-    may be an e-mail), its CONTEXT lines the statement; the driver's class names (which
-    differ by the path the row took) mean nothing to a reader. The log has them all."""
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return "could not be saved: the database refused it" + (f" ({first[:200]})" if first else "")
+    """What the import summary says of a row the database refused: its message's first
+    line (lib.text.error_line), without the driver's class names, which differ by the
+    path the row took and mean nothing to a reader. The log has the whole error."""
+    first = error_line(exc, 200)
+    return "could not be saved: the database refused it" + (f" ({first})" if first else "")
 
 
 def _write_batch(items: Sequence[ImportItem], actor: Any) -> BatchOutcome:

@@ -207,3 +207,35 @@ def test_a_batch_and_its_checkpoint_commit_together(personas, source, refused, m
     summary = resumed.run(iter(rows))
     assert (summary.rows_read, summary.tips_created, summary.tips_unchanged) == (6, 6, 0)
     assert Tip.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_an_import_stopped_by_an_unexpected_error_says_its_first_line_and_logs_it(
+    personas, source, monkeypatch, caplog
+):
+    # The job page shows the error's first line; PostgreSQL's DETAIL line (a row's
+    # values) and the traceback go to the log only. The sealed file stays: resumable.
+    from vigil.tips import tasks
+
+    rel = "imports/stops.sealed"
+    key = crypto.seal_file(io.BytesIO(b"reference,narrative\nR-1,a\n"), settings.UPLOAD_DIR / rel)
+    job = ImportJob.objects.create(
+        created_by=personas.investigator,
+        source=source,
+        format="csv",
+        original_name="stops.csv",
+        file_path=rel,
+        file_key=key,
+    )
+
+    def stops(*args, **kwargs):
+        raise RuntimeError("the disk went away\nDETAIL:  Key (value)=(bob@example.com)")
+
+    monkeypatch.setattr(tasks, "import_file", stops)
+    with caplog.at_level("ERROR", logger="vigil.tips.tasks"):
+        tasks.run_import_job.call(job.pk, "")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == "The import stopped: RuntimeError: the disk went away"
+    assert "bob@example.com" in caplog.text and "Traceback" in caplog.text
+    assert job.file_path and (settings.UPLOAD_DIR / rel).exists()
