@@ -16,6 +16,8 @@ from vigil.tips.importing.rows import (
     apply_header,
     header,
     to_row,
+    unnamed_column,
+    unnamed_value,
     victim_columns,
 )
 
@@ -53,6 +55,9 @@ def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]
             yield RowError(
                 start, f"{len(cells)} cells but the header names {len(head.names)} columns"
             )
+            continue
+        if head.unnamed and (i := unnamed_value(head, cells)) is not None:
+            yield unnamed_column(start, str(i + 1))
             continue
         yield to_row(start, apply_header(head, cells, summary))
     if head is None:

@@ -253,12 +253,14 @@ class Header:
     kept: tuple[tuple[int, str], ...]  # (index, name) of each named column that is not a child's
     child: tuple[int, ...]  # the indexes of child columns: dropped unread, counted
     plain: bool  # every column kept: a row's record is the names zipped with its cells
+    unnamed: tuple[int, ...] = ()  # the indexes of columns the header leaves blank
 
     @classmethod
     def of(cls, names: list[str]) -> Header:
         child = tuple(i for i, n in enumerate(names) if n and columns.is_child_column(n))
         kept = tuple((i, n) for i, n in enumerate(names) if n and i not in child)
-        return cls(names, kept, child, plain=len(kept) == len(names))
+        unnamed = tuple(i for i, n in enumerate(names) if not n)
+        return cls(names, kept, child, plain=len(kept) == len(names), unnamed=unnamed)
 
 
 def header(cells: list[str], line: int) -> Header:
@@ -299,6 +301,22 @@ def victim_columns(names: list[str], summary: Summary) -> None:
             f"Column(s) {', '.join(dropped)} dropped unread: Vigil stores no information "
             "about a child, a victim or a complainant."
         )
+
+
+def unnamed_value(head: Header, cells: list[str]) -> int | None:
+    """The index of the first cell holding a value under a column the header leaves blank,
+    or None. Such a value has nowhere to go: the readers refuse its row (unnamed_column)
+    rather than drop it unsaid."""
+    n = len(cells)
+    return next((i for i in head.unnamed if i < n and cells[i].strip()), None)
+
+
+def unnamed_column(line: int, column: str) -> RowError:
+    return RowError(
+        line,
+        f"column {column} holds a value but the header gives the column no name: "
+        "name it (or empty it) and import the row again",
+    )
 
 
 def to_row(line: int, data: dict[str, str]) -> TipRow | RowError:

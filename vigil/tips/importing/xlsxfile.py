@@ -15,6 +15,8 @@ from vigil.tips.importing.rows import (
     apply_header,
     header,
     to_row,
+    unnamed_column,
+    unnamed_value,
     victim_columns,
 )
 
@@ -67,6 +69,9 @@ def read_xlsx(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
                 continue
             if any(t.strip() for t in texts[len(names) :]):
                 yield RowError(line, f"cells beyond the {len(names)} named columns")
+                continue
+            if head.unnamed and (i := unnamed_value(head, texts)) is not None:
+                yield unnamed_column(line, getattr(cells[i], "column_letter", str(i + 1)))
                 continue
             yield to_row(line, apply_header(head, texts, summary))
         if head is None:

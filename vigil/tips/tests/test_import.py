@@ -480,3 +480,23 @@ def test_a_refused_row_is_told_without_the_values_the_database_names():
         '(duplicate key value violates unique constraint "tipnotice_unique")'
     )
     assert _refusal(Exception("")) == "could not be saved: the database refused it"
+
+
+def test_it_refuses_a_value_under_a_column_the_header_does_not_name(personas, source, tmp_path):
+    # Nowhere to put it: said, not dropped. An empty cell there is nothing to lose.
+    p = _write(tmp_path, "t.csv", "reference,,narrative\nR-1,secret,text\nR-2,,text\n")
+    s = import_file(p, actor=personas.manager, source=source)
+    assert s.tips_created == 1 and s.rejected == [
+        {
+            "line": 2,
+            "reason": "column 2 holds a value but the header gives the column no name: "
+            "name it (or empty it) and import the row again",
+        }
+    ]
+    assert list(Tip.objects.values_list("source_reference", flat=True)) == ["R-2"]
+    # A sheet: its header row is as wide as its widest row, the last name blank.
+    p = _xlsx(tmp_path, [["reference", "narrative"], ["X-1", "a", "secret"], ["X-2", "b"]])
+    s = import_file(p, actor=personas.manager, source=source)
+    assert s.tips_created == 1 and [r["line"] for r in s.rejected] == [2]
+    assert s.rejected[0]["reason"].startswith("column C holds a value")
+    assert not Tip.objects.filter(source_reference="X-1").exists()
