@@ -198,3 +198,50 @@ def test_the_same_rows_import_alike_from_csv_json_and_xlsx(
         csv_counts, _, csv_state = outcomes["t.csv"]
         xlsx_counts, _, xlsx_state = outcomes["t.xlsx"]
         assert (xlsx_counts, xlsx_state) == (csv_counts, csv_state), (rows, outcomes)
+
+
+ip_lines_st = st.lists(
+    st.sampled_from(
+        ["203.0.113.5", "203.0.113.6,2024-03-01T10:22:00Z", "2001:db8::1", "[2001:db8::1]:443"]
+        + ["203.0.113.5", REFUSED_IP, "10.1.2.3", "not-an-ip", "203.0.113.7,bad time", ""]
+        + ["# a comment", "  198.51.100.7  ", "999.1.1.1", "81.2.69.142:8080"]
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=ip_lines_st, batch_size=st.integers(1, 4))
+def test_any_ip_list_in_any_batches_imports_alike(
+    personas, source, tmp_path, refuse_selector_raw, lines, batch_size
+):
+    # One tip per good line (the same IP twice: two tips, named by their lines), the bad
+    # ones refused with their line, blank lines and comments skipped; a re-import of the
+    # same list creates nothing.
+    path = tmp_path / "seized.txt"
+    path.write_text("\n".join(lines) + "\n")
+    outcomes = {}
+    for size in (batch_size, 1000):
+        with transaction.atomic():
+            first = import_file(path, actor=personas.manager, source=source, batch_size=size)
+            state = _state()
+            again = import_file(path, actor=personas.manager, source=source, batch_size=size)
+            assert again.tips_created == again.tips_updated == 0 and _state() == state
+            outcomes[size] = (_counts(first), state)
+            transaction.set_rollback(True)
+    assert outcomes[1000] == outcomes[batch_size]
+    (read, created, updated, unchanged, rejected, refused, error), state = outcomes[1000]
+    kept = [n for n, text in enumerate(lines, 1) if text.strip() and not text.startswith("#")]
+    assert read == len(kept) and created + rejected == read and not updated + unchanged, (
+        lines,
+        outcomes[1000],
+    )
+    assert [line for line, _ in refused] == sorted(
+        set(kept) - {int(t[0].rsplit("-", 1)[1]) for t in state[0]}
+    )
+    assert bool(error) == (not kept), (lines, error)
