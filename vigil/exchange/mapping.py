@@ -162,11 +162,37 @@ def _list(raw: Any, name: str) -> list:
     return raw
 
 
+def _nul_at(value: Any, path: str) -> str | None:
+    """The path of the first key or text holding a NUL character (\\u0000), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            inner = f"{path}.{k}" if path else str(k)
+            if "\x00" in str(k):
+                return inner
+            found = _nul_at(v, inner)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_at(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def from_vics(media: Any) -> dict[str, Any]:
     """A VICS Media object → the canonical record. Raises RecordError with the reason."""
     if not isinstance(media, dict):
         raise RecordError("a Media entry must be a JSON object.")
     m = strip_noise(media)
+    nul = _nul_at(m, "")
+    if nul:
+        # Valid JSON, but no database text or jsonb column can hold it (PostgreSQL
+        # refused the whole import over one such record).
+        where = nul.replace("\x00", "\\u0000")  # a key may hold it too
+        raise RecordError(f"{where} holds a NUL character (\\u0000), which cannot be stored.")
     rec = dict(DEFAULTS)
     rec["md5"] = _hex(m.get("MD5"), "MD5", 32, required=True)
     rec["sha1"] = _hex(m.get("SHA1"), "SHA1", 40)

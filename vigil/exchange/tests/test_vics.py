@@ -218,6 +218,24 @@ def test_it_rejects_bad_values_one_by_one(partner):
     assert "MD5 is missing" in summary["rejected"][4]["reason"]
 
 
+def test_it_rejects_a_record_holding_a_nul_character_and_keeps_the_rest(partner):
+    # Valid JSON that no text or jsonb column can hold: PostgreSQL refused the whole file.
+    media = [
+        {"MD5": _md5("ok"), "Comments": "fine"},
+        {"MD5": _md5("nul"), "MediaFiles": [{"FileName": "a\u0000.jpg"}]},
+        {"MD5": _md5("key"), "Exifs": [{"Na\u0000me": "x"}]},
+    ]
+    doc = _doc(media)  # json.dumps writes each NUL as the escape \\u0000
+    assert b"\\u0000" in doc
+    summary = actions.do_import_vics(io.BytesIO(doc), actor=None, partner=partner, filename="v")
+    assert summary["created"] == 1 and [r["index"] for r in summary["rejected"]] == [1, 2]
+    assert summary["rejected"][0]["reason"] == (
+        "MediaFiles[0].FileName holds a NUL character (\\u0000), which cannot be stored."
+    )
+    assert summary["rejected"][1]["reason"].startswith("Exifs[0].Na\\u0000me holds a NUL")
+    assert Media.objects.count() == 1
+
+
 def test_it_takes_records_only_from_an_approved_partner(db):
     for status in ("proposed", "suspended"):
         p = make_partner(f"P-{status}", status=status)
