@@ -8,6 +8,7 @@ from typing import IO
 
 from vigil.tips.importing import streams
 from vigil.tips.importing.rows import (
+    NUL_REASON,
     Header,
     ImportFileError,
     RowError,
@@ -27,7 +28,8 @@ csv.field_size_limit(1_000_000)
 def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]:
     stream = streams.sniffed(binary)
     bad: set[int] = set()
-    reader = csv.reader(streams.lines(stream, bad))
+    nul: set[int] = set()
+    reader = csv.reader(streams.lines(stream, bad, nul))
     head: Header | None = None
     last = 0
     while True:
@@ -50,6 +52,10 @@ def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]
         if bad and any(n in bad for n in range(start, last + 1)):
             bad.difference_update(range(start, last + 1))
             yield RowError(start, "not valid UTF-8 text; save the file as UTF-8")
+            continue
+        if nul and any(n in nul for n in range(start, last + 1)):
+            nul.difference_update(range(start, last + 1))
+            yield RowError(start, NUL_REASON)
             continue
         if len(cells) > len(head.names):
             yield RowError(

@@ -9,7 +9,14 @@ from typing import IO
 
 from vigil.tips import columns
 from vigil.tips.importing import streams
-from vigil.tips.importing.rows import ImportFileError, RowError, Summary, TipRow, to_row
+from vigil.tips.importing.rows import (
+    NUL_REASON,
+    ImportFileError,
+    RowError,
+    Summary,
+    TipRow,
+    to_row,
+)
 
 
 def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]:
@@ -66,6 +73,7 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
         while True:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
+                raw_nul = "\\u0000" in buf[pos:end]  # the only way JSON writes one
                 break
             except json.JSONDecodeError as exc:
                 if len(buf) - pos > 50 * 1024 * 1024:
@@ -103,6 +111,8 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
             data[name] = str(value)
         if dropped:
             summary.victim_sections_dropped += 1
+        if raw_nul and any("\x00" in k or "\x00" in v for k, v in data.items()):
+            bad = NUL_REASON
         if bad:
             yield RowError(start_line, bad)
             continue

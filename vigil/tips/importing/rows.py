@@ -122,6 +122,11 @@ class Summary:
         return asdict(self)
 
 
+# A NUL character is valid UTF-8 and JSON, but no database text column holds it (PostgreSQL
+# refuses it; SQLite kept it): the readers refuse its row, on both.
+NUL_REASON = "the row holds a NUL character (\\u0000), which cannot be stored: remove it"
+
+
 def _line(rejected: dict[str, Any]) -> int:
     return rejected["line"]
 

@@ -42,11 +42,14 @@ def check_utf8(head: bytes) -> None:
         ) from None
 
 
-def lines(binary: IO[bytes], bad: set[int]) -> Iterator[str]:
-    """Decoded lines; an undecodable line is noted in `bad` and yielded with replacements."""
+def lines(binary: IO[bytes], bad: set[int], nul: set[int] | None = None) -> Iterator[str]:
+    """Decoded lines; an undecodable line is noted in `bad` and yielded with replacements,
+    one holding a NUL character in `nul` (no database text column stores it)."""
     for n, raw in enumerate(binary, 1):
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        if nul is not None and b"\x00" in raw:
+            nul.add(n)
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -500,3 +500,27 @@ def test_it_refuses_a_value_under_a_column_the_header_does_not_name(personas, so
     assert s.tips_created == 1 and [r["line"] for r in s.rejected] == [2]
     assert s.rejected[0]["reason"].startswith("column C holds a value")
     assert not Tip.objects.filter(source_reference="X-1").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("t.csv", b"reference,narrative,email\nR-1,a\x00b,\nR-2,ok,\nR-3,ok,z\x00@example.com\n"),
+        (
+            "t.json",
+            b'[{"reference": "R-1", "narrative": "a\\u0000b"},\n{"reference": "R-2"},\n'
+            b'{"reference": "R-3", "colour": "r\\u0000"}, {"reference": "R-4", "n": "\\\\u0000"}]',
+        ),
+    ],
+)
+def test_it_refuses_a_row_holding_a_nul_character_alike_on_every_database(
+    personas, source, tmp_path, name, content
+):
+    # Valid UTF-8 and JSON; PostgreSQL refuses it ("invalid byte sequence"), SQLite kept it.
+    from vigil.tips.importing.rows import NUL_REASON
+
+    s = import_file(_write(tmp_path, name, content), actor=personas.manager, source=source)
+    assert [r["reason"] for r in s.rejected] == [NUL_REASON, NUL_REASON]
+    assert [r["line"] for r in s.rejected] == ([2, 4] if name == "t.csv" else [1, 3])
+    kept = set(Tip.objects.values_list("source_reference", flat=True))
+    assert kept == ({"R-2"} if name == "t.csv" else {"R-2", "R-4"})  # a backslash, no NUL
