@@ -192,6 +192,16 @@ def refresh_bootstrap(base: str | None = None) -> list[dict[str, Any]]:
 # --- parsing -----------------------------------------------------------------------------
 
 
+def _items(value: Any) -> list[Any]:
+    """An RDAP array member as a list; anything else a registry may send there (a number,
+    an object, text) as none: the parser keeps what it can read, never stops on it."""
+    return value if isinstance(value, list) else []
+
+
+# Entities nest (a registrant's abuse contact…): deeper than this is not a registry's answer.
+MAX_ENTITY_DEPTH = 8
+
+
 def _ip_text(value: Any) -> str:
     if not isinstance(value, str):
         return ""
@@ -217,7 +227,7 @@ def vcard(entity: dict[str, Any]) -> dict[str, Any]:
         name, params, value = prop[0].lower(), prop[1] if isinstance(prop[1], dict) else {}, prop[3]
         if name in {"fn", "kind"} and isinstance(value, str):
             out[name] = value.strip()
-        elif name == "org":
+        elif name == "org" and isinstance(value, (str, list)):
             out["org"] = (value if isinstance(value, str) else " ".join(map(str, value))).strip()
         elif name == "email" and isinstance(value, str):
             local, at, domain = value.strip().partition("@")
@@ -238,11 +248,13 @@ def vcard(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entities(obj: dict[str, Any], depth: int = 0, parent: str = "") -> list[dict[str, Any]]:
-    out = []
-    for e in obj.get("entities") or []:
+    out: list[dict[str, Any]] = []
+    if depth > MAX_ENTITY_DEPTH:
+        return out
+    for e in _items(obj.get("entities")):
         if not isinstance(e, dict):
             continue
-        roles = [r.lower() for r in e.get("roles") or [] if isinstance(r, str)]
+        roles = [r.lower() for r in _items(e.get("roles")) if isinstance(r, str)]
         card = vcard(e)
         out.append(
             {
@@ -330,7 +342,7 @@ def parse(kind: str, doc: Any, url: str = "") -> Parsed:
     p.registry = registry_of(p.org_handle or p.handle, url)
     events = {
         str(e.get("eventAction")): str(e.get("eventDate"))
-        for e in doc.get("events") or []
+        for e in _items(doc.get("events"))
         if isinstance(e, dict)
     }
     p.data = {
@@ -340,11 +352,11 @@ def parse(kind: str, doc: Any, url: str = "") -> Parsed:
         "type": str(doc.get("type") or ""),
         "cidrs": [
             f"{c.get('v4prefix') or c.get('v6prefix')}/{c.get('length')}"
-            for c in doc.get("cidr0_cidrs") or []
+            for c in _items(doc.get("cidr0_cidrs"))
             if isinstance(c, dict)
         ],
         "nameservers": [
-            str(n.get("ldhName")) for n in doc.get("nameservers") or [] if isinstance(n, dict)
+            str(n.get("ldhName")) for n in _items(doc.get("nameservers")) if isinstance(n, dict)
         ],
     }
     return p
