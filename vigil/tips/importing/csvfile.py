@@ -25,6 +25,15 @@ from vigil.tips.importing.rows import (
 csv.field_size_limit(1_000_000)
 
 
+def _taken(marked: set[int], start: int, last: int) -> bool:
+    """Does a line of the record (lines `start`…`last`) stand in `marked`, the lines
+    streams.lines noted? Its lines are taken out of the set (they are read)."""
+    if not marked or not any(n in marked for n in range(start, last + 1)):
+        return False
+    marked.difference_update(range(start, last + 1))
+    return True
+
+
 def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]:
     stream = streams.sniffed(binary)
     bad: set[int] = set()
@@ -49,12 +58,10 @@ def read_csv(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError]
             head = header(cells, start)
             victim_columns(head.names, summary)
             continue
-        if bad and any(n in bad for n in range(start, last + 1)):
-            bad.difference_update(range(start, last + 1))
+        if _taken(bad, start, last):
             yield RowError(start, "not valid UTF-8 text; save the file as UTF-8")
             continue
-        if nul and any(n in nul for n in range(start, last + 1)):
-            nul.difference_update(range(start, last + 1))
+        if _taken(nul, start, last):
             yield RowError(start, NUL_REASON)
             continue
         if len(cells) > len(head.names):

@@ -73,7 +73,7 @@ def read_json(binary: IO[bytes], summary: Summary) -> Iterator[TipRow | RowError
         while True:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
-                raw_nul = "\\u0000" in buf[pos:end]  # the only way JSON writes one
+                raw_nul = buf.find("\\u0000", pos, end) >= 0  # the only way JSON writes one
                 break
             except json.JSONDecodeError as exc:
                 if len(buf) - pos > 50 * 1024 * 1024:
