@@ -90,6 +90,16 @@ def _counts(s) -> tuple:
     )
 
 
+def _examples(n: int):
+    """Hypothesis settings for these tests: each example imports files into the database
+    (no deadline), with the test's own function-scoped fixtures (rolled back per example)."""
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 def _records(rows) -> list[tuple[int, str]]:
     """(the line each row starts on, its reference) of the rows that are not blank (the
     importer skips those); a narrative with line breaks spans several lines."""
@@ -101,11 +111,7 @@ def _records(rows) -> list[tuple[int, str]]:
     return out
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples(20)
 @given(rows=rows_st, batch_size=st.integers(1, 4))
 def test_any_file_in_any_batches_imports_alike(
     personas,
@@ -168,11 +174,7 @@ def _xlsx(rows, path) -> None:
     wb.save(path)
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples(15)
 @given(rows=rows_st)
 def test_the_same_rows_import_alike_from_csv_json_and_xlsx(
     personas, source, tmp_path, refuse_selector_raw, rows
@@ -211,11 +213,7 @@ ip_lines_st = st.lists(
 )
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples(15)
 @given(lines=ip_lines_st, batch_size=st.integers(1, 4))
 def test_any_ip_list_in_any_batches_imports_alike(
     personas, source, tmp_path, refuse_selector_raw, lines, batch_size

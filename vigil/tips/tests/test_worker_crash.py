@@ -24,6 +24,21 @@ def _csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _sealed_job(user, source, name: str, content: bytes, **fields) -> ImportJob:
+    """A web import's job of `content` as uploaded by `user`, sealed in the upload store."""
+    rel = f"imports/{name}.sealed"
+    key = crypto.seal_file(io.BytesIO(content), settings.UPLOAD_DIR / rel)
+    return ImportJob.objects.create(
+        created_by=user,
+        source=source,
+        format="csv",
+        original_name=f"{name}.csv",
+        file_path=rel,
+        file_key=key,
+        **fields,
+    )
+
+
 def _wait(predicate, timeout: float, what: str, deployment: Deployment):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -38,17 +53,8 @@ def _wait(predicate, timeout: float, what: str, deployment: Deployment):
 def test_it_resumes_an_import_after_its_worker_is_killed_with_sigkill(personas, source, tmp_path):
     from django_tasks_db.models import DBTaskResult
 
-    rel = "imports/crash.sealed"
-    key = crypto.seal_file(io.BytesIO(_csv()), settings.UPLOAD_DIR / rel)
-    job = ImportJob.objects.create(
-        created_by=personas.manager,
-        source=source,
-        format="csv",
-        original_name="crash.csv",
-        file_path=rel,
-        file_key=key,
-        progress_total=ROWS,
-    )
+    job = _sealed_job(personas.manager, source, "crash", _csv(), progress_total=ROWS)
+    rel = job.file_path
     DBTaskResult.objects.create(
         task_path="vigil.tips.tasks.run_import_job",
         args_kwargs={"args": [job.pk, ""], "kwargs": {}},
@@ -118,17 +124,11 @@ def test_it_offers_resume_for_an_import_failed_after_its_workers_were_lost(
 
     from vigil.testing.roles import check_roles
 
-    rel = "imports/failed.sealed"
-    key = crypto.seal_file(
-        io.BytesIO(b"reference,narrative\nR-1,a\nR-2,b\n"), settings.UPLOAD_DIR / rel
-    )
-    job = ImportJob.objects.create(
-        created_by=personas.investigator,
-        source=source,
-        format="csv",
-        original_name="failed.csv",
-        file_path=rel,
-        file_key=key,
+    job = _sealed_job(
+        personas.investigator,
+        source,
+        "failed",
+        b"reference,narrative\nR-1,a\nR-2,b\n",
         status="failed",
         error="The worker stopped.",
         summary={"checkpoint": True, "rows_read": 1, "tips_created": 1, "format": "csv"},
@@ -217,16 +217,8 @@ def test_an_import_stopped_by_an_unexpected_error_says_its_first_line_and_logs_i
     # values) and the traceback go to the log only. The sealed file stays: resumable.
     from vigil.tips import tasks
 
-    rel = "imports/stops.sealed"
-    key = crypto.seal_file(io.BytesIO(b"reference,narrative\nR-1,a\n"), settings.UPLOAD_DIR / rel)
-    job = ImportJob.objects.create(
-        created_by=personas.investigator,
-        source=source,
-        format="csv",
-        original_name="stops.csv",
-        file_path=rel,
-        file_key=key,
-    )
+    job = _sealed_job(personas.investigator, source, "stops", b"reference,narrative\nR-1,a\n")
+    rel = job.file_path
 
     def stops(*args, **kwargs):
         raise RuntimeError("the disk went away\nDETAIL:  Key (value)=(bob@example.com)")
